@@ -1,0 +1,33 @@
+"""Domain exceptions become HTTP answers here, in one place."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+from ..errors import CaseConflict, DomainError, IneligibleApplication, InvalidInput, NotPermitted
+
+STATUS_FOR = {
+    CaseConflict: status.HTTP_409_CONFLICT,
+    NotPermitted: status.HTTP_403_FORBIDDEN,
+    IneligibleApplication: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidInput: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        code = next((c for t, c in STATUS_FOR.items() if isinstance(exc, t)), 400)
+        body = {"detail": exc.message}
+        if exc.code:
+            body["code"] = exc.code
+        if exc.field:
+            body[exc.field] = [exc.message]
+        return Response(body, status=code)
+    if isinstance(exc, ObjectDoesNotExist):
+        exc = Http404(str(exc))
+    if isinstance(exc, DjangoValidationError):
+        return Response({"detail": exc.messages}, status=400)
+    return drf_handler(exc, context)

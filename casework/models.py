@@ -1,0 +1,417 @@
+"""The register and the case file.
+
+Areas are keyed by their GB/T 2260 / statistical code, which is hierarchical:
+a village's 12-digit code starts with its township's 9 digits, which start
+with the district's 6. So "everything in this township" is a prefix match on
+an indexed code column (``area_id LIKE '330703102%'``), on households and on
+cases alike, with no join.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from eligibility.models import Program
+
+from .identity import mask_resident_id, validate_resident_id
+
+
+def _prefix_index(field: str, name: str) -> models.Index:
+    # varchar_pattern_ops makes LIKE 'prefix%' use the index on PostgreSQL
+    # whatever the collation; other backends ignore opclasses.
+    return models.Index(fields=[field], name=name, opclasses=["varchar_pattern_ops"])
+
+
+class Area(models.Model):
+    """District (区) > township (镇/乡/街道) > village (村/居)."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("district")
+        TOWNSHIP = "township", _("township")
+        VILLAGE = "village", _("village")
+
+    code = models.CharField(_("code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=60)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="children", verbose_name=_("parent"))
+    health_check_enrolled_years = models.JSONField(
+        _("health-check scheme years"), default=list, blank=True,
+        help_text=_("Years the village funds the annual health check from the collective."))
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["code"]
+        indexes = [_prefix_index("code", "area_code_prefix")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def subtree_q(self, field: str = "area") -> Q:
+        """Q for rows whose ``field`` (an Area FK) lies in this area's subtree."""
+        return Q(**{f"{field}_id__startswith": self.code})
+
+
+class User(AbstractUser):
+    """A person who logs in, with one role scoped to one area."""
+
+    class Role(models.TextChoices):
+        FAMILY = "family", _("family")
+        VILLAGE_REVIEWER = "village_reviewer", _("village reviewer")
+        TOWNSHIP_APPROVER = "township_approver", _("township approver")
+        DISTRICT_APPROVER = "district_approver", _("district approver")
+        AUDITOR = "auditor", _("auditor")
+        ADMIN = "admin", _("administrator")
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices,
+                            default=Role.FAMILY)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name=_("area"))
+    household = models.ForeignKey("Household", on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="accounts",
+                                  verbose_name=_("household"))
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role not in (self.Role.FAMILY,)
+
+
+class Household(models.Model):
+    """户: a family in a village, with the family-planning facts benefits depend on."""
+
+    class Registration(models.TextChoices):
+        LOCAL = "local", _("local")
+        MIGRANT = "migrant", _("migrant")
+
+    class SpecialFamily(models.TextChoices):
+        NONE = "", _("none")
+        LOST_ONLY_CHILD = "lost_only_child", _("only child died (失独)")
+        DISABLED_ONLY_CHILD = "disabled_only_child", _("only child disabled (伤残)")
+
+    number = models.CharField(_("household number"), max_length=30, unique=True)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households",
+                             verbose_name=_("village"), limit_choices_to={"level": "village"})
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    registration = models.CharField(_("household registration"), max_length=10,
+                                    choices=Registration.choices, default=Registration.LOCAL)
+    one_child_certificate_date = models.DateField(
+        _("one-child parents' certificate date"), null=True, blank=True)
+    two_daughter_household = models.BooleanField(_("two-daughter household"), default=False)
+    second_birth_renounced_date = models.DateField(
+        _("second birth renounced on"), null=True, blank=True)
+    hardship = models.BooleanField(_("hardship household"), default=False)
+    special_family = models.CharField(_("special family"), max_length=30, blank=True,
+                                      choices=SpecialFamily.choices, default="")
+    annual_income_yuan = models.DecimalField(_("annual household income (yuan)"),
+                                             max_digits=12, decimal_places=2, default=0)
+    paired = models.BooleanField(_("already paired for assistance"), default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["id"]
+        indexes = [_prefix_index("area", "household_area_prefix")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Person(models.Model):
+    """A member of a household, identified by the resident identity number."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    class Relationship(models.TextChoices):
+        HEAD = "head", _("head of household")
+        SPOUSE = "spouse", _("spouse")
+        CHILD = "child", _("child")
+        PARENT = "parent", _("parent")
+        OTHER = "other", _("other")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members",
+                                  verbose_name=_("household"))
+    name = models.CharField(_("name"), max_length=60)
+    id_number = models.CharField(_("resident identity number"), max_length=18, unique=True,
+                                 validators=[validate_resident_id])
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    relationship = models.CharField(_("relationship to head"), max_length=10,
+                                    choices=Relationship.choices, default=Relationship.HEAD)
+    pension_insured = models.BooleanField(_("enrolled in resident pension insurance"),
+                                          default=False)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["household_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_resident_id(self.id_number)
+
+
+class Membership(models.Model):
+    """Association membership (计生协会会员)."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        COUNCIL = "council", _("council member (理事)")
+        VOLUNTEER = "volunteer", _("volunteer")
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="membership",
+                                  verbose_name=_("person"))
+    number = models.CharField(_("member number"), max_length=30, unique=True)
+    joined = models.DateField(_("joined"))
+    left = models.DateField(_("left"), null=True, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices,
+                            default=Role.MEMBER)
+    dues_paid_years = models.JSONField(_("dues paid for years"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def is_active_on(self, on) -> bool:
+        return self.joined <= on and (self.left is None or self.left > on)
+
+
+class CaseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    VILLAGE_REVIEW = "village_review", _("village review")
+    RETURNED = "returned", _("returned for more information")
+    PUBLIC_NOTICE = "public_notice", _("public notice")
+    TOWNSHIP_REVIEW = "township_review", _("township review")
+    DISTRICT_REVIEW = "district_review", _("district review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+OPEN_STATUSES = (
+    CaseStatus.SUBMITTED, CaseStatus.VILLAGE_REVIEW, CaseStatus.RETURNED,
+    CaseStatus.PUBLIC_NOTICE, CaseStatus.TOWNSHIP_REVIEW, CaseStatus.DISTRICT_REVIEW,
+)
+FINAL_STATUSES = (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
+
+
+class Case(models.Model):
+    """One application for one program by one person of a household (申请)."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases",
+                                  verbose_name=_("household"))
+    applicant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases",
+                                  verbose_name=_("applicant"))
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="cases",
+                                verbose_name=_("program"))
+    # the household's village, copied so scoping filters one indexed column
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="cases",
+                             verbose_name=_("village"))
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices,
+                              default=CaseStatus.SUBMITTED)
+    statement = models.TextField(_("statement"), blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="filed_cases", verbose_name=_("filed by"))
+    on_behalf = models.BooleanField(_("filed on the family's behalf"), default=False)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    application_date = models.DateField(_("application date"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # the pre-check, stored once: facts snapshot, parameters used, rule version, reasons
+    eligible = models.BooleanField(_("pre-check eligible"), null=True)
+    rule_version = models.CharField(_("rule version"), max_length=40, blank=True)
+    eligibility = models.JSONField(_("eligibility decision"), default=dict, blank=True)
+    facts = models.JSONField(_("facts snapshot"), default=dict, blank=True)
+    process = models.OneToOneField("viewflow.Process", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="case")
+    # routing outcome of the latest human step; the flow's gateways read it
+    last_decision = models.CharField(max_length=10, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-id"]
+        indexes = [
+            _prefix_index("area", "case_area_prefix"),
+            models.Index(fields=["status", "-id"], name="case_status_id"),
+            models.Index(fields=["household", "-id"], name="case_household_id"),
+        ]
+        constraints = [
+            # at most one open application per person and program
+            models.UniqueConstraint(
+                fields=["applicant", "program"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_one_open_per_person_program",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Document(models.Model):
+    """A supporting document (certificate, photo of a form) attached to a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents",
+                             verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=40)
+    file = models.FileField(_("file"), upload_to="documents/%Y/%m/")
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["id"]
+
+
+class Decision(models.Model):
+    """A reviewer's decision at one level of a case."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("approve")
+        RETURN = "return", _("return to the family")
+        REJECT = "reject", _("reject")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="decisions")
+    step = models.CharField(_("step"), max_length=30)
+    outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+")
+    task_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["id"]
+
+
+class Objection(models.Model):
+    """An objection lodged during the public notice (公示异议)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="objections")
+    lodged_by_name = models.CharField(_("lodged by"), max_length=60)
+    text = models.TextField(_("objection"))
+    lodged_at = models.DateTimeField(_("lodged at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    upheld = models.BooleanField(_("upheld"), null=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["id"]
+
+
+class Entitlement(models.Model):
+    """What a granted case gives: a card, a subsidy, a grant (待遇)."""
+
+    class State(models.TextChoices):
+        LIVE = "live", _("live")
+        ENDED = "ended", _("ended")
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="entitlement")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT,
+                                  related_name="entitlements")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="entitlements")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="entitlements")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    amount_yuan = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
+                                      default=0)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices,
+                             default=State.LIVE)
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        verbose_name = _("entitlement")
+        verbose_name_plural = _("entitlements")
+        ordering = ["-id"]
+        indexes = [_prefix_index("area", "entitlement_area_prefix")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "program"], condition=Q(state="live"),
+                                    name="entitlement_one_live_per_person_program"),
+        ]
+
+
+class AuditEvent(models.Model):
+    """One line of a case's history: who did what, when, from which status to which.
+
+    Written in the same transaction as the change it records.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events",
+                             null=True, blank=True)
+    seq = models.PositiveIntegerField(_("sequence"), default=0)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              null=True, blank=True, related_name="+")
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from status"), max_length=20, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["case_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="audit_case_seq"),
+        ]
+
+
+class OutboxMessage(models.Model):
+    """A notification waiting to leave, written in the transaction that caused it.
+
+    The relay hands pending rows to Celery after commit; the worker marks them
+    sent, so a redelivered task finds ``sent_at`` set and sends nothing twice.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("email")
+        INAPP = "inapp", _("in-app")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="outbox")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                       null=True, blank=True, related_name="+")
+    recipient = models.CharField(max_length=120, blank=True)
+    template = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=Q(sent_at__isnull=True),
+                         name="outbox_pending"),
+        ]

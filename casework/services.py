@@ -1,0 +1,111 @@
+"""State changes of the register: households, the pre-check, entitlements.
+
+Process-driving services (submit, decide, withdraw...) live in
+``workflows.services`` because they move viewflow processes; casework does not
+import viewflow.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from eligibility.decision import EligibilityDecision
+from eligibility.evaluate import evaluate
+from eligibility.models import Program
+from eligibility.parameters import parameters_on
+
+from .errors import InvalidInput, NotPermitted
+from .facts import build_facts
+from .identity import parse_resident_id
+from .models import Area, Case, Entitlement, Household, Membership, Person, User
+
+
+def precheck(*, household: Household, applicant_id: int, program: Program, on: date
+             ) -> tuple[EligibilityDecision, dict[str, Any]]:
+    """Evaluate the program's rule on a fresh facts snapshot; returns (decision, facts)."""
+    facts = build_facts(household=household, applicant_id=applicant_id,
+                        program_code=program.code, on=on)
+    params = parameters_on(program, on)
+    return evaluate(facts, program.code, params, on), facts.to_json()
+
+
+def store_precheck(case: Case, decision: EligibilityDecision, facts: dict[str, Any]) -> None:
+    """Keep the decision with everything needed to replay it (no save)."""
+    case.eligible = decision.eligible
+    case.rule_version = decision.rule_version
+    case.eligibility = decision.to_json()
+    case.facts = facts
+
+
+def case_parameter(case: Case, key: str, default: Any = None) -> Any:
+    """A policy value as it stood when the case was pre-checked."""
+    return (case.eligibility.get("parameters") or {}).get(key, default)
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def issue_entitlement(case: Case) -> Entitlement:
+    """Create the entitlement of an approved case (the caller's transaction)."""
+    today = timezone.localdate()
+    years = int(case_parameter(case, "card_validity_years", 1) or 1)
+    amount = Decimal(str(case_parameter(case, "benefit_yuan", 0) or 0))
+    if case.program.code == "welfare_grant" and case.facts.get("special_family"):
+        amount = Decimal(str(case_parameter(case, "max_grant_special_yuan", amount)))
+    return Entitlement.objects.create(
+        case=case, household_id=case.household_id, person_id=case.applicant_id,
+        program_id=case.program_id, area_id=case.area_id,
+        number=f"JD{today:%Y}{case.program_id:02d}{case.pk:08d}",
+        amount_yuan=amount, valid_from=today,
+        valid_to=add_years(today, years) - timedelta(days=1), issued_at=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    name: str
+    id_number: str
+    relationship: str = Person.Relationship.HEAD
+    phone: str = ""
+    pension_insured: bool = False
+    member_number: str = ""
+    member_since: date | None = None
+
+
+@transaction.atomic
+def register_household(*, actor: User, village: Area, number: str, address: str = "",
+                       registration: str = Household.Registration.LOCAL,
+                       members: list[MemberInput], **facts: Any) -> Household:
+    """Add a household and its members to the register (village staff)."""
+    if village.level != Area.Level.VILLAGE:
+        raise InvalidInput("A household belongs to a village.", field="area")
+    if actor.role not in (User.Role.VILLAGE_REVIEWER, User.Role.ADMIN) or not (
+        actor.area_id and village.code.startswith(actor.area_id)
+    ):
+        raise NotPermitted("Only the village's staff may register its households.")
+    if not members:
+        raise InvalidInput("A household needs at least one member.", field="members")
+    household = Household.objects.create(area=village, number=number, address=address,
+                                         registration=registration, **facts)
+    for i, m in enumerate(members):
+        try:
+            rid = parse_resident_id(m.id_number)
+        except Exception as exc:  # ValidationError: name the field and the row
+            raise InvalidInput(f"members[{i}].id_number: {' '.join(exc.messages)}",
+                               field=f"members[{i}].id_number") from exc
+        person = Person.objects.create(
+            household=household, name=m.name, id_number=rid.number, sex=rid.sex,
+            birth_date=rid.birth_date, phone=m.phone, relationship=m.relationship,
+            pension_insured=m.pension_insured)
+        if m.member_number:
+            Membership.objects.create(person=person, number=m.member_number,
+                                      joined=m.member_since or timezone.localdate())
+    return household

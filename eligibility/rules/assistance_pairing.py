@@ -1,0 +1,22 @@
+"""Assistance pairing (会员联系户 / 帮扶结对) for hardship households."""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ..decision import Criterion, check
+from ..facts import Facts
+from .common import no_duplicate
+
+PROGRAM = "assistance_pairing"
+RULE_VERSION = "assistance_pairing/1"
+
+
+def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    return (
+        check("hardship", facts.hardship or bool(facts.special_family),
+              "计生困难家庭", "Family-planning hardship household"),
+        check("not_paired", not facts.already_paired,
+              "尚未结对帮扶", "Not already paired"),
+        no_duplicate(facts, PROGRAM),
+    )

@@ -1,0 +1,26 @@
+"""Annual health check (全面体检) for members of villages that fund it."""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ..decision import Criterion, check
+from ..facts import Facts
+from .common import active_member, no_duplicate
+
+PROGRAM = "health_check"
+RULE_VERSION = "health_check/1"
+
+
+def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    per_year = int(params.get("checks_per_year", 1))
+    return (
+        active_member(facts),
+        check("village_enrolled", facts.village_health_check_enrolled,
+              f"本村已参加{on.year}年度体检项目",
+              f"The village is enrolled in the {on.year} health-check scheme"),
+        check("yearly_quota", facts.health_checks_this_year < per_year,
+              f"本年度体检次数未满{per_year}次", f"Fewer than {per_year} check(s) this year",
+              f"已{facts.health_checks_this_year}次", used=facts.health_checks_this_year),
+        no_duplicate(facts, PROGRAM),
+    )

@@ -1,0 +1,31 @@
+"""Medical discount card (一免二优六减半).
+
+Association members in one-child households (with the parents' certificate) or
+two-daughter households; local and migrant members alike.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ..decision import Criterion, check
+from ..facts import Facts
+from .common import active_member, no_duplicate
+
+PROGRAM = "medical_discount"
+RULE_VERSION = "medical_discount/1"
+
+
+def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    one_child = facts.one_child_certificate_date is not None and (
+        facts.one_child_certificate_date <= on
+    )
+    qualifying = one_child or facts.two_daughter_household
+    shown = "独生子女父母光荣证" if one_child else ("两女户" if facts.two_daughter_household
+                                                  else "均无")
+    family = check(
+        "one_child_or_two_daughter", qualifying,
+        "持独生子女父母光荣证或为两女户", "One-child certificate or two-daughter household",
+        shown, one_child_certificate=one_child, two_daughter=facts.two_daughter_household,
+    )
+    return (active_member(facts), family, no_duplicate(facts, PROGRAM))

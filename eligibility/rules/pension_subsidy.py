@@ -1,0 +1,31 @@
+"""Pension-insurance subsidy (养老保险补助) for couples who renounced a second birth."""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ..decision import Criterion, check
+from ..facts import Facts
+from .common import no_duplicate
+
+PROGRAM = "pension_subsidy"
+RULE_VERSION = "pension_subsidy/1"
+
+
+def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    min_age = int(params["min_age"])
+    age = facts.applicant.age_on(on)
+    renounced = facts.second_birth_renounced_date is not None and (
+        facts.second_birth_renounced_date <= on
+    )
+    return (
+        check("second_birth_renounced", renounced,
+              "夫妇放弃生育二胎有书面记录", "The couple's renunciation of a second birth is on record",
+              renounced_on=str(facts.second_birth_renounced_date or "")),
+        check("min_age", age >= min_age,
+              f"申请人年满{min_age}周岁", f"Applicant is aged {min_age} or over",
+              f"{age}岁" , age=age, min_age=min_age),
+        check("pension_insured", facts.applicant.pension_insured,
+              "已参加城乡居民养老保险", "Enrolled in resident pension insurance"),
+        no_duplicate(facts, PROGRAM),
+    )

@@ -1,0 +1,34 @@
+"""Welfare-fund grant (计划生育公益金) for family-planning households in hardship."""
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..decision import Criterion, check
+from ..facts import Facts
+from .common import no_duplicate
+
+PROGRAM = "welfare_grant"
+RULE_VERSION = "welfare_grant/1"
+
+
+def grant_amount(facts: Facts, params: Mapping[str, Any]) -> Decimal:
+    """The most the fund grants this household: more for special families."""
+    key = "max_grant_special_yuan" if facts.special_family else "max_grant_yuan"
+    return Decimal(str(params[key]))
+
+
+def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    limit = Decimal(str(params["income_per_head_limit_yuan"]))
+    per_head = facts.income_per_head_yuan
+    hardship = facts.hardship or bool(facts.special_family)
+    return (
+        check("hardship_or_special", hardship,
+              "计生困难家庭或计生特殊家庭", "Hardship or special family-planning household",
+              kind=facts.special_family or ("hardship" if facts.hardship else "")),
+        check("income_below_limit", per_head < limit,
+              f"家庭人均年收入低于{limit}元", f"Household income per head below {limit} yuan",
+              f"{per_head}元", income_per_head=str(per_head), limit=str(limit)),
+        no_duplicate(facts, PROGRAM),
+    )

@@ -1,0 +1,1 @@
+"""The process: viewflow flows, the services that move them, notifications, timers."""

@@ -1,0 +1,255 @@
+"""API shapes. Validation at the edge, messages in the user's language, fields named."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from casework import access
+from casework.identity import mask_resident_id, parse_resident_id
+from casework.models import (
+    AuditEvent,
+    Case,
+    Decision,
+    Document,
+    Entitlement,
+    Household,
+    Objection,
+    Person,
+    User,
+)
+from eligibility.models import Program
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Program
+        fields = ["code", "name_zh", "name_en", "is_cash", "active"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    area = serializers.CharField(source="area_id", allow_null=True)
+    area_name = serializers.CharField(source="area.name", allow_null=True, default=None)
+
+    class Meta:
+        model = User
+        fields = ["username", "role", "area", "area_name", "household", "display_name"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField()
+    is_member = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "id_number", "sex", "birth_date", "relationship", "phone",
+                  "pension_insured", "is_member"]
+
+    def get_id_number(self, person) -> str:
+        user = self.context["request"].user
+        return person.id_number if access.sees_full_id(user) else mask_resident_id(
+            person.id_number)
+
+    def get_is_member(self, person) -> bool:
+        return hasattr(person, "membership")
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    area_name = serializers.CharField(source="area.name", read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "number", "area", "area_name", "address", "registration",
+                  "one_child_certificate_date", "two_daughter_household",
+                  "second_birth_renounced_date", "hardship", "special_family",
+                  "annual_income_yuan", "paired"]
+
+
+class HouseholdDetailSerializer(HouseholdSerializer):
+    members = PersonSerializer(many=True, read_only=True)
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = HouseholdSerializer.Meta.fields + ["members"]
+
+
+class MemberInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60, label=_("name"))
+    id_number = serializers.CharField(max_length=18, label=_("resident identity number"))
+    relationship = serializers.ChoiceField(choices=Person.Relationship.choices,
+                                           default=Person.Relationship.HEAD)
+    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True,
+                                   error_messages={"invalid": _("Enter an 11-digit mobile "
+                                                                "number starting with 1.")})
+    pension_insured = serializers.BooleanField(default=False)
+    member_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+    def validate_id_number(self, value: str) -> str:
+        from django.core.exceptions import ValidationError
+
+        try:
+            return parse_resident_id(value).number
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
+class HouseholdCreateSerializer(HouseholdSerializer):
+    members = MemberInputSerializer(many=True)
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = HouseholdSerializer.Meta.fields + ["members"]
+
+    def validate_members(self, members):
+        if not members:
+            raise serializers.ValidationError(_("A household needs at least one member."))
+        numbers = [m["id_number"] for m in members]
+        if len(set(numbers)) != len(numbers):
+            raise serializers.ValidationError(_("The same resident identity number appears "
+                                                "twice."))
+        taken = set(Person.objects.filter(id_number__in=numbers).values_list("id_number",
+                                                                              flat=True))
+        if taken:
+            raise serializers.ValidationError(
+                _("Already registered: %(ids)s") % {"ids": ", ".join(
+                    mask_resident_id(n) for n in sorted(taken))})
+        return members
+
+
+class CriterionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    passed = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class EligibilitySerializer(serializers.Serializer):
+    eligible = serializers.BooleanField(allow_null=True)
+    rule_version = serializers.CharField()
+    criteria = CriterionSerializer(many=True)
+
+
+def eligibility_payload(case: Case, language: str) -> dict:
+    criteria = case.eligibility.get("criteria", [])
+    key = "reason_en" if language.startswith("en") else "reason_zh"
+    return {
+        "eligible": case.eligible,
+        "rule_version": case.rule_version,
+        "criteria": [{"code": c["code"], "passed": c["passed"], "reason": c.get(key, "")}
+                     for c in criteria],
+    }
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    program = serializers.CharField(source="program.code")
+    program_name = serializers.SerializerMethodField()
+    area = serializers.CharField(source="area_id")
+    area_name = serializers.CharField(source="area.name")
+    applicant_name = serializers.CharField(source="applicant.name")
+    eligibility = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "status", "program", "program_name", "household", "applicant",
+                  "applicant_name", "area", "area_name", "statement", "submitted_at",
+                  "closed_at", "on_behalf", "eligibility"]
+
+    def _language(self) -> str:
+        request = self.context.get("request")
+        return getattr(request, "LANGUAGE_CODE", "zh-hans") if request else "zh-hans"
+
+    def get_program_name(self, case) -> str:
+        return case.program.display_name(self._language())
+
+    @staticmethod
+    def _eligibility_schema():  # for drf-spectacular
+        return EligibilitySerializer
+
+    def get_eligibility(self, case) -> dict:
+        return eligibility_payload(case, self._language())
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    household = serializers.IntegerField(label=_("household"))
+    program = serializers.SlugField(label=_("program"))
+    applicant = serializers.IntegerField(label=_("applicant"))
+    statement = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username")
+
+    class Meta:
+        model = Decision
+        fields = ["step", "outcome", "reason", "actor", "decided_at"]
+
+
+class EntitlementSerializer(serializers.ModelSerializer):
+    program = serializers.CharField(source="program.code")
+
+    class Meta:
+        model = Entitlement
+        fields = ["number", "program", "amount_yuan", "valid_from", "valid_to", "state",
+                  "issued_at"]
+
+
+class OpenTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    step = serializers.CharField()
+    created = serializers.DateTimeField()
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "description", "uploaded_at"]
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Objection
+        fields = ["id", "lodged_by_name", "text", "lodged_at", "resolved_at", "upheld",
+                  "resolution"]
+        read_only_fields = ["id", "lodged_at", "resolved_at", "upheld", "resolution"]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["seq", "at", "actor", "action", "from_status", "to_status", "detail"]
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="process.case.id")
+    step = serializers.CharField(source="flow_task.name")
+    created = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True, default=None)
+    program = serializers.CharField(source="process.case.program.code")
+    area = serializers.CharField(source="process.case.area_id")
+    applicant_name = serializers.CharField(source="process.case.applicant.name")
+
+
+class TaskDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.Outcome.choices, label=_("decision"))
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                   label=_("reason"))
+
+    def validate(self, attrs):
+        if attrs["decision"] in (Decision.Outcome.REJECT, Decision.Outcome.RETURN) and not (
+            attrs.get("reason") or ""
+        ).strip():
+            raise serializers.ValidationError(
+                {"reason": [_("A reason is required to reject or return a case.")]})
+        return attrs
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ResubmitSerializer(serializers.Serializer):
+    statement = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=40, label=_("kind"))
+    file = serializers.FileField(label=_("file"))
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("programs/", views.ProgramList.as_view(), name="programs"),
+    path("households/", views.HouseholdList.as_view(), name="households"),
+    path("households/<int:pk>/", views.HouseholdDetail.as_view(), name="household"),
+    path("cases/", views.CaseList.as_view(), name="cases"),
+    path("cases/<int:pk>/", views.CaseDetail.as_view(), name="case"),
+    path("cases/<int:pk>/history/", views.CaseHistory.as_view(), name="case-history"),
+    path("cases/<int:pk>/withdraw/", views.CaseWithdraw.as_view(), name="case-withdraw"),
+    path("cases/<int:pk>/resubmit/", views.CaseResubmit.as_view(), name="case-resubmit"),
+    path("cases/<int:pk>/objections/", views.CaseObjections.as_view(), name="case-objections"),
+    path("cases/<int:pk>/documents/", views.CaseDocuments.as_view(), name="case-documents"),
+    path("tasks/", views.TaskList.as_view(), name="tasks"),
+    path("tasks/<int:pk>/decision/", views.TaskDecision.as_view(), name="task-decision"),
+]

@@ -1,0 +1,238 @@
+"""REST endpoints: HTTP in, a selector or service call, HTTP out. No rules here."""
+
+import django_filters
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+from viewflow.workflow.models import Task
+
+from casework import access, selectors
+from casework.errors import InvalidInput, NotPermitted
+from casework.models import Area, Case, CaseStatus, Household, Person
+from casework.services import MemberInput, register_household
+from eligibility.models import Program
+
+from .. import services
+from ..selectors import tasks_for
+from . import serializers as s
+
+
+class TokenThrottle(AnonRateThrottle):
+    rate = "30/min"
+
+
+class TokenView(ObtainAuthToken):
+    """POST {"username", "password"} -> {"token"}."""
+
+    throttle_classes = [TokenThrottle]
+    permission_classes = []
+
+
+class MeView(APIView):
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+
+class ProgramList(generics.ListAPIView):
+    serializer_class = s.ProgramSerializer
+    pagination_class = None
+    queryset = Program.objects.filter(active=True).order_by("id")
+
+
+class HouseholdList(generics.ListCreateAPIView):
+    def get_serializer_class(self):
+        return s.HouseholdCreateSerializer if self.request.method == "POST" else (
+            s.HouseholdSerializer)
+
+    def get_queryset(self):
+        return selectors.households_for(self.request.user)
+
+    @extend_schema(request=s.HouseholdCreateSerializer, responses={201: s.HouseholdDetailSerializer})
+    def post(self, request):
+        ser = s.HouseholdCreateSerializer(data=request.data, context={"request": request})
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        village = data.pop("area")
+        members = [MemberInput(**{k: v for k, v in m.items() if k in MemberInput.__annotations__})
+                   for m in data.pop("members")]
+        if not access.in_scope(request.user, village.code, None):
+            raise NotPermitted("You may not register households in this village.")
+        household = register_household(actor=request.user, village=village, members=members,
+                                       **data)
+        household = selectors.household_detail(user=request.user, household_id=household.pk)
+        return Response(s.HouseholdDetailSerializer(household, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class HouseholdDetail(generics.RetrieveAPIView):
+    serializer_class = s.HouseholdDetailSerializer
+
+    def get_object(self):
+        return selectors.household_detail(user=self.request.user,
+                                          household_id=self.kwargs["pk"])
+
+
+class CaseFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices)
+    program = django_filters.CharFilter(field_name="program__code")
+    area = django_filters.CharFilter(method="filter_area", label="area code (prefix)")
+
+    class Meta:
+        model = Case
+        fields = ["status", "program", "area"]
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area_id__startswith=value)
+
+
+class CaseList(generics.ListCreateAPIView):
+    filterset_class = CaseFilter
+
+    def get_serializer_class(self):
+        return s.CaseCreateSerializer if self.request.method == "POST" else s.CaseSerializer
+
+    def get_queryset(self):
+        return selectors.cases_for(self.request.user)
+
+    @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer})
+    def post(self, request):
+        ser = s.CaseCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        household = selectors.households_for(request.user).filter(pk=data["household"]).first()
+        if household is None:
+            raise InvalidInput("No such household in your area.", field="household")
+        program = Program.objects.filter(code=data["program"]).first()
+        if program is None:
+            raise InvalidInput("No such program.", field="program")
+        applicant = Person.objects.filter(pk=data["applicant"], household=household).first()
+        if applicant is None:
+            raise InvalidInput("The applicant is not a member of this household.",
+                               field="applicant")
+        case = services.submit_application(actor=request.user, household=household,
+                                           program=program, applicant=applicant,
+                                           statement=data.get("statement", ""))
+        case = selectors.case_detail(user=request.user, case_id=case.pk)
+        return Response(s.CaseSerializer(case, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+def _open_tasks(case: Case) -> list[dict]:
+    if not case.process_id:
+        return []
+    tasks = Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+                                status__in=("NEW", "ASSIGNED", "STARTED")).order_by("id")
+    return [{"id": t.pk, "step": t.flow_task.name, "created": t.created} for t in tasks]
+
+
+class CaseDetail(APIView):
+    @extend_schema(responses=inline_serializer("CaseDetail", {
+        "case": s.CaseSerializer(), "open_tasks": s.OpenTaskSerializer(many=True),
+        "decisions": s.DecisionSerializer(many=True),
+        "entitlement": s.EntitlementSerializer(allow_null=True),
+        "documents": s.DocumentSerializer(many=True),
+        "objections": s.ObjectionSerializer(many=True)}))
+    def get(self, request, pk: int):
+        case = selectors.case_detail(user=request.user, case_id=pk)
+        ctx = {"request": request}
+        data = s.CaseSerializer(case, context=ctx).data
+        entitlement = getattr(case, "entitlement", None) if hasattr(case, "entitlement") else None
+        data.update({
+            "open_tasks": s.OpenTaskSerializer(_open_tasks(case), many=True).data,
+            "decisions": s.DecisionSerializer(case.decisions.select_related("actor"),
+                                              many=True).data,
+            "entitlement": s.EntitlementSerializer(entitlement, context=ctx).data
+            if entitlement else None,
+            "documents": s.DocumentSerializer(case.documents.all(), many=True).data,
+            "objections": s.ObjectionSerializer(case.objections.all(), many=True).data,
+        })
+        return Response(data)
+
+
+class CaseHistory(APIView):
+    @extend_schema(responses=s.AuditEventSerializer(many=True))
+    def get(self, request, pk: int):
+        case = selectors.case_detail(user=request.user, case_id=pk)
+        return Response(s.AuditEventSerializer(selectors.case_history(case), many=True).data)
+
+
+class _CaseAction(APIView):
+    input_serializer: type[serializers.Serializer]
+
+    def case(self, request, pk):
+        return selectors.case_detail(user=request.user, case_id=pk)
+
+    def respond(self, request, case):
+        case = selectors.case_detail(user=request.user, case_id=case.pk)
+        return Response(s.CaseSerializer(case, context={"request": request}).data)
+
+
+class CaseWithdraw(_CaseAction):
+    @extend_schema(request=s.WithdrawSerializer, responses=s.CaseSerializer)
+    def post(self, request, pk: int):
+        ser = s.WithdrawSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = services.withdraw(actor=request.user, case=self.case(request, pk),
+                                 reason=ser.validated_data.get("reason", ""))
+        return self.respond(request, case)
+
+
+class CaseResubmit(_CaseAction):
+    @extend_schema(request=s.ResubmitSerializer, responses=s.CaseSerializer)
+    def post(self, request, pk: int):
+        ser = s.ResubmitSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = services.resubmit(actor=request.user, case=self.case(request, pk),
+                                 statement=ser.validated_data.get("statement", ""))
+        return self.respond(request, case)
+
+
+class CaseObjections(_CaseAction):
+    @extend_schema(request=s.ObjectionSerializer, responses={201: s.ObjectionSerializer})
+    def post(self, request, pk: int):
+        ser = s.ObjectionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        objection = services.lodge_objection(actor=request.user, case=self.case(request, pk),
+                                             **ser.validated_data)
+        return Response(s.ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDocuments(_CaseAction):
+    @extend_schema(request={"multipart/form-data": s.DocumentUploadSerializer},
+                   responses={201: s.DocumentSerializer})
+    def post(self, request, pk: int):
+        ser = s.DocumentUploadSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        document = services.add_document(actor=request.user, case=self.case(request, pk),
+                                         **ser.validated_data)
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class TaskList(generics.ListAPIView):
+    serializer_class = s.TaskSerializer
+
+    def get_queryset(self):
+        return tasks_for(self.request.user)
+
+
+class TaskDecision(APIView):
+    @extend_schema(request=s.TaskDecisionSerializer, responses=s.CaseSerializer)
+    def post(self, request, pk: int):
+        ser = s.TaskDecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            case = services.decide(actor=request.user, task_id=pk, **ser.validated_data)
+        except Task.DoesNotExist:
+            raise Http404("No task matches the given query.") from None
+        case = selectors.case_detail(user=request.user, case_id=case.pk)
+        return Response(s.CaseSerializer(case, context={"request": request}).data)
+
+
+__all__ = ["Area", "Household", "Q", "get_object_or_404"]

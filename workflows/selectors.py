@@ -1,0 +1,34 @@
+"""The inbox: open human tasks the user may act on, found on indexed task columns."""
+
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from casework.models import User
+
+from . import steps
+
+OPEN_HUMAN = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+def tasks_for(user: User):
+    """Open human tasks ``user`` may act on, oldest last (keyset on id desc)."""
+    qs = Task.objects.filter(flow_task_type="HUMAN", status__in=OPEN_HUMAN)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.role == User.Role.FAMILY:
+        if user.household_id is None or not user.area_id:
+            return qs.none()
+        # the family's own revision step; a family account's area is its village
+        qs = qs.filter(owner_permission=steps.Role.FAMILY,
+                       owner_permission_obj_pk=f"{user.area_id}/hh{user.household_id}")
+    elif user.role in (User.Role.VILLAGE_REVIEWER, User.Role.TOWNSHIP_APPROVER,
+                       User.Role.DISTRICT_APPROVER) and user.area_id:
+        roles = [user.role]
+        if user.role == User.Role.VILLAGE_REVIEWER:
+            roles.append(steps.Role.FAMILY)  # acting for offline families
+        qs = qs.filter(owner_permission__in=roles,
+                       owner_permission_obj_pk__startswith=user.area_id)
+    else:
+        return qs.none()
+    return qs.select_related("process__case__program", "process__case__area",
+                             "process__case__applicant").order_by("-id")

@@ -1,0 +1,267 @@
+"""Services that move a case through its process: one transaction each, each
+writing the audit event and the outbox rows of what it changed.
+
+The case's viewflow process row is the lock: every service that touches a
+case after submission takes it (``SELECT ... FOR UPDATE`` on PostgreSQL), then
+re-reads the task or case under it, so two reviewers deciding the same task at
+once end with one decision and a ``CaseConflict`` for the other.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from casework import access
+from casework.audit import record_event, transition
+from casework.errors import CaseConflict, IneligibleApplication, InvalidInput, NotPermitted
+from casework.models import Case, CaseStatus, Decision, Household, Objection, Person, User
+from casework.services import issue_entitlement, precheck, store_precheck
+from eligibility.models import Program
+
+from . import steps
+from .flows import BenefitApplicationFlow
+from .notify import notify_step
+
+OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def _require_writer(actor: User) -> None:
+    if not access.can_write(actor):
+        raise NotPermitted(_("Your role is read-only."))
+
+
+def submit_application(*, actor: User, household: Household, program: Program,
+                       applicant: Person, statement: str = "",
+                       on: date | None = None) -> Case:
+    """A family (or the village staff on its behalf) applies; the pre-check is stored
+    and the process starts at village review."""
+    _require_writer(actor)
+    if not access.in_scope(actor, household.area_id, household.pk):
+        raise NotPermitted(_("You may not apply for this household."))
+    if actor.role not in (User.Role.FAMILY, User.Role.VILLAGE_REVIEWER, User.Role.ADMIN):
+        raise NotPermitted(_("Only the family or its village staff may apply."))
+    if applicant.household_id != household.pk:
+        raise InvalidInput(_("The applicant is not a member of this household."),
+                           field="applicant")
+    if not program.active:
+        raise IneligibleApplication(_("This program is not open for applications."),
+                                    field="program")
+    on = on or timezone.localdate()
+    decision, facts = precheck(household=household, applicant_id=applicant.pk,
+                               program=program, on=on)
+    duplicate = next((c for c in decision.criteria if c.code == "no_duplicate"), None)
+    if duplicate is not None and not duplicate.passed:
+        raise IneligibleApplication(duplicate.reason(_("zh-hans")), field="program",
+                                    code="duplicate")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            case = Case(household=household, applicant=applicant, program=program,
+                        area_id=household.area_id, statement=statement, filed_by=actor,
+                        on_behalf=actor.role != User.Role.FAMILY, submitted_at=now,
+                        application_date=on, status=CaseStatus.SUBMITTED)
+            store_precheck(case, decision, facts)
+            case.save()
+            record_event(case, actor=actor, action="submitted", to_status=CaseStatus.SUBMITTED,
+                         detail={"program": program.code, "on_behalf": case.on_behalf})
+            record_event(case, actor=None, action="eligibility_precheck",
+                         from_status=case.status, to_status=case.status,
+                         detail={"eligible": decision.eligible,
+                                 "rule_version": decision.rule_version,
+                                 "failed": decision.failed_codes})
+            notify_step(case, "submitted")
+            BenefitApplicationFlow.start.run(case=case, actor=actor)
+            case.save(update_fields=["process", "version"])
+    except IntegrityError as exc:  # the partial unique index: a concurrent duplicate
+        raise IneligibleApplication(_("An application for this program is already open."),
+                                    field="program", code="duplicate") from exc
+    return case
+
+
+def _locked_task(task_id: int, actor: User):
+    """Find the task (404 outside the actor's scope), lock its process, re-read it."""
+    task = (Task.objects.filter(pk=task_id).only("id", "process_id", "owner_permission",
+                                                 "owner_permission_obj_pk", "status")
+            .first())
+    if task is None or not task.owner_permission or not steps.user_may_act(
+        actor, task.owner_permission, task.owner_permission_obj_pk or ""
+    ):
+        raise Task.DoesNotExist
+    return task
+
+
+def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Case:
+    """A reviewer decides a review task: approve, return to the family, or reject.
+
+    Raises ``Task.DoesNotExist`` for a task the actor may not act on (404),
+    ``CaseConflict`` when it is no longer open (409).
+    """
+    _require_writer(actor)
+    if decision not in Decision.Outcome.values:
+        raise InvalidInput(_("Choose approve, return or reject."), field="decision")
+    reason = (reason or "").strip()
+    if decision in (Decision.Outcome.REJECT, Decision.Outcome.RETURN) and not reason:
+        raise InvalidInput(_("A reason is required to reject or return a case."),
+                           field="reason")
+    task = _locked_task(task_id, actor)
+    try:
+        with BenefitApplicationFlow.lock(task.process_id), transaction.atomic():
+            task = (Task.objects.select_related("process", "process__case",
+                                                "process__case__program",
+                                                "process__case__applicant")
+                    .get(pk=task_id))
+            if task.status not in OPEN_TASK:
+                raise CaseConflict(_("This task has already been decided."), code="task_closed")
+            step = task.flow_task.name
+            if step not in steps.DECISION_STEPS:
+                raise CaseConflict(_("This task does not take a decision."), code="wrong_step")
+            case = task.process.case
+            case._actor = actor
+            _decide_locked(case, task, step, actor, decision, reason)
+    except FlowLockFailed as exc:
+        raise CaseConflict(_("Someone else is deciding this case; try again."),
+                           code="locked") from exc
+    return case
+
+
+def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reason: str
+                   ) -> None:
+    now = timezone.now()
+    Decision.objects.create(case=case, step=step, outcome=decision, reason=reason,
+                            actor=actor, task_id=task.pk, decided_at=now)
+    case.last_decision = decision
+    record_event(case, actor=actor, action=f"decision_{decision}", from_status=case.status,
+                 to_status=case.status, detail={"step": step, "reason": reason,
+                                                "task": task.pk})
+    if step == steps.OBJECTION_REVIEW:
+        resolve_objections(case, actor=actor, upheld=decision != Decision.Outcome.APPROVE,
+                           resolution=reason)
+    final_level = case.eligibility.get("parameters", {}).get("approval_level", "township")
+    if decision == Decision.Outcome.REJECT:
+        case.closed_at = now
+        transition(case, to_status=CaseStatus.REJECTED, actor=actor, action="rejected",
+                   detail={"reason": reason}, extra_fields=("last_decision", "closed_at"))
+        notify_step(case, "rejected")
+    elif decision == Decision.Outcome.APPROVE and step != steps.OBJECTION_REVIEW and (
+        steps.STEP_LEVEL[step] == final_level
+    ):
+        entitlement = issue_entitlement(case)
+        case.closed_at = now
+        transition(case, to_status=CaseStatus.APPROVED, actor=actor, action="granted",
+                   detail={"entitlement": entitlement.number,
+                           "amount_yuan": str(entitlement.amount_yuan)},
+                   extra_fields=("last_decision", "closed_at"))
+        notify_step(case, "approved")
+    else:
+        case.save(update_fields=["last_decision", "version"])
+    # complete the human task and let the flow route on case.last_decision
+    task.owner = actor
+    task.status = STATUS.STARTED
+    task.started = now
+    activation = task.flow_task.activation_class(task)
+    activation.process.case = case
+    activation.execute()
+
+
+def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
+    """The family sends a returned case back to village review."""
+    _require_writer(actor)
+    try:
+        with BenefitApplicationFlow.lock(case.process_id), transaction.atomic():
+            task = (Task.objects.select_related("process")
+                    .filter(process_id=case.process_id, flow_task_type="HUMAN",
+                            status__in=OPEN_TASK).first())
+            case = Case.objects.select_related("applicant", "program").get(pk=case.pk)
+            if task is None or task.flow_task.name != steps.FAMILY_REVISION:
+                raise CaseConflict(_("Only a returned case can be resubmitted."),
+                                   code="not_returned")
+            if not steps.user_may_act(actor, task.owner_permission,
+                                      task.owner_permission_obj_pk or ""):
+                raise NotPermitted(_("You may not resubmit this case."))
+            case._actor = actor
+            if statement:
+                case.statement = statement
+            record_event(case, actor=actor, action="resubmitted", from_status=case.status,
+                         to_status=case.status, detail={"statement": statement})
+            case.last_decision = ""
+            case.save(update_fields=["statement", "version", "last_decision"])
+            task.owner = actor
+            task.status = STATUS.STARTED
+            task.started = timezone.now()
+            activation = task.flow_task.activation_class(task)
+            activation.process.case = case
+            activation.execute()
+    except FlowLockFailed as exc:
+        raise CaseConflict(_("The case is busy; try again."), code="locked") from exc
+    return case
+
+
+def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
+    """The family withdraws its application before the final decision."""
+    _require_writer(actor)
+    if actor.role not in (User.Role.FAMILY, User.Role.VILLAGE_REVIEWER, User.Role.ADMIN):
+        raise NotPermitted(_("Only the family or its village staff may withdraw."))
+    try:
+        with BenefitApplicationFlow.lock(case.process_id), transaction.atomic():
+            case = Case.objects.select_related("applicant", "program", "process").get(
+                pk=case.pk)
+            if not case.is_open:
+                raise CaseConflict(_("The case is already closed."), code="closed")
+            BenefitApplicationFlow.instance.cancel(case.process)
+            case.closed_at = timezone.now()
+            transition(case, to_status=CaseStatus.WITHDRAWN, actor=actor, action="withdrawn",
+                       detail={"reason": reason}, extra_fields=("closed_at",))
+            notify_step(case, "withdrawn")
+    except FlowLockFailed as exc:
+        raise CaseConflict(_("The case is busy; try again."), code="locked") from exc
+    return case
+
+
+def lodge_objection(*, actor: User, case: Case, lodged_by_name: str, text: str) -> Objection:
+    """Record an objection during the public notice; it holds the case until resolved."""
+    _require_writer(actor)
+    if not text.strip():
+        raise InvalidInput(_("Please state the objection."), field="text")
+    if not lodged_by_name.strip():
+        raise InvalidInput(_("Please give the name of who objects."), field="lodged_by_name")
+    with BenefitApplicationFlow.lock(case.process_id), transaction.atomic():
+        case = Case.objects.get(pk=case.pk)
+        if case.status != CaseStatus.PUBLIC_NOTICE:
+            raise CaseConflict(_("Objections can only be lodged during the public notice."),
+                               code="not_in_notice")
+        objection = Objection.objects.create(case=case, lodged_by_name=lodged_by_name.strip(),
+                                             text=text.strip(), lodged_at=timezone.now())
+        record_event(case, actor=actor, action="objection_lodged", from_status=case.status,
+                     to_status=case.status, detail={"objection": objection.pk})
+        case.save(update_fields=["version"])
+    return objection
+
+
+def resolve_objections(case: Case, *, actor: User, upheld: bool, resolution: str) -> None:
+    """Close the case's open objections (the objection review decision does this)."""
+    now = timezone.now()
+    case.objections.filter(resolved_at__isnull=True).update(
+        resolved_at=now, upheld=upheld, resolution=resolution)
+
+
+def add_document(*, actor: User, case: Case, kind: str, file: Any, description: str = ""):
+    from casework.models import Document
+
+    _require_writer(actor)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case.is_open:
+            raise CaseConflict(_("Documents can only be added to an open case."),
+                               code="closed")
+        document = Document.objects.create(case=case, kind=kind, file=file,
+                                           description=description, uploaded_by=actor)
+        record_event(case, actor=actor, action="document_added", from_status=case.status,
+                     to_status=case.status, detail={"document": document.pk, "kind": kind})
+        case.save(update_fields=["version"])
+    return document

@@ -1,0 +1,59 @@
+"""The human steps of an application and who may act on them.
+
+A human task row carries its scope in viewflow's own columns, set when the
+task is created: ``owner_permission`` holds the role that acts on it and
+``owner_permission_obj_pk`` the case's village code (or ``hh:<id>`` for the
+family's own step, prefixed by the village code so the village
+staff can act for families who are offline). Checking a user against a task, and listing a user's
+inbox, then needs no join: a role match and a prefix match on indexed columns.
+"""
+
+from casework.models import CaseStatus, User
+
+Role = User.Role
+
+VILLAGE_REVIEW = "village_review"
+TOWNSHIP_REVIEW = "township_review"
+DISTRICT_REVIEW = "district_review"
+OBJECTION_REVIEW = "objection_review"
+FAMILY_REVISION = "family_revision"
+
+STEP_ROLE = {
+    VILLAGE_REVIEW: Role.VILLAGE_REVIEWER,
+    OBJECTION_REVIEW: Role.VILLAGE_REVIEWER,
+    TOWNSHIP_REVIEW: Role.TOWNSHIP_APPROVER,
+    DISTRICT_REVIEW: Role.DISTRICT_APPROVER,
+    FAMILY_REVISION: Role.FAMILY,
+}
+STEP_STATUS = {
+    VILLAGE_REVIEW: CaseStatus.VILLAGE_REVIEW,
+    OBJECTION_REVIEW: CaseStatus.PUBLIC_NOTICE,
+    TOWNSHIP_REVIEW: CaseStatus.TOWNSHIP_REVIEW,
+    DISTRICT_REVIEW: CaseStatus.DISTRICT_REVIEW,
+    FAMILY_REVISION: CaseStatus.RETURNED,
+}
+DECISION_STEPS = (VILLAGE_REVIEW, OBJECTION_REVIEW, TOWNSHIP_REVIEW, DISTRICT_REVIEW)
+STEP_LEVEL = {VILLAGE_REVIEW: "village", OBJECTION_REVIEW: "village",
+              TOWNSHIP_REVIEW: "township", DISTRICT_REVIEW: "district"}
+LEVEL_ORDER = ("village", "township", "district")
+
+
+def task_scope_key(step: str, case) -> str:
+    """What ``owner_permission_obj_pk`` holds for a task of ``step`` on ``case``."""
+    if step == FAMILY_REVISION:
+        return f"{case.area_id}/hh{case.household_id}"
+    return case.area_id
+
+
+def user_may_act(user: User, role: str, scope_key: str) -> bool:
+    """Whether ``user`` may decide a task of ``role`` scoped to ``scope_key`` (no query)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if role == Role.FAMILY:
+        # the family, or the village staff acting on its behalf
+        if user.role == Role.FAMILY:
+            return user.household_id is not None and scope_key.endswith(
+                f"/hh{user.household_id}")
+        return (user.role == Role.VILLAGE_REVIEWER and bool(user.area_id)
+                and scope_key.startswith(user.area_id))
+    return user.role == role and bool(user.area_id) and scope_key.startswith(user.area_id)
