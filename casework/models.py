@@ -187,6 +187,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
 
+    def __str__(self) -> str:
+        return self.number
+
     def is_active_on(self, on) -> bool:
         return self.joined <= on and (self.left is None or self.left > on)
 
@@ -285,6 +288,9 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.case_id})"
+
 
 class Decision(models.Model):
     """A reviewer's decision at one level of a case."""
@@ -308,6 +314,9 @@ class Decision(models.Model):
         verbose_name_plural = _("decisions")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.step}: {self.outcome}"
+
 
 class Objection(models.Model):
     """An objection lodged during the public notice (公示异议)."""
@@ -324,6 +333,9 @@ class Objection(models.Model):
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"objection {self.pk} on case {self.case_id}"
 
 
 class Entitlement(models.Model):
@@ -358,6 +370,9 @@ class Entitlement(models.Model):
                                     name="entitlement_one_live_per_person_program"),
         ]
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class AuditEvent(models.Model):
     """One line of a case's history: who did what, when, from which status to which.
@@ -383,6 +398,9 @@ class AuditEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "seq"], name="audit_case_seq"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
 
 
 class OutboxMessage(models.Model):
@@ -415,3 +433,6 @@ class OutboxMessage(models.Model):
             models.Index(fields=["id"], condition=Q(sent_at__isnull=True),
                          name="outbox_pending"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.template}#{self.pk}"

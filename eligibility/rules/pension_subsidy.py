@@ -20,7 +20,8 @@ def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, 
     )
     return (
         check("second_birth_renounced", renounced,
-              "夫妇放弃生育二胎有书面记录", "The couple's renunciation of a second birth is on record",
+              "夫妇放弃生育二胎有书面记录",
+              "The couple's renunciation of a second birth is on record",
               renounced_on=str(facts.second_birth_renounced_date or "")),
         check("min_age", age >= min_age,
               f"申请人年满{min_age}周岁", f"Applicant is aged {min_age} or over",

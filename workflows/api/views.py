@@ -54,7 +54,8 @@ class HouseholdList(generics.ListCreateAPIView):
     def get_queryset(self):
         return selectors.households_for(self.request.user)
 
-    @extend_schema(request=s.HouseholdCreateSerializer, responses={201: s.HouseholdDetailSerializer})
+    @extend_schema(request=s.HouseholdCreateSerializer,
+                   responses={201: s.HouseholdDetailSerializer})
     def post(self, request):
         ser = s.HouseholdCreateSerializer(data=request.data, context={"request": request})
         ser.is_valid(raise_exception=True)

@@ -1,0 +1,39 @@
+import pytest
+
+from eligibility.defaults import install_programs
+from tests import factories as f
+
+
+@pytest.fixture
+def programs(db):
+    return install_programs()
+
+
+@pytest.fixture
+def areas(db):
+    return f.area_tree()
+
+
+@pytest.fixture
+def family_home(areas):
+    """A pension-age member household in village v11, with its family account."""
+    from datetime import date
+
+    hh = f.household(areas["v11"], second_birth_renounced_date=date(1985, 3, 1), hardship=True,
+                     annual_income_yuan=20000)
+    head = f.person(hh, name="王大爷", birth=date(1955, 4, 2))
+    f.person(hh, name="李大妈", birth=date(1957, 6, 3), sex="F", relationship="spouse")
+    account = f.user("family", areas["v11"], household=hh)
+    return {"household": hh, "applicant": head, "user": account}
+
+
+@pytest.fixture
+def staff(areas):
+    return {
+        "village": f.user("village_reviewer", areas["v11"]),
+        "village_other": f.user("village_reviewer", areas["v21"]),
+        "township": f.user("township_approver", areas["t1"]),
+        "township_other": f.user("township_approver", areas["t2"]),
+        "district": f.user("district_approver", areas["district"]),
+        "auditor": f.user("auditor", areas["district"]),
+    }

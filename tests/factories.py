@@ -1,0 +1,56 @@
+"""Small builders for the register (no factory library needed for this much)."""
+
+from datetime import date
+from itertools import count
+
+from casework.identity import make_resident_id
+from casework.models import Area, Household, Membership, Person, User
+
+_seq = count(1)
+
+DISTRICT = "330703"
+
+
+def area_tree():
+    """District > two townships > two villages each (codes are prefixes of each other)."""
+    district, _ = Area.objects.get_or_create(code=DISTRICT, defaults={
+        "name": "金东区", "level": Area.Level.DISTRICT})
+    areas = {"district": district}
+    for t in (1, 2):
+        tcode = f"{DISTRICT}{t:03d}"
+        township, _ = Area.objects.get_or_create(code=tcode, defaults={
+            "name": f"镇{t}", "level": Area.Level.TOWNSHIP, "parent": district})
+        areas[f"t{t}"] = township
+        for v in (1, 2):
+            vcode = f"{tcode}{v:03d}"
+            village, _ = Area.objects.get_or_create(code=vcode, defaults={
+                "name": f"村{t}-{v}", "level": Area.Level.VILLAGE, "parent": township,
+                "health_check_enrolled_years": list(range(2020, 2031))})
+            areas[f"v{t}{v}"] = village
+    return areas
+
+
+def person(household, *, name="张三", birth=date(1960, 5, 1), sex="M", relationship="head",
+           member=True, pension_insured=True, phone="13800000000"):
+    n = next(_seq)
+    p = Person.objects.create(
+        household=household, name=name, id_number=make_resident_id(DISTRICT, birth, n, sex),
+        sex=sex, birth_date=birth, relationship=relationship, phone=phone,
+        pension_insured=pension_insured)
+    if member:
+        Membership.objects.create(person=p, number=f"M{n:06d}", joined=date(2015, 1, 1))
+    return p
+
+
+def household(village, **facts):
+    n = next(_seq)
+    defaults = {"one_child_certificate_date": date(1990, 1, 1)}
+    defaults.update(facts)
+    return Household.objects.create(area=village, number=f"H{n:08d}", **defaults)
+
+
+def user(role, area=None, *, household=None, username=None):
+    n = next(_seq)
+    u = User.objects.create_user(username=username or f"{role}{n}", password="pw-Test-12345",
+                                 role=role, area=area, household=household)
+    return u

@@ -1,0 +1,1 @@
+"""Family-facing, phone-friendly pages."""
