@@ -68,8 +68,9 @@ class ScopedView(flow.View):
 
 
 class NoticeActivation(TimerActivation):
+    @TimerActivation.status.super()
     def activate(self):
-        super().activate()
+        super().activate.original()
         case = _case(self)
         transition(case, to_status=CaseStatus.PUBLIC_NOTICE, actor=getattr(case, "_actor", None),
                    action="public_notice_started",

@@ -1,5 +1,15 @@
+"""Family-facing, phone-friendly pages (included at /family/)."""
+
 from django.urls import path
-from django.views.generic import RedirectView
+
+from . import views
 
 app_name = "family"
-urlpatterns = [path("", RedirectView.as_view(url="/api/docs/"), name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("apply/", views.apply, name="apply"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("cases/<int:case_id>/resubmit/", views.resubmit, name="resubmit"),
+    path("cases/<int:case_id>/documents/", views.upload_document, name="upload"),
+]

@@ -1,0 +1,95 @@
+"""Forms of the family pages: few fields, large controls, messages that name the field."""
+
+from pathlib import Path
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import Person
+from eligibility.models import Program
+
+MAX_UPLOAD_MB = 10
+ALLOWED_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".pdf")
+
+# what families usually bring; stored as the code in Document.kind
+DOCUMENT_KINDS = [
+    ("id_card", _("Resident identity card")),
+    ("household_register", _("Household register (hukou booklet)")),
+    ("one_child_certificate", _("One-child parents' certificate")),
+    ("renunciation", _("Written renunciation of a second birth")),
+    ("income_proof", _("Proof of income or hardship")),
+    ("medical_record", _("Medical record")),
+    ("other", _("Other document")),
+]
+DOCUMENT_KIND_LABELS = dict(DOCUMENT_KINDS)
+
+
+class ProgramChoiceField(forms.ModelChoiceField):
+    """Programs named in the active language."""
+
+    def label_from_instance(self, obj: Program) -> str:
+        return obj.display_name(get_language() or "zh-hans")
+
+
+class ApplicantChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        return f"{obj.name} ({obj.get_relationship_display()})"
+
+
+class ApplyForm(forms.Form):
+    """Step 1 of an application: which benefit, for whom, and in the family's words why."""
+
+    program = ProgramChoiceField(
+        label=_("Benefit"), queryset=Program.objects.none(), widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Please choose a benefit."),
+                        "invalid_choice": _("Please choose a benefit from the list.")})
+    applicant = ApplicantChoiceField(
+        label=_("Who is applying"), queryset=Person.objects.none(), widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Please choose who is applying."),
+                        "invalid_choice": _("Please choose a member of your household.")})
+    statement = forms.CharField(
+        label=_("Anything you want the reviewers to know (optional)"), required=False,
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, household=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = Program.objects.filter(active=True).order_by("id")
+        members = (Person.objects.filter(household=household).order_by("id")
+                   if household is not None else Person.objects.none())
+        self.fields["applicant"].queryset = members
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why are you withdrawing? (optional)"), required=False,
+                             max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResubmitForm(forms.Form):
+    statement = forms.CharField(
+        label=_("What you added or corrected"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Upload any missing documents below first, then resubmit."))
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type of document"), choices=DOCUMENT_KINDS,
+                             error_messages={"required": _("Please choose the type of "
+                                                           "document.")})
+    file = forms.FileField(
+        label=_("Photo or file"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+        error_messages={"required": _("Please choose a photo or file to upload."),
+                        "empty": _("The file is empty.")})
+    description = forms.CharField(label=_("Note (optional)"), required=False, max_length=200)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is too large: at most %(mb)s MB.") % {"mb": MAX_UPLOAD_MB})
+        if Path(upload.name or "").suffix.lower() not in ALLOWED_SUFFIXES:
+            raise forms.ValidationError(_("Please upload a photo (JPG, PNG) or a PDF file."))
+        return upload
