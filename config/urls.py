@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from workflows.family.views import home_redirect
+
 urlpatterns = [
-    path("", RedirectView.as_view(url="/workflow/", permanent=False), name="home"),
+    path("", home_redirect, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.nodes.timer import TimerActivation
+from viewflow.workflow.nodes.view import ViewActivation
 
 from casework.audit import transition
 from casework.models import CaseStatus, Decision
@@ -33,26 +34,41 @@ def _case(activation):
     return activation.process.case
 
 
+class ScopedViewActivation(ViewActivation):
+    """Creates the task row with its scope already set: one INSERT, one link INSERT."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        flow_class = flow_task.flow_class
+        process = prev_activation.process
+        task = flow_class.task_class(process=process, flow_task=flow_task, token=token,
+                                     flow_task_type=flow_task.task_type)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        task.owner_permission = steps.STEP_ROLE[flow_task.step]
+        task.owner_permission_obj_pk = steps.task_scope_key(flow_task.step, process.case)
+        task.save()
+        # Task.previous.add() would SELECT the existing links first; there are none
+        flow_class.task_class.previous.through.objects.create(
+            from_task_id=task.pk, to_task_id=prev_activation.task.pk)
+        activation = cls(task)
+        flow_task._enter(activation)
+        return activation
+
+
 class ScopedView(flow.View):
     """A human step whose task row carries its role and area (see ``steps``)."""
+
+    activation_class = ScopedViewActivation
 
     def __init__(self, view, step: str, **kwargs):
         super().__init__(view, **kwargs)
         self.step = step
-        self._on_create = self._enter
-
-    def calc_owner_permission(self, activation):
-        return steps.STEP_ROLE[self.step]
-
-    def calc_owner_permission_obj(self, activation):
-        return None
 
     def _enter(self, activation):
-        """Entering the step: scope the task, move the case, tell who must act."""
+        """Entering the step: move the case, write the history, tell who must act."""
         case = _case(activation)
         task = activation.task
-        task.owner_permission_obj_pk = steps.task_scope_key(self.step, case)
-        task.save(update_fields=["owner_permission_obj_pk"])
         to_status = steps.STEP_STATUS[self.step]
         actor = getattr(case, "_actor", None)
         if case.status != to_status or self.step == steps.OBJECTION_REVIEW:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
@@ -57,7 +58,7 @@ def submit_application(*, actor: User, household: Household, program: Program,
                                program=program, on=on)
     duplicate = next((c for c in decision.criteria if c.code == "no_duplicate"), None)
     if duplicate is not None and not duplicate.passed:
-        raise IneligibleApplication(duplicate.reason(_("zh-hans")), field="program",
+        raise IneligibleApplication(duplicate.reason(get_language() or "zh-hans"), field="program",
                                     code="duplicate")
     now = timezone.now()
     try:

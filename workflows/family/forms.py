@@ -71,7 +71,7 @@ class ResubmitForm(forms.Form):
     statement = forms.CharField(
         label=_("What you added or corrected"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Upload any missing documents below first, then resubmit."))
+        help_text=_("Add any missing documents above first, then resubmit."))
 
 
 class DocumentForm(forms.Form):

@@ -16,9 +16,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework import selectors
@@ -33,34 +32,35 @@ STAFF_HOME = "/workflow/"
 
 # the audit log's action names, said the way a family would say them
 ACTION_LABELS = {
-    "submitted": _lazy("Application submitted"),
-    "eligibility_precheck": _lazy("Eligibility pre-check recorded"),
-    "enter_village_review": _lazy("Village review started"),
-    "enter_objection_review": _lazy("Objection being reviewed by the village"),
-    "enter_township_review": _lazy("Township review started"),
-    "enter_district_review": _lazy("District review started"),
-    "enter_family_revision": _lazy("Waiting for you to add information"),
-    "decision_approve": _lazy("Approved at this level"),
-    "decision_return": _lazy("Returned to you for more information"),
-    "decision_reject": _lazy("Not approved"),
-    "public_notice_started": _lazy("Public notice started"),
-    "public_notice_ended": _lazy("Public notice ended"),
-    "objection_lodged": _lazy("Objection lodged during the public notice"),
-    "resubmitted": _lazy("Resubmitted with more information"),
-    "document_added": _lazy("Document added"),
-    "granted": _lazy("Benefit granted"),
-    "rejected": _lazy("Application not approved"),
-    "withdrawn": _lazy("Application withdrawn"),
+    "submitted": gettext_lazy("Application submitted"),
+    "eligibility_precheck": gettext_lazy("Eligibility pre-check recorded"),
+    "enter_village_review": gettext_lazy("Village review started"),
+    "enter_objection_review": gettext_lazy("Objection being reviewed by the village"),
+    "enter_township_review": gettext_lazy("Township review started"),
+    "enter_district_review": gettext_lazy("District review started"),
+    "enter_family_revision": gettext_lazy("Waiting for you to add information"),
+    "decision_approve": gettext_lazy("Approved at this level"),
+    "decision_return": gettext_lazy("Returned to you for more information"),
+    "decision_reject": gettext_lazy("Not approved"),
+    "public_notice_started": gettext_lazy("Public notice started"),
+    "public_notice_ended": gettext_lazy("Public notice ended"),
+    "objection_lodged": gettext_lazy("Objection lodged during the public notice"),
+    "resubmitted": gettext_lazy("Resubmitted with more information"),
+    "document_added": gettext_lazy("Document added"),
+    "granted": gettext_lazy("Benefit granted"),
+    "rejected": gettext_lazy("Application not approved"),
+    "withdrawn": gettext_lazy("Application withdrawn"),
 }
 STEP_LABELS = {
-    "village_review": _lazy("village review"),
-    "objection_review": _lazy("objection review"),
-    "township_review": _lazy("township review"),
-    "district_review": _lazy("district review"),
-    "family_revision": _lazy("your revision"),
+    "village_review": gettext_lazy("village review"),
+    "objection_review": gettext_lazy("objection review"),
+    "township_review": gettext_lazy("township review"),
+    "district_review": gettext_lazy("district review"),
+    "family_revision": gettext_lazy("your revision"),
 }
 # which actions carry a reason the family should read in the timeline
-REASON_ACTIONS = ("decision_return", "decision_reject", "rejected", "withdrawn")
+REASON_ACTIONS = ("decision_return", "decision_reject", "withdrawn")
+SYSTEM_ACTIONS = ("enter_", "public_notice_", "eligibility_precheck")
 STATUS_LABELS = dict(CaseStatus.choices)
 ROLE_LABELS = dict(User.Role.choices)
 FAMILY_ACTOR = pgettext_lazy("who acted", "your family")
@@ -138,12 +138,13 @@ def _timeline(events) -> list[dict]:
         detail = e.detail or {}
         step = STEP_LABELS.get(detail.get("step", ""))
         if step and e.action.startswith("decision_"):
-            label = f"{label} ({step})"
+            label = _("%(action)s (%(step)s)") % {"action": label, "step": step}
         status_changed = bool(e.from_status) and e.from_status != e.to_status
         rows.append({
             "label": label,
             "at": e.at,
-            "actor": _actor_label(e.actor),
+            # steps the process enters are not somebody's act
+            "actor": "" if e.action.startswith(SYSTEM_ACTIONS) else _actor_label(e.actor),
             "from_status": STATUS_LABELS.get(e.from_status, e.from_status)
             if status_changed else "",
             "to_status": STATUS_LABELS.get(e.to_status, e.to_status)
@@ -289,7 +290,7 @@ def withdraw(request, case_id: int):
     if not case.is_open:
         messages.info(request, _("This application is already closed."))
         return redirect(_case_url(case))
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.withdraw(actor=request.user, case=case, reason=form.cleaned_data["reason"])
@@ -311,11 +312,11 @@ def resubmit(request, case_id: int):
         try:
             services.resubmit(actor=request.user, case=case,
                               statement=form.cleaned_data["statement"])
-        except DomainError as exc:
-            _add_domain_error(form, exc)
+        except DomainError as exc:  # the case moved on: say so on the fresh page
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("Your application has been sent back for review."))
-            return redirect(_case_url(case))
+        return redirect(_case_url(case))
     return _case_page(request, case, resubmit_form=form)
 
 
@@ -329,9 +330,9 @@ def upload_document(request, case_id: int):
             services.add_document(actor=request.user, case=case, kind=form.cleaned_data["kind"],
                                   file=form.cleaned_data["file"],
                                   description=form.cleaned_data["description"])
-        except DomainError as exc:
-            _add_domain_error(form, exc)
+        except DomainError as exc:  # e.g. the case closed meanwhile
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("Your document has been added."))
-            return redirect(_case_url(case))
+        return redirect(_case_url(case))
     return _case_page(request, case, document_form=form)
