@@ -42,7 +42,7 @@ def area_q(user: User, *, area_field: str = "area", household_field: str | None 
     if user.role in STAFF_ROLES:
         if user.area_id is None:
             return _nothing()
-        return Q(**{f"{area_field}_id__startswith": user.area_id})
+        return Q(**{f"{area_field}__code__startswith": user.area_id})
     return _nothing()
 
 

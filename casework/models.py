@@ -52,7 +52,7 @@ class Area(models.Model):
 
     def subtree_q(self, field: str = "area") -> Q:
         """Q for rows whose ``field`` (an Area FK) lies in this area's subtree."""
-        return Q(**{f"{field}_id__startswith": self.code})
+        return Q(**{f"{field}__code__startswith": self.code})
 
 
 class User(AbstractUser):

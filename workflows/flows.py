@@ -2,27 +2,35 @@
 
     start -> village_review -> [public_notice -> (objection_review)] -> township_review
           -> [district_review] -> end
+    (any review may return the case to family_revision, which goes back to village review)
 
-Human steps are ``ScopedView`` tasks; a decision is made through
-``workflows.services.decide`` which stores the outcome on the case
-(``case.last_decision``) before completing the task, and the gateways route
-on it. Approval at the program's final level issues the entitlement in the
-same step (no automatic "grant" node: fewer statements on the hot path).
-A returned case waits in ``family_revision`` and goes back to village review
-when the family resubmits. Entering a step sets the case status and writes the
-audit event, in the same transaction.
+Human steps are ``DecisionStep`` tasks. A decision is made through
+``workflows.services.decide``, which stores the outcome on the case
+(``case.last_decision``) and completes the task; the step then routes on it
+itself, like an exclusive gateway folded into the task (one task row fewer per
+step than a separate ``flow.Switch``). Approval at the program's final level
+issues the entitlement in the same step. Entering a step sets the case status
+and writes the audit event, in the same transaction.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.base import Edge
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.end import EndActivation
+from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.timer import TimerActivation
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.signals import flow_finished, flow_started
+from viewflow.workflow.status import PROCESS, STATUS
 
-from casework.audit import transition
+from casework.audit import record_event, transition
 from casework.models import CaseStatus, Decision
 from casework.services import case_parameter
 
@@ -34,8 +42,40 @@ def _case(activation):
     return activation.process.case
 
 
-class ScopedViewActivation(ViewActivation):
-    """Creates the task row with its scope already set: one INSERT, one link INSERT."""
+# --- task pages, imported lazily (views import services, which import this module)
+def decision_page(request, *args, **kwargs):
+    from .views import DecisionView
+
+    return DecisionView.as_view()(request, *args, **kwargs)
+
+
+def revision_page(request, *args, **kwargs):
+    from .views import RevisionView
+
+    return RevisionView.as_view()(request, *args, **kwargs)
+
+
+# --- nodes -----------------------------------------------------------------
+class StartCaseActivation(StartHandleActivation):
+    """Start inside the caller's transaction, without locking the process row
+    it has just inserted (nobody else can see it yet): saves a savepoint pair
+    and a ``SELECT ... FOR UPDATE`` per case."""
+
+    @StartHandleActivation.status.super()
+    def execute(self):
+        self.process.save()
+        self.complete()
+        flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        self.activate_next()
+
+
+class StartCase(flow.StartHandle):
+    activation_class = StartCaseActivation
+
+
+class DecisionStepActivation(ViewActivation):
+    """Creates the task row with its scope already set (one INSERT, one link INSERT),
+    and on completion activates the branch the stored decision selects."""
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
@@ -52,28 +92,52 @@ class ScopedViewActivation(ViewActivation):
         flow_class.task_class.previous.through.objects.create(
             from_task_id=task.pk, to_task_id=prev_activation.task.pk)
         activation = cls(task)
-        flow_task._enter(activation)
+        flow_task.enter(activation)
         return activation
 
+    @Activation.status.super()
+    def create_next(self):
+        for node, condition in self.flow_task._routes:
+            if condition is None or condition(self):
+                yield node._create(self, self.task.token)
+                return
+        raise FlowRuntimeError(f"No route out of {self.flow_task.name}")
 
-class ScopedView(flow.View):
-    """A human step whose task row carries its role and area (see ``steps``)."""
 
-    activation_class = ScopedViewActivation
+class DecisionStep(flow.View):
+    """A human step whose task row carries its role and area (see ``steps``) and
+    that routes on the decision stored on the case."""
+
+    activation_class = DecisionStepActivation
 
     def __init__(self, view, step: str, **kwargs):
         super().__init__(view, **kwargs)
         self.step = step
+        self._routes: list = []
 
-    def _enter(self, activation):
+    def Route(self, *routes):
+        """``(node, condition)`` pairs, first match wins; ``condition`` None is the default."""
+        self._routes = list(routes)
+        self._next = routes[-1][0]  # for viewflow's own graph helpers
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._routes = [(this.resolve(instance, node), this.resolve(instance, cond))
+                        for node, cond in self._routes]
+
+    def _outgoing(self):
+        for node, cond in self._routes:
+            yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
+
+    def enter(self, activation):
         """Entering the step: move the case, write the history, tell who must act."""
         case = _case(activation)
-        task = activation.task
         to_status = steps.STEP_STATUS[self.step]
         actor = getattr(case, "_actor", None)
         if case.status != to_status or self.step == steps.OBJECTION_REVIEW:
             transition(case, to_status=to_status, actor=actor, action=f"enter_{self.step}",
-                       detail={"task": task.pk})
+                       detail={"task": activation.task.pk})
         notify_step(case, self.step)
 
     def can_execute(self, user, task):
@@ -100,48 +164,54 @@ class NoticePeriod(flow.Timer):
     activation_class = NoticeActivation
 
 
-def _notice_delay(activation):
-    return timedelta(days=int(case_parameter(_case(activation), "public_notice_days", 7) or 7))
+class CaseEndActivation(EndActivation):
+    """This flow has no parallel branches: reaching End finishes the process
+    without counting unfinished tasks or a savepoint."""
+
+    @EndActivation.status.super()
+    def activate(self):
+        self.task.started = timezone.now()
+        self.process.status = PROCESS.DONE
+        self.process.finished = self.task.started
+        self.process.save(update_fields=["status", "finished"])
+        flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
+class CaseEnd(flow.End):
+    activation_class = CaseEndActivation
+
+
+# --- routing conditions (read what the services stored on the case) ---------
 def _decided(outcome):
     return lambda activation: _case(activation).last_decision == outcome
+
+
+def _approved_final(step):
+    def check(activation):
+        case = _case(activation)
+        return case.last_decision == Decision.Outcome.APPROVE and steps.is_final(case, step)
+    return check
 
 
 def _needs_notice(activation):
     return int(case_parameter(_case(activation), "public_notice_days", 0) or 0) > 0
 
 
-def _is_final(level):
-    def check(activation):
-        return case_parameter(_case(activation), "approval_level", "township") == level
-    return check
+def _notice_delay(activation):
+    return timedelta(days=int(case_parameter(_case(activation), "public_notice_days", 7) or 7))
 
 
-def _has_open_objections(activation):
-    return _case(activation).objections.filter(resolved_at__isnull=True).exists()
-
-
-def _notice_ended(activation):
+def _notice_ended_with_objections(activation):
+    """Record the end of the notice; true when objections are still open."""
     case = _case(activation)
-    from casework.audit import record_event
-
-    record_event(case, actor=None, action="public_notice_ended",
-                 from_status=case.status, to_status=case.status)
+    record_event(case, actor=None, action="public_notice_ended", from_status=case.status,
+                 to_status=case.status)
     case.save(update_fields=["version"])
-    return _has_open_objections(activation)
+    return case.objections.filter(resolved_at__isnull=True).exists()
 
 
-def _review_view():
-    from .views import DecisionView
-
-    return DecisionView.as_view()
-
-
-def _revision_view():
-    from .views import RevisionView
-
-    return RevisionView.as_view()
+REJECTED = _decided(Decision.Outcome.REJECT)
+RETURNED = _decided(Decision.Outcome.RETURN)
 
 
 class BenefitApplicationFlow(flow.Flow):
@@ -153,49 +223,43 @@ class BenefitApplicationFlow(flow.Flow):
     process_title = _("Benefit application")
     lock_impl = lock.select_for_update_lock if settings.IS_POSTGRES else lock.no_lock
 
-    start = flow.StartHandle(this.start_case).Next(this.village_review)
+    start = StartCase(this.start_case).Next(this.village_review)
 
-    village_review = ScopedView(_review_view(), steps.VILLAGE_REVIEW).Next(this.after_village)
-    after_village = (
-        flow.Switch()
-        .Case(this.end, _decided(Decision.Outcome.REJECT))
-        .Case(this.family_revision, _decided(Decision.Outcome.RETURN))
-        .Case(this.end, _is_final("village"))
-        .Case(this.public_notice, _needs_notice)
-        .Default(this.township_review)
+    village_review = DecisionStep(decision_page, steps.VILLAGE_REVIEW).Route(
+        (this.end, REJECTED),
+        (this.family_revision, RETURNED),
+        (this.end, _approved_final(steps.VILLAGE_REVIEW)),
+        (this.public_notice, _needs_notice),
+        (this.township_review, None),
     )
-    family_revision = ScopedView(_revision_view(), steps.FAMILY_REVISION).Next(
-        this.village_review)
+    family_revision = DecisionStep(revision_page, steps.FAMILY_REVISION).Route(
+        (this.village_review, None),
+    )
 
     public_notice = NoticePeriod(_notice_delay).Next(this.after_notice)
-    after_notice = flow.If(_notice_ended).Then(this.objection_review).Else(this.township_review)
-    objection_review = ScopedView(_review_view(), steps.OBJECTION_REVIEW).Next(
-        this.after_objection)
-    after_objection = (
-        flow.Switch()
-        .Case(this.end, _decided(Decision.Outcome.REJECT))
-        .Case(this.family_revision, _decided(Decision.Outcome.RETURN))
-        .Default(this.township_review)
+    after_notice = (
+        flow.If(_notice_ended_with_objections)
+        .Then(this.objection_review)
+        .Else(this.township_review)
+    )
+    objection_review = DecisionStep(decision_page, steps.OBJECTION_REVIEW).Route(
+        (this.end, REJECTED),
+        (this.family_revision, RETURNED),
+        (this.township_review, None),
     )
 
-    township_review = ScopedView(_review_view(), steps.TOWNSHIP_REVIEW).Next(
-        this.after_township)
-    after_township = (
-        flow.Switch()
-        .Case(this.end, _decided(Decision.Outcome.REJECT))
-        .Case(this.family_revision, _decided(Decision.Outcome.RETURN))
-        .Case(this.end, _is_final("township"))
-        .Default(this.district_review)
+    township_review = DecisionStep(decision_page, steps.TOWNSHIP_REVIEW).Route(
+        (this.end, REJECTED),
+        (this.family_revision, RETURNED),
+        (this.end, _approved_final(steps.TOWNSHIP_REVIEW)),
+        (this.district_review, None),
     )
-    district_review = ScopedView(_review_view(), steps.DISTRICT_REVIEW).Next(
-        this.after_district)
-    after_district = (
-        flow.Switch()
-        .Case(this.family_revision, _decided(Decision.Outcome.RETURN))
-        .Default(this.end)
+    district_review = DecisionStep(decision_page, steps.DISTRICT_REVIEW).Route(
+        (this.family_revision, RETURNED),
+        (this.end, None),
     )
 
-    end = flow.End()
+    end = CaseEnd()
 
     def start_case(self, activation, case, actor):
         """Link the new process to the case, already stored and pre-checked.
@@ -206,3 +270,6 @@ class BenefitApplicationFlow(flow.Flow):
         case._actor = actor
         activation.process.case = case  # caches both directions, no query
         return case
+
+
+__all__ = ["BenefitApplicationFlow", "STATUS"]

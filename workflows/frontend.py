@@ -1,6 +1,203 @@
-"""Staff UI: viewflow's Material frontend, scoped to the user's area (to be built)."""
+"""Staff UI: viewflow's Material frontend at /workflow/, scoped to the user's area.
 
-from django.urls import path
-from django.views.generic import RedirectView
+viewflow shows every process to anyone with the model's view permission, and
+our users hold no model permissions (the role is a field). So this module
+builds the usual ``Site`` > ``FlowAppViewset`` and then scopes it:
 
-urlpatterns = [path("", RedirectView.as_view(url="/api/docs/"), name="staff-home")]
+- the viewset's list and detail views are the ``frontend_views`` subclasses,
+  whose querysets go through ``frontend_access`` (``casework.access`` rules);
+- every URL of the site is wrapped by ``_guard``: anonymous users go to the
+  login page, families to /family/, other non-staff get a 404; it then does
+  the site/app part of ``viewflow.middleware.SiteMiddleware`` (which viewflow
+  installs by itself but which would answer 403 before the guard could);
+- the flow's own task URLs are also wrapped by ``_scope_task_urls``: a process
+  or task outside the user's area is a 404 before any viewflow code runs, the
+  task detail page checks that scope instead of the model permission, and
+  only the task's owner opens its form (execute).
+
+Auditors are read-only: ``ScopedView.can_assign``/``can_execute`` refuse
+their role, so they get no assign or execute action (403 if they try).
+"""
+
+from functools import update_wrapper
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext_lazy as _
+from viewflow.middleware import SiteMiddleware
+from viewflow.urls import Site
+from viewflow.urls.base import _URLResolver
+from viewflow.workflow.flow import FlowAppViewset
+from viewflow.workflow.flow import nodes as flow_nodes
+from viewflow.workflow.flow.utils import wrap_task_view
+
+from casework.models import User
+
+from . import frontend_access as scope
+from . import frontend_views as views
+from .services import BenefitApplicationFlow  # not .flows: flows -> views -> services cycle
+
+FAMILY_HOME = "/family/"
+SITE_MIDDLEWARE = "viewflow.middleware.SiteMiddleware"
+
+
+class ScopedFlowAppViewset(FlowAppViewset):
+    """A flow's inbox, queue, archive, board, process and task pages, scoped by area."""
+
+    base_template_name = "workflows/staff/base_page.html"
+
+    inbox_view_class = views.ScopedInboxView
+    queue_view_class = views.ScopedQueueView
+    archive_view_class = views.ScopedArchiveView
+    dashboard_view_class = views.ScopedDashboardView
+    process_list_view_class = views.ScopedProcessListView
+    process_detail_view_class = views.ScopedProcessDetailView
+    task_list_view_class = views.ScopedTaskListView
+    chart_view_class = views.ScopedChartView
+    tasks_assign_view_class = views.ScopedBulkAssignView
+    tasks_unassign_view_class = views.ScopedBulkUnassignView
+
+    def has_view_permission(self, user, obj=None):
+        if not scope.is_staff(user):
+            return False
+        return obj is None or scope.may_view_process(user, obj.pk)
+
+    def get_context_data(self, request):
+        # the menu's counters, with the same scoping as the pages
+        if not scope.is_staff(request.user):
+            return {}
+        return {
+            "user_inbox": scope.inbox_for(request.user, self._flow_class).order_by(),
+            "user_queue": scope.queue_for(request.user, self._flow_class).order_by(),
+        }
+
+    def _get_urls(self):
+        own_patterns = super(FlowAppViewset, self)._get_urls()
+        flow_patterns, _, _ = self._flow_class.instance.urls
+        self._flow_class.parent = self
+        self._flow_class.app_name = None
+        return own_patterns + _scope_task_urls(flow_patterns, self._flow_class)
+
+
+class StaffSite(Site):
+    """The staff site; ``urls`` wraps every view in ``_guard``."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        return _wrap_tree(patterns, _guard, hold=GUARDED_EXTRAS), app_name, namespace
+
+
+# --- URL wrapping ------------------------------------------------------------
+
+# viewflow's SiteMiddleware (auto-registered by the viewflow app) refuses a request
+# whose URL carries a site or app the user may not view, before any view runs. The
+# guard must speak first (login page, /family/), so the site's URLs keep these two
+# extras off the resolver and the guard applies them after its own checks.
+GUARDED_EXTRAS = ("site", "app")
+
+
+def _wrap_tree(patterns, wrap, *, extras=None, hold=()):
+    """A copy of ``patterns`` whose callbacks are ``wrap(callback, name, extras)``.
+
+    ``extras`` are the viewflow resolver extras in force at the pattern (inner
+    resolvers win, as in ``viewflow.urls.base._URLResolver.resolve``); the ones
+    named in ``hold`` are passed to ``wrap`` but dropped from the copied resolvers.
+    """
+    extras = extras or {}
+    result = []
+    for entry in patterns:
+        if isinstance(entry, URLPattern):
+            result.append(URLPattern(entry.pattern, wrap(entry.callback, entry.name, extras),
+                                     entry.default_args, entry.name))
+        elif isinstance(entry, _URLResolver):
+            inner = {**extras, **entry.extra}
+            kept = {key: value for key, value in entry.extra.items() if key not in hold}
+            children = _wrap_tree(entry.url_patterns, wrap, extras=inner, hold=hold)
+            result.append(_URLResolver(entry.pattern, children, entry.default_kwargs,
+                                       entry.app_name, entry.namespace, extra=kept))
+        elif isinstance(entry, URLResolver):
+            children = _wrap_tree(entry.url_patterns, wrap, extras=extras, hold=hold)
+            result.append(URLResolver(entry.pattern, children, entry.default_kwargs,
+                                      entry.app_name, entry.namespace))
+        else:
+            result.append(entry)
+    return result
+
+
+def _scope_task_urls(patterns, flow_class):
+    """The flow's node URLs, each checking the task's scope (404) before viewflow's code."""
+
+    def may_view(user, task):
+        return True  # the scope was checked by the wrapper below
+
+    def wrap(callback, name, extras):
+        node = extras.get("node")
+        if node is None:
+            return callback
+        if name == "detail":
+            callback = wrap_task_view(node, views.ScopedTaskDetailView.as_view(),
+                                      permission=may_view)
+        elif name == "index" and isinstance(node, flow_nodes.View):
+            callback = wrap_task_view(node, views.ScopedTaskIndexView.as_view())
+        elif name == "assign" and isinstance(node, flow_nodes.View):
+            callback = wrap_task_view(node, views.ScopedAssignTaskView.as_view(),
+                                      permission=node.can_assign)
+
+        def view(request, *args, **kwargs):
+            process_pk, task_pk = kwargs.get("process_pk"), kwargs.get("task_pk")
+            if process_pk is not None and task_pk is not None:
+                task = scope.scoped_task(request.user, flow_class, process_pk=process_pk,
+                                         task_pk=task_pk)
+                if task is None:
+                    raise Http404("No task matches the given query.")
+                if name == "execute" and task.owner_id != request.user.pk:
+                    # viewflow's View lets anyone who may act start an assigned task;
+                    # here only its owner opens the form
+                    raise PermissionDenied
+            elif process_pk is not None and not scope.may_view_process(request.user, process_pk):
+                raise Http404("No process matches the given query.")
+            return callback(request, *args, **kwargs)
+
+        return update_wrapper(view, callback)
+
+    return _wrap_tree(patterns, wrap)
+
+
+def _guard(callback, name, extras):
+    """Every staff page: anonymous users to the login page, families to /family/,
+    other non-staff 404; then viewflow's site/app permission and resolver extras."""
+
+    def view(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not scope.is_staff(user):
+            if getattr(user, "role", None) == User.Role.FAMILY:
+                return HttpResponseRedirect(FAMILY_HOME)
+            raise Http404
+        match = request.resolver_match
+        for key, value in extras.items():
+            if key in GUARDED_EXTRAS and not value.has_view_permission(user):
+                raise PermissionDenied
+            setattr(match, key, value)
+        response = callback(request, *args, **kwargs)
+        if (SITE_MIDDLEWARE not in settings.MIDDLEWARE and isinstance(response, TemplateResponse)
+                and not response.is_rendered):
+            # what SiteMiddleware.process_template_response adds: the app's menu context
+            SiteMiddleware(None).process_template_response(request, response)
+        return response
+
+    return update_wrapper(view, callback)
+
+
+site = StaffSite(
+    title=_("Benefit casework"),
+    viewsets=[ScopedFlowAppViewset(BenefitApplicationFlow, icon="assignment")],
+)
+
+urlpatterns = [path("", site.urls)]

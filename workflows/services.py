@@ -10,7 +10,7 @@ once end with one decision and a ``CaseConflict`` for the other.
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -85,11 +85,18 @@ def submit_application(*, actor: User, household: Household, program: Program,
     return case
 
 
-def _locked_task(task_id: int, actor: User):
-    """Find the task (404 outside the actor's scope), lock its process, re-read it."""
-    task = (Task.objects.filter(pk=task_id).only("id", "process_id", "owner_permission",
-                                                 "owner_permission_obj_pk", "status")
-            .first())
+def _lock_task(task_id: int, actor: User):
+    """Read the task with its process and case in one statement, locking the task and
+    process rows (the process row is every case's lock), inside the caller's transaction.
+
+    A concurrent decider blocks here until the first commits, then sees the task
+    done. Raises ``Task.DoesNotExist`` when the task is missing or not the actor's.
+    """
+    qs = Task.objects.select_related("process", "process__case", "process__case__program",
+                                     "process__case__applicant")
+    if connection.features.has_select_for_update_of:
+        qs = qs.select_for_update(of=("self", "process"))
+    task = qs.filter(pk=task_id).first()
     if task is None or not task.owner_permission or not steps.user_may_act(
         actor, task.owner_permission, task.owner_permission_obj_pk or ""
     ):
@@ -110,13 +117,9 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
     if decision in (Decision.Outcome.REJECT, Decision.Outcome.RETURN) and not reason:
         raise InvalidInput(_("A reason is required to reject or return a case."),
                            field="reason")
-    task = _locked_task(task_id, actor)
     try:
-        with BenefitApplicationFlow.lock(task.process_id), transaction.atomic():
-            task = (Task.objects.select_related("process", "process__case",
-                                                "process__case__program",
-                                                "process__case__applicant")
-                    .get(pk=task_id))
+        with transaction.atomic():
+            task = _lock_task(task_id, actor)
             if task.status not in OPEN_TASK:
                 raise CaseConflict(_("This task has already been decided."), code="task_closed")
             step = task.flow_task.name
@@ -125,7 +128,7 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
             case = task.process.case
             case._actor = actor
             _decide_locked(case, task, step, actor, decision, reason)
-    except FlowLockFailed as exc:
+    except OperationalError as exc:  # lock timeout or deadlock victim
         raise CaseConflict(_("Someone else is deciding this case; try again."),
                            code="locked") from exc
     return case
@@ -143,15 +146,12 @@ def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reas
     if step == steps.OBJECTION_REVIEW:
         resolve_objections(case, actor=actor, upheld=decision != Decision.Outcome.APPROVE,
                            resolution=reason)
-    final_level = case.eligibility.get("parameters", {}).get("approval_level", "township")
     if decision == Decision.Outcome.REJECT:
         case.closed_at = now
         transition(case, to_status=CaseStatus.REJECTED, actor=actor, action="rejected",
                    detail={"reason": reason}, extra_fields=("last_decision", "closed_at"))
         notify_step(case, "rejected")
-    elif decision == Decision.Outcome.APPROVE and step != steps.OBJECTION_REVIEW and (
-        steps.STEP_LEVEL[step] == final_level
-    ):
+    elif decision == Decision.Outcome.APPROVE and steps.is_final(case, step):
         entitlement = issue_entitlement(case)
         case.closed_at = now
         transition(case, to_status=CaseStatus.APPROVED, actor=actor, action="granted",

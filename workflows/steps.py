@@ -57,3 +57,9 @@ def user_may_act(user: User, role: str, scope_key: str) -> bool:
         return (user.role == Role.VILLAGE_REVIEWER and bool(user.area_id)
                 and scope_key.startswith(user.area_id))
     return user.role == role and bool(user.area_id) and scope_key.startswith(user.area_id)
+
+
+def is_final(case, step: str) -> bool:
+    """Whether approving ``step`` is the program's last level (then it grants)."""
+    level = (case.eligibility.get("parameters") or {}).get("approval_level", "township")
+    return step in STEP_LEVEL and step != OBJECTION_REVIEW and STEP_LEVEL[step] == level

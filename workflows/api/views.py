@@ -90,7 +90,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["status", "program", "area"]
 
     def filter_area(self, queryset, name, value):
-        return queryset.filter(area_id__startswith=value)
+        return queryset.filter(area__code__startswith=value)
 
 
 class CaseList(generics.ListCreateAPIView):
