@@ -1,27 +1,104 @@
-"""The case history: append an event in the caller's transaction."""
+"""The case history and the unit of work that writes it.
 
+Every state change appends an audit event in the transaction that makes it.
+Inside ``unit_of_work()`` (every service call opens one) the events, the
+outbox rows and the case's changed columns are buffered and written once, just
+before the transaction commits: one INSERT per table and one UPDATE of the
+case, however many steps the flow took. Outside a unit (e.g. a timer fired by
+viewflow's dispatcher) each call writes at once.
+"""
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEvent, Case, User
+from .models import AuditEvent, Case, OutboxMessage, User
+
+_local = threading.local()
+
+
+@dataclass
+class _Unit:
+    events: list[AuditEvent] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    dirty: dict[int, tuple[Case, set[str]]] = field(default_factory=dict)
+
+
+def _current() -> _Unit | None:
+    stack = getattr(_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Buffer this service call's writes; flush them when the block ends normally."""
+    assert transaction.get_connection().in_atomic_block, "unit of work outside a transaction"
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    unit = _Unit()
+    stack.append(unit)
+    try:
+        yield
+        _flush(unit)
+    finally:
+        stack.pop()
+
+
+def _flush(unit: _Unit) -> None:
+    for case, fields in unit.dirty.values():
+        case.save(update_fields=sorted(fields))
+    if unit.events:
+        AuditEvent.objects.bulk_create(unit.events)
+    if unit.outbox:
+        OutboxMessage.objects.bulk_create(unit.outbox)
+
+
+def save_case(case: Case, *fields: str) -> None:
+    """Persist these columns of ``case`` now, or at the end of the unit of work."""
+    unit = _current()
+    if unit is None:
+        case.save(update_fields=list(fields))
+        return
+    _, dirty = unit.dirty.setdefault(id(case), (case, set()))
+    dirty.update(fields)
+
+
+def queue_outbox(rows: Iterable[OutboxMessage]) -> None:
+    rows = list(rows)
+    unit = _current()
+    if unit is None:
+        OutboxMessage.objects.bulk_create(rows)
+    else:
+        unit.outbox.extend(rows)
 
 
 def record_event(case: Case, *, actor: User | None, action: str, from_status: str = "",
                  to_status: str = "", detail: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one event to ``case``'s history and bump ``case.version``.
+    """Append one event to ``case``'s history; ``case.version`` is its sequence counter.
 
-    Must run inside the transaction of the change it records; the caller saves
-    the case (its ``version`` is the sequence counter) in that transaction, and
-    holds the case's flow lock, so appends to one case are serialised.
+    Runs inside the transaction of the change it records, under the case's lock
+    (the process row), so appends to one case are serialised. The new version
+    is saved with the case (now, or when the unit of work flushes).
     """
     assert transaction.get_connection().in_atomic_block, "audit outside a transaction"
     case.version += 1
-    return AuditEvent.objects.create(
-        case=case, seq=case.version, actor=actor, action=action, from_status=from_status,
-        to_status=to_status, detail=detail or {}, at=timezone.now(),
-    )
+    event = AuditEvent(case=case, seq=case.version, actor=actor, action=action,
+                       from_status=from_status, to_status=to_status, detail=detail or {},
+                       at=timezone.now())
+    unit = _current()
+    if unit is None:
+        event.save()
+        case.save(update_fields=["version"])
+    else:
+        unit.events.append(event)
+        save_case(case, "version")
+    return event
 
 
 def transition(case: Case, *, to_status: str, actor: User | None, action: str,
@@ -30,7 +107,14 @@ def transition(case: Case, *, to_status: str, actor: User | None, action: str,
     """Move ``case`` to ``to_status``, record why, and save the changed columns."""
     from_status = case.status
     case.status = to_status
-    event = record_event(case, actor=actor, action=action, from_status=from_status,
-                         to_status=to_status, detail=detail)
+    unit = _current()
+    if unit is not None:
+        save_case(case, "status", *extra_fields)
+        return record_event(case, actor=actor, action=action, from_status=from_status,
+                            to_status=to_status, detail=detail)
+    case.version += 1
+    event = AuditEvent.objects.create(
+        case=case, seq=case.version, actor=actor, action=action, from_status=from_status,
+        to_status=to_status, detail=detail or {}, at=timezone.now())
     case.save(update_fields=["status", "version", *extra_fields])
     return event

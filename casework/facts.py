@@ -1,6 +1,7 @@
 """Build the eligibility facts snapshot of a household from the register."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch
 
@@ -57,7 +58,7 @@ def build_facts(*, household: Household, applicant_id: int, program_code: str, o
         second_birth_renounced_date=household.second_birth_renounced_date,
         hardship=household.hardship,
         special_family=household.special_family,
-        annual_income_yuan=household.annual_income_yuan,
+        annual_income_yuan=Decimal(str(household.annual_income_yuan or 0)),
         village_health_check_enrolled=on.year in (village.health_check_enrolled_years or []),
         already_paired=household.paired,
         open_programs=open_programs,

@@ -140,11 +140,15 @@ class DecisionStep(flow.View):
                        detail={"task": activation.task.pk})
         notify_step(case, self.step)
 
-    def can_execute(self, user, task):
+    def _may_act(self, user, task) -> bool:
         return steps.user_may_act(user, task.owner_permission, task.owner_permission_obj_pk or "")
 
+    def can_execute(self, user, task):
+        """The task page: only its owner (assigned first, as viewflow's UI does)."""
+        return task.owner_id == user.pk and self._may_act(user, task)
+
     def can_assign(self, user, task):
-        return task.owner_id is None and self.can_execute(user, task)
+        return task.owner_id is None and self._may_act(user, task)
 
 
 class NoticeActivation(TimerActivation):
@@ -206,7 +210,6 @@ def _notice_ended_with_objections(activation):
     case = _case(activation)
     record_event(case, actor=None, action="public_notice_ended", from_status=case.status,
                  to_status=case.status)
-    case.save(update_fields=["version"])
     return case.objections.filter(resolved_at__isnull=True).exists()
 
 

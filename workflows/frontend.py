@@ -39,7 +39,7 @@ from casework.models import User
 
 from . import frontend_access as scope
 from . import frontend_views as views
-from .services import BenefitApplicationFlow  # not .flows: flows -> views -> services cycle
+from .flows import BenefitApplicationFlow
 
 FAMILY_HOME = "/family/"
 SITE_MIDDLEWARE = "viewflow.middleware.SiteMiddleware"

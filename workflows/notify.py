@@ -7,6 +7,7 @@ kicked, and the beat sweep catches anything a lost kick left behind.
 from django.db import transaction
 from django.utils import timezone
 
+from casework.audit import queue_outbox
 from casework.models import Case, OutboxMessage
 
 # which steps tell the family (SMS to the applicant) and which tell staff (in-app)
@@ -41,8 +42,10 @@ def notify_step(case: Case, step: str) -> None:
                                   recipient=f"{step}:{case.area_id}", template="task_waiting",
                                   payload=payload, created_at=now))
     if rows:
-        OutboxMessage.objects.bulk_create(rows)
-        transaction.on_commit(kick_relay)
+        queue_outbox(rows)
+        connection = transaction.get_connection()
+        if not any(func is kick_relay for _, func, _ in connection.run_on_commit):
+            transaction.on_commit(kick_relay)  # once per transaction
 
 
 def kick_relay() -> None:

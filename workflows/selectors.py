@@ -16,11 +16,11 @@ def tasks_for(user: User):
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.role == User.Role.FAMILY:
-        if user.household_id is None or not user.area_id:
+        if user.household_id is None:
             return qs.none()
-        # the family's own revision step; a family account's area is its village
+        # the family's own revision steps, found through its household's cases (indexed)
         qs = qs.filter(owner_permission=steps.Role.FAMILY,
-                       owner_permission_obj_pk=f"{user.area_id}/hh{user.household_id}")
+                       process__case__household_id=user.household_id)
     elif user.role in (User.Role.VILLAGE_REVIEWER, User.Role.TOWNSHIP_APPROVER,
                        User.Role.DISTRICT_APPROVER) and user.area_id:
         roles = [user.role]

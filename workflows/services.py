@@ -7,6 +7,8 @@ re-reads the task or case under it, so two reviewers deciding the same task at
 once end with one decision and a ``CaseConflict`` for the other.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -15,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from casework import access
-from casework.audit import record_event, transition
+from casework.audit import record_event, save_case, transition, unit_of_work
 from casework.errors import CaseConflict, IneligibleApplication, InvalidInput, NotPermitted
 from casework.models import Case, CaseStatus, Decision, Household, Objection, Person, User
 from casework.services import issue_entitlement, precheck, store_precheck
@@ -62,7 +64,7 @@ def submit_application(*, actor: User, household: Household, program: Program,
                                     code="duplicate")
     now = timezone.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), unit_of_work():
             case = Case(household=household, applicant=applicant, program=program,
                         area_id=household.area_id, statement=statement, filed_by=actor,
                         on_behalf=actor.role != User.Role.FAMILY, submitted_at=now,
@@ -78,11 +80,25 @@ def submit_application(*, actor: User, household: Household, program: Program,
                                  "failed": decision.failed_codes})
             notify_step(case, "submitted")
             BenefitApplicationFlow.start.run(case=case, actor=actor)
-            case.save(update_fields=["process", "version"])
+            save_case(case, "process")
     except IntegrityError as exc:  # the partial unique index: a concurrent duplicate
         raise IneligibleApplication(_("An application for this program is already open."),
                                     field="program", code="duplicate") from exc
     return case
+
+
+@contextmanager
+def _case_lock(process_id: int | None) -> Iterator[None]:
+    """One transaction holding the case's lock (its process row), with a unit of work.
+
+    Waits for a concurrent holder instead of failing fast: the loser then
+    re-reads the moved-on state and gets a clean ``CaseConflict``.
+    """
+    with transaction.atomic():
+        if process_id is not None and connection.features.has_select_for_update:
+            list(Process.objects.select_for_update().filter(pk=process_id).values_list("pk"))
+        with unit_of_work():
+            yield
 
 
 def _lock_task(task_id: int, actor: User):
@@ -118,7 +134,7 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
         raise InvalidInput(_("A reason is required to reject or return a case."),
                            field="reason")
     try:
-        with transaction.atomic():
+        with transaction.atomic(), unit_of_work():
             task = _lock_task(task_id, actor)
             if task.status not in OPEN_TASK:
                 raise CaseConflict(_("This task has already been decided."), code="task_closed")
@@ -160,7 +176,7 @@ def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reas
                    extra_fields=("last_decision", "closed_at"))
         notify_step(case, "approved")
     else:
-        case.save(update_fields=["last_decision", "version"])
+        save_case(case, "last_decision")
     # complete the human task and let the flow route on case.last_decision
     task.owner = actor
     task.status = STATUS.STARTED
@@ -174,7 +190,7 @@ def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
     """The family sends a returned case back to village review."""
     _require_writer(actor)
     try:
-        with BenefitApplicationFlow.lock(case.process_id), transaction.atomic():
+        with _case_lock(case.process_id):
             task = (Task.objects.select_related("process")
                     .filter(process_id=case.process_id, flow_task_type="HUMAN",
                             status__in=OPEN_TASK).first())
@@ -191,14 +207,14 @@ def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
             record_event(case, actor=actor, action="resubmitted", from_status=case.status,
                          to_status=case.status, detail={"statement": statement})
             case.last_decision = ""
-            case.save(update_fields=["statement", "version", "last_decision"])
+            save_case(case, "statement", "last_decision")
             task.owner = actor
             task.status = STATUS.STARTED
             task.started = timezone.now()
             activation = task.flow_task.activation_class(task)
             activation.process.case = case
             activation.execute()
-    except FlowLockFailed as exc:
+    except (FlowLockFailed, OperationalError) as exc:
         raise CaseConflict(_("The case is busy; try again."), code="locked") from exc
     return case
 
@@ -209,7 +225,7 @@ def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     if actor.role not in (User.Role.FAMILY, User.Role.VILLAGE_REVIEWER, User.Role.ADMIN):
         raise NotPermitted(_("Only the family or its village staff may withdraw."))
     try:
-        with BenefitApplicationFlow.lock(case.process_id), transaction.atomic():
+        with _case_lock(case.process_id):
             case = Case.objects.select_related("applicant", "program", "process").get(
                 pk=case.pk)
             if not case.is_open:
@@ -219,7 +235,7 @@ def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
             transition(case, to_status=CaseStatus.WITHDRAWN, actor=actor, action="withdrawn",
                        detail={"reason": reason}, extra_fields=("closed_at",))
             notify_step(case, "withdrawn")
-    except FlowLockFailed as exc:
+    except (FlowLockFailed, OperationalError) as exc:
         raise CaseConflict(_("The case is busy; try again."), code="locked") from exc
     return case
 
@@ -231,7 +247,7 @@ def lodge_objection(*, actor: User, case: Case, lodged_by_name: str, text: str) 
         raise InvalidInput(_("Please state the objection."), field="text")
     if not lodged_by_name.strip():
         raise InvalidInput(_("Please give the name of who objects."), field="lodged_by_name")
-    with BenefitApplicationFlow.lock(case.process_id), transaction.atomic():
+    with _case_lock(case.process_id):
         case = Case.objects.get(pk=case.pk)
         if case.status != CaseStatus.PUBLIC_NOTICE:
             raise CaseConflict(_("Objections can only be lodged during the public notice."),
@@ -240,7 +256,7 @@ def lodge_objection(*, actor: User, case: Case, lodged_by_name: str, text: str) 
                                              text=text.strip(), lodged_at=timezone.now())
         record_event(case, actor=actor, action="objection_lodged", from_status=case.status,
                      to_status=case.status, detail={"objection": objection.pk})
-        case.save(update_fields=["version"])
+
     return objection
 
 
@@ -255,8 +271,8 @@ def add_document(*, actor: User, case: Case, kind: str, file: Any, description: 
     from casework.models import Document
 
     _require_writer(actor)
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+    with _case_lock(case.process_id):
+        case = Case.objects.get(pk=case.pk)
         if not case.is_open:
             raise CaseConflict(_("Documents can only be added to an open case."),
                                code="closed")
@@ -264,5 +280,5 @@ def add_document(*, actor: User, case: Case, kind: str, file: Any, description: 
                                            description=description, uploaded_by=actor)
         record_event(case, actor=actor, action="document_added", from_status=case.status,
                      to_status=case.status, detail={"document": document.pk, "kind": kind})
-        case.save(update_fields=["version"])
+
     return document

@@ -1,0 +1,99 @@
+"""Fixtures of the REST API suites: token-authenticated clients and process helpers."""
+
+from datetime import date, timedelta
+from itertools import count
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+from viewflow.workflow.models import Task
+
+from casework.models import Household
+from workflows import services
+from workflows.tasks import fire_due_timers
+
+PASSWORD = "pw-Test-12345"
+
+OPEN = ("NEW", "ASSIGNED", "STARTED")
+
+_births = count()
+
+
+def unique_birth() -> date:
+    """A birth date no other person of the run has: tests.factories.person derives the
+    resident ID from birth date and a counter whose parity is forced to the sex, so two
+    people born the same day can be given the same number."""
+    return date(1940, 1, 1) + timedelta(days=next(_births))
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_fresh_throttle(settings):
+    # every test logs in several users: a cheap hasher, and a cleared cache so the
+    # token endpoint's anonymous throttle (30/min per address) starts afresh
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def token_for(user) -> str:
+    response = APIClient().post("/api/v1/auth/token/",
+                                {"username": user.username, "password": PASSWORD},
+                                format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+@pytest.fixture
+def api(db):
+    """``api(user)``: an APIClient that sends the user's token, got from the token endpoint."""
+    clients = {}
+
+    def make(user) -> APIClient:
+        if user.pk not in clients:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+            clients[user.pk] = client
+        return clients[user.pk]
+
+    return make
+
+
+def open_tasks(case):
+    return list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+                                    status__in=OPEN).order_by("id"))
+
+
+def open_task(case):
+    tasks = open_tasks(case)
+    assert len(tasks) == 1, tasks
+    return tasks[0]
+
+
+def end_notice(case) -> int:
+    """Put the public-notice timer's due moment in the past and run the beat task."""
+    timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER",
+                             status="SCHEDULED")
+    Task.objects.filter(pk=timer.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
+    return fire_due_timers()
+
+
+def submit(*, actor, household, applicant, program):
+    household = Household.objects.get(pk=household.pk)
+    return services.submit_application(actor=actor, household=household, program=program,
+                                       applicant=applicant)
+
+
+def decide(actor, case, decision="approve", reason=""):
+    services.decide(actor=actor, task_id=open_task(case).pk, decision=decision, reason=reason)
+    case.refresh_from_db()
+    return case
+
+
+@pytest.fixture
+def wf():
+    """Process helpers for arranging cases through the service layer."""
+    return SimpleNamespace(open_tasks=open_tasks, open_task=open_task, end_notice=end_notice,
+                           submit=submit, decide=decide)

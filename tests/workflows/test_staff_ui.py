@@ -1,0 +1,384 @@
+"""The staff UI at /workflow/: viewflow's frontend, scoped by area and role.
+
+One case in village v11 (township t1) and one in v21 (township t2); every staff
+role sees only its area's cases on every list, gets 404 on the other area's
+process and task pages, and the auditor reads but never assigns or executes.
+A case goes from the village reviewer's queue to "approved" through the pages.
+"""
+
+import re
+from datetime import date
+
+import pytest
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from casework.identity import mask_resident_id
+from casework.models import CaseStatus, Decision, Household
+from tests import factories as f
+from workflows import services
+
+APP = "/workflow/benefitapplication/"
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+NAME_A, NAME_B = "王大爷", "赵奶奶"  # applicants in v11 and v21
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+def apply(programs, village, actor, *, name, code="medical_discount"):
+    household = f.household(village, second_birth_renounced_date=date(1985, 3, 1))
+    applicant = f.person(household, name=name, birth=date(1955, 4, 2))
+    household = Household.objects.get(pk=household.pk)
+    return services.submit_application(actor=actor, household=household,
+                                       program=programs[code], applicant=applicant)
+
+
+def open_task(case):
+    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+                            status__in=OPEN)
+
+
+def task_url(task, action=""):
+    url = f"{APP}{task.process_id}/{task.flow_task.name}/{task.pk}/"
+    return f"{url}{action}/" if action else url
+
+
+def names_in(response):
+    text = response.content.decode()
+    return {name for name in (NAME_A, NAME_B) if name in text}
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def assign(user, task):
+    with task.activation() as activation:
+        activation.assign(user)
+
+
+@pytest.fixture
+def cases(programs, areas, staff):
+    """A (v11) decided by its village and waiting at township t1; B (v21) assigned to
+    its village reviewer."""
+    a = apply(programs, areas["v11"], staff["village"], name=NAME_A)
+    b = apply(programs, areas["v21"], staff["village_other"], name=NAME_B)
+    services.decide(actor=staff["village"], task_id=open_task(a).pk, decision="approve")
+    assign(staff["village_other"], open_task(b))
+    return {"a": a, "b": b}
+
+
+# who sees which case, and what each list holds in the fixture's state
+SEES = {
+    "village": {NAME_A},
+    "village_other": {NAME_B},
+    "township": {NAME_A},
+    "township_other": {NAME_B},
+    "district": {NAME_A, NAME_B},
+    "auditor": {NAME_A, NAME_B},
+}
+EXPECTED = {
+    ("village", "archive/"): {NAME_A},
+    ("village_other", "inbox/"): {NAME_B},
+    ("township", "queue/"): {NAME_A},
+    ("auditor", "queue/"): {NAME_A},  # read-only: every unassigned task of the district
+}
+LISTS = ("inbox/", "queue/", "archive/", "flows/", "", "tasks/")
+
+
+# --- scoping -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", list(SEES))
+def test_every_list_shows_only_the_roles_area(client, cases, staff, role):
+    login(client, staff[role])
+    for page in LISTS:
+        response = client.get(APP + page)
+        assert response.status_code == 200, page
+        shown = names_in(response)
+        assert shown <= SEES[role], (page, shown)
+        if page in ("flows/", "", "tasks/"):  # process list, board, all tasks
+            assert shown == SEES[role], (page, shown)
+        else:
+            assert shown == EXPECTED.get((role, page), set()), (page, shown)
+
+
+def test_site_root_redirects_staff_to_the_flow(client, cases, staff):
+    response = login(client, staff["village"]).get("/workflow/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].endswith("benefitapplication/")
+
+
+@pytest.mark.parametrize("role,other", [("village", "b"), ("village_other", "a"),
+                                        ("township", "b"), ("township_other", "a")])
+def test_other_areas_process_and_task_pages_are_not_found(client, cases, staff, role, other):
+    case = cases[other]
+    task = open_task(case)
+    login(client, staff[role])
+    urls = [f"{APP}{case.process_id}/", f"{APP}{case.process_id}/chart/",
+            task_url(task), task_url(task, "detail"), task_url(task, "assign"),
+            task_url(task, "execute"), task_url(task, "unassign")]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert client.post(task_url(task, "assign")).status_code == 404
+    assert client.post(task_url(task, "execute"),
+                       {"decision": "approve"}).status_code == 404
+    assert open_task(case).owner_id != staff[role].pk
+
+
+def test_a_task_under_another_process_is_not_found(client, cases, staff):
+    login(client, staff["district"])
+    task = open_task(cases["b"])
+    url = f"{APP}{cases['a'].process_id}/{task.flow_task.name}/{task.pk}/detail/"
+    assert client.get(url).status_code == 404
+
+
+def test_bulk_assign_takes_only_tasks_of_the_users_queue(client, cases, staff, areas):
+    mine, other = open_task(cases["a"]), open_task(cases["b"])
+    other.owner = None
+    other.status = STATUS.NEW
+    other.save()
+    login(client, staff["township"])
+    response = client.post(APP + "queue/assign/", {"pk": [mine.pk, other.pk], "_confirm": "1"})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert mine.owner_id == staff["township"].pk and mine.status == STATUS.ASSIGNED
+    assert other.owner_id is None and other.status == STATUS.NEW
+
+
+@pytest.mark.parametrize("role", ["district", "auditor"])
+def test_district_roles_open_both_areas(client, cases, staff, role):
+    login(client, staff[role])
+    for key in ("a", "b"):
+        case = cases[key]
+        assert client.get(f"{APP}{case.process_id}/").status_code == 200
+        assert client.get(f"{APP}{case.process_id}/chart/").status_code == 200
+        assert client.get(task_url(open_task(case), "detail")).status_code == 200
+
+
+def test_every_task_of_a_process_opens_read_only(client, cases, staff):
+    case = cases["a"]  # start, village review (done), township review (open)
+    login(client, staff["district"])
+    page = client.get(f"{APP}{case.process_id}/").content.decode()
+    tasks = Task.objects.filter(process_id=case.process_id).order_by("id")
+    assert len(tasks) >= 3
+    for task in tasks:
+        assert task_url(task) in page
+        response = client.get(task_url(task), follow=True)
+        assert response.status_code == 200, task.flow_task.name
+        assert response.redirect_chain[-1][0] == task_url(task, "detail")
+
+
+def test_process_page_shows_the_case_file(client, cases, staff):
+    case = cases["a"]
+    response = login(client, staff["township"]).get(f"{APP}{case.process_id}/")
+    text = response.content.decode()
+    assert NAME_A in text and case.household.number in text
+    assert case.applicant.id_number in text  # approvers see the full number
+
+
+def test_families_are_sent_to_their_own_pages(client, cases, family_home):
+    login(client, family_home["user"])
+    for url in ("/workflow/", APP + "inbox/", f"{APP}{cases['a'].process_id}/",
+                task_url(open_task(cases["a"]), "detail")):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/family/", url
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client, cases):
+    response = client.get(APP + "inbox/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+# --- the auditor reads, never acts ---------------------------------------------------------
+
+def test_auditor_cannot_assign_or_execute(client, cases, staff):
+    task = open_task(cases["a"])  # township review, unassigned
+    login(client, staff["auditor"])
+    assert client.get(task_url(task, "assign")).status_code == 403
+    assert client.post(task_url(task, "assign")).status_code == 403
+    assert client.get(task_url(task, "execute")).status_code == 403
+    assert client.post(task_url(task, "execute"), {"decision": "approve"}).status_code == 403
+    response = client.post(APP + "queue/assign/", {"pk": [task.pk]})
+    assert response.status_code == 403
+    task.refresh_from_db()
+    assert task.owner_id is None and task.status == STATUS.NEW
+
+    # opening the task from a list lands on the read-only page, without actions
+    response = client.get(task_url(task))
+    assert response.status_code == 302
+    assert response["Location"] == task_url(task, "detail")
+    detail = client.get(task_url(task, "detail")).content.decode()
+    assert "/assign/" not in detail and "/execute/" not in detail
+    # the auditor sees the case file with the identity number masked
+    number = cases["a"].applicant.id_number
+    assert number not in detail and mask_resident_id(number) in detail
+
+
+def test_only_the_owner_opens_an_assigned_tasks_form(client, cases, staff, areas):
+    colleague = f.user("village_reviewer", areas["v21"])
+    task = open_task(cases["b"])  # assigned to staff["village_other"]
+    login(client, colleague)
+    assert client.get(task_url(task, "execute")).status_code == 403
+    response = client.get(task_url(task))
+    assert response["Location"] == task_url(task, "detail")
+    detail = client.get(task_url(task, "detail")).content.decode()
+    assert "/execute/" not in detail
+
+
+# --- a case through the pages ---------------------------------------------------------------
+
+def take_and_open(client, task):
+    """From the queue: open the task (-> assign page), assign and continue (-> the form)."""
+    response = client.get(task_url(task))
+    assert response.status_code == 302 and response["Location"] == task_url(task, "assign")
+    assert client.get(response["Location"]).status_code == 200
+    response = client.post(task_url(task, "assign"), {"_continue": "1"})
+    assert response.status_code == 302
+    response = client.get(response["Location"])
+    assert response.status_code == 302 and response["Location"] == task_url(task, "execute")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page
+
+
+def test_village_then_township_approve_through_the_ui(client, programs, family_home, staff):
+    case = services.submit_application(actor=family_home["user"],
+                                       household=family_home["household"],
+                                       program=programs["medical_discount"],
+                                       applicant=family_home["applicant"])
+    task = open_task(case)
+
+    # village reviewer: the inbox is empty until the task is taken from the queue
+    login(client, staff["village"])
+    assert NAME_A not in client.get(APP + "inbox/").content.decode()
+    queue = client.get(APP + "queue/").content.decode()
+    assert task_url(task) in queue
+    page = take_and_open(client, task)
+    inbox = client.get(APP + "inbox/").content.decode()
+    for shown in (f"#{case.pk}", case.program.name_zh, NAME_A, case.area.name):
+        assert shown in inbox
+    text = page.content.decode()
+    assert 'name="decision"' in text and 'name="reason"' in text
+    assert case.household.number in text and case.applicant.id_number in text
+    criteria = case.eligibility["criteria"]
+    assert criteria and all(c["reason_zh"] in text for c in criteria)
+    assert not any(c["reason_en"] in text for c in criteria)
+    response = client.post(task_url(task, "execute"), {"decision": "approve", "reason": "ok"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.TOWNSHIP_REVIEW
+    assert NAME_A in client.get(APP + "archive/").content.decode()
+
+    # township approver: sees it in the queue, takes it, approves: the case is granted
+    client.logout()
+    login(client, staff["township"])
+    task = open_task(case)
+    assert task.flow_task.name == "township_review"
+    assert task_url(task) in client.get(APP + "queue/").content.decode()
+    page = take_and_open(client, task)
+    text = page.content.decode()
+    assert "ok" in text and "village_reviewer" in text  # the decision so far and who made it
+    response = client.post(task_url(task, "execute"), {"decision": "approve", "reason": ""})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+    assert case.entitlement.program_id == case.program_id
+    assert list(case.decisions.values_list("step", "outcome")) == [
+        ("village_review", "approve"), ("township_review", "approve")]
+
+
+def test_reject_without_reason_redisplays_the_form(client, programs, family_home, staff):
+    case = services.submit_application(actor=family_home["user"],
+                                       household=family_home["household"],
+                                       program=programs["medical_discount"],
+                                       applicant=family_home["applicant"])
+    task = open_task(case)
+    login(client, staff["village"])
+    take_and_open(client, task)
+    response = client.post(task_url(task, "execute"), {"decision": "reject", "reason": " "})
+    assert response.status_code == 200
+    assert 'name="reason"' in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.VILLAGE_REVIEW and not Decision.objects.filter(case=case)
+
+
+def test_return_then_resubmit_for_the_family_through_the_ui(client, programs, family_home,
+                                                            staff):
+    case = services.submit_application(actor=family_home["user"],
+                                       household=family_home["household"],
+                                       program=programs["medical_discount"],
+                                       applicant=family_home["applicant"])
+    login(client, staff["village"])
+    task = open_task(case)
+    take_and_open(client, task)
+    client.post(task_url(task, "execute"), {"decision": "return", "reason": "need certificate"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RETURNED
+    revision = open_task(case)
+    assert revision.flow_task.name == "family_revision"
+    page = take_and_open(client, revision)  # village staff act for an offline family
+    assert 'name="statement"' in page.content.decode()
+    response = client.post(task_url(revision, "execute"), {"statement": "certificate added"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.VILLAGE_REVIEW
+
+
+def test_reasons_follow_the_active_language(client, programs, family_home, staff):
+    case = services.submit_application(actor=family_home["user"],
+                                       household=family_home["household"],
+                                       program=programs["medical_discount"],
+                                       applicant=family_home["applicant"])
+    login(client, staff["village"])
+    client.cookies["django_language"] = "en"
+    text = client.get(task_url(open_task(case), "detail")).content.decode()
+    criteria = case.eligibility["criteria"]
+    assert all(c["reason_en"] in text for c in criteria)
+    assert not any(c["reason_zh"] in text for c in criteria)
+    assert case.program.name_en in text
+
+
+# --- query counts --------------------------------------------------------------------------
+
+def fill(programs, areas, user, page, n):
+    """``n`` more rows for ``page``: tasks assigned to ``user`` (inbox), waiting for anyone
+    (queue, processes, board) or decided by ``user`` (archive)."""
+    for _ in range(n):
+        case = apply(programs, areas["v11"], user, name=f"申请人{next(SEQ)}")
+        if page == "inbox/":
+            assign(user, open_task(case))
+        elif page == "archive/":
+            services.decide(actor=user, task_id=open_task(case).pk, decision="approve")
+
+
+SEQ = iter(range(10_000))
+# statements per page: session, user, the filter's choices, count, rows, menu counters,
+# the session write that pins the list for "back"; the board reads one column per step
+MAX_QUERIES = {"inbox/": 12, "queue/": 11, "archive/": 11, "flows/": 10, "": 14}
+
+
+@pytest.mark.parametrize("page", list(MAX_QUERIES))
+def test_list_pages_read_a_bounded_number_of_statements(client, programs, areas, staff, page,
+                                                        django_assert_max_num_queries):
+    user = staff["village"]
+    login(client, user)
+    counts = []
+    for n in (1, 19):  # 1 row, then 20
+        fill(programs, areas, user, page, n)
+        with django_assert_max_num_queries(MAX_QUERIES[page]) as ctx:
+            response = client.get(APP + page)
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    if page:
+        assert len(re.findall(r"<tr data-row-id=", response.content.decode())) == 20
+    else:
+        assert response.content.decode().count("wf-task-card") == 20
+    assert counts[0] == counts[1], counts
