@@ -640,6 +640,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if profiler:
         out = io.StringIO()
+        profiler.dump_stats("var/lifecycle.prof")
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
         print()
         print("profile: top 15 cumulative (timed real cases)")

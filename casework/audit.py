@@ -52,7 +52,10 @@ def unit_of_work() -> Iterator[None]:
 
 def _flush(unit: _Unit) -> None:
     for case, fields in unit.dirty.values():
-        case.save(update_fields=sorted(fields))
+        if case.pk is None:
+            case.save()  # a case created in this unit: one INSERT with its final state
+        elif fields:
+            case.save(update_fields=sorted(fields))
     if unit.events:
         AuditEvent.objects.bulk_create(unit.events)
     if unit.outbox:
@@ -63,7 +66,7 @@ def save_case(case: Case, *fields: str) -> None:
     """Persist these columns of ``case`` now, or at the end of the unit of work."""
     unit = _current()
     if unit is None:
-        case.save(update_fields=list(fields))
+        case.save(update_fields=list(fields) or None)
         return
     _, dirty = unit.dirty.setdefault(id(case), (case, set()))
     dirty.update(fields)

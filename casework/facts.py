@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
 
 from eligibility.facts import Facts, PersonFacts
 
@@ -33,14 +33,22 @@ def build_facts(*, household: Household, applicant_id: int, program_code: str, o
     by_id = {p.pk: p for p in members}
     if applicant_id not in by_id:
         raise ValueError("applicant is not a member of the household")
-    open_programs = tuple(
+    # open cases and live entitlements of the applicant, in one round trip
+    held = (
         Case.objects.filter(applicant_id=applicant_id, status__in=OPEN_STATUSES)
-        .values_list("program__code", flat=True)
+        .annotate(kind=Value("case")).values_list("kind", "program__code").order_by()
+        .union(Entitlement.objects.filter(person_id=applicant_id, state=Entitlement.State.LIVE)
+               .annotate(kind=Value("entitlement")).values_list("kind", "program__code")
+               .order_by(),
+               all=True)
     )
-    live_programs = tuple(
-        Entitlement.objects.filter(person_id=applicant_id, state=Entitlement.State.LIVE)
-        .values_list("program__code", flat=True)
-    )
+    open_programs: tuple[str, ...] = ()
+    live_programs: tuple[str, ...] = ()
+    for kind, code in held:
+        if kind == "case":
+            open_programs += (code,)
+        else:
+            live_programs += (code,)
     checks = 0
     if program_code == "health_check":
         checks = Entitlement.objects.filter(

@@ -27,7 +27,7 @@ from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.timer import TimerActivation
 from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.signals import flow_finished, flow_started
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.audit import record_event, transition
@@ -36,6 +36,7 @@ from casework.services import case_parameter
 
 from . import steps
 from .notify import notify_step
+from .taskrows import insert_task
 
 
 def _case(activation):
@@ -74,7 +75,7 @@ class StartCase(flow.StartHandle):
 
 
 class DecisionStepActivation(ViewActivation):
-    """Creates the task row with its scope already set (one INSERT, one link INSERT),
+    """Creates the task row with its scope already set (one statement with its link),
     and on completion activates the branch the stored decision selects."""
 
     @classmethod
@@ -87,13 +88,17 @@ class DecisionStepActivation(ViewActivation):
         task.seed = seed
         task.owner_permission = steps.STEP_ROLE[flow_task.step]
         task.owner_permission_obj_pk = steps.task_scope_key(flow_task.step, process.case)
-        task.save()
-        # Task.previous.add() would SELECT the existing links first; there are none
-        flow_class.task_class.previous.through.objects.create(
-            from_task_id=task.pk, to_task_id=prev_activation.task.pk)
+        insert_task(task, prev_activation.task.pk)
         activation = cls(task)
         flow_task.enter(activation)
         return activation
+
+    @ViewActivation.status.super()
+    def complete(self):
+        """Save only the columns a completion changes (viewflow saves the whole row)."""
+        self.task.finished = timezone.now()
+        self.task.save(update_fields=["status", "finished", "owner", "started"])
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
     @Activation.status.super()
     def create_next(self):
@@ -169,16 +174,25 @@ class NoticePeriod(flow.Timer):
 
 
 class CaseEndActivation(EndActivation):
-    """This flow has no parallel branches: reaching End finishes the process
-    without counting unfinished tasks or a savepoint."""
+    """This flow has no parallel branches: reaching End finishes the process at
+    once. The end task row is inserted already done (one INSERT, not INSERT then
+    UPDATE), with no count of unfinished tasks and no savepoint."""
 
-    @EndActivation.status.super()
-    def activate(self):
-        self.task.started = timezone.now()
-        self.process.status = PROCESS.DONE
-        self.process.finished = self.task.started
-        self.process.save(update_fields=["status", "finished"])
-        flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        now = timezone.now()
+        process = prev_activation.process
+        task = flow_task.flow_class.task_class(
+            process=process, flow_task=flow_task, token=token, flow_task_type=flow_task.task_type,
+            status=STATUS.DONE, started=now, finished=now)
+        task.data = data if data is not None else {}
+        insert_task(task, prev_activation.task.pk)
+        process.status = PROCESS.DONE
+        process.finished = now
+        process.save(update_fields=["status", "finished"])
+        activation = cls(task)
+        flow_finished.send(sender=flow_task.flow_class, process=process, task=task)
+        return activation
 
 
 class CaseEnd(flow.End):

@@ -4,6 +4,8 @@ A step writes outbox rows in its own transaction; after commit the relay is
 kicked, and the beat sweep catches anything a lost kick left behind.
 """
 
+import time
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +28,7 @@ def notify_step(case: Case, step: str) -> None:
     """Queue the messages that entering ``step`` (or reaching an outcome) sends."""
     now = timezone.now()
     rows = []
-    payload = {"case": case.pk, "step": step, "program": case.program_id}
+    payload = {"step": step, "program": case.program_id}  # the case is the row's FK
     if step in FAMILY_TEMPLATES:
         phone = case.applicant.phone
         if phone:
@@ -48,10 +50,24 @@ def notify_step(case: Case, step: str) -> None:
             transaction.on_commit(kick_relay)  # once per transaction
 
 
+_last_kick = 0.0
+KICK_INTERVAL = 0.5  # seconds; a relay run takes everything pending, beat sweeps the rest
+
+
 def kick_relay() -> None:
-    """Ask a worker to relay pending messages; if the broker is down, beat sweeps later."""
+    """Ask a worker to relay pending messages; if the broker is down, beat sweeps later.
+
+    Debounced per process: under a burst of commits one kick in half a second is
+    enough, since the relay sends every pending row and the beat sweep catches a
+    row committed just after a relay run read the table.
+    """
+    global _last_kick
     from .tasks import relay_outbox
 
+    now = time.monotonic()
+    if now - _last_kick < KICK_INTERVAL:
+        return
+    _last_kick = now
     try:
         relay_outbox.apply_async(retry=False)
     except Exception:  # broker down: the rows wait in the database, nothing is lost

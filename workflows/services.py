@@ -70,7 +70,7 @@ def submit_application(*, actor: User, household: Household, program: Program,
                         on_behalf=actor.role != User.Role.FAMILY, submitted_at=now,
                         application_date=on, status=CaseStatus.SUBMITTED)
             store_precheck(case, decision, facts)
-            case.save()
+            save_case(case)  # inserted when the unit flushes, with its process and status
             record_event(case, actor=actor, action="submitted", to_status=CaseStatus.SUBMITTED,
                          detail={"program": program.code, "on_behalf": case.on_behalf})
             record_event(case, actor=None, action="eligibility_precheck",
@@ -80,7 +80,6 @@ def submit_application(*, actor: User, household: Household, program: Program,
                                  "failed": decision.failed_codes})
             notify_step(case, "submitted")
             BenefitApplicationFlow.start.run(case=case, actor=actor)
-            save_case(case, "process")
     except IntegrityError as exc:  # the partial unique index: a concurrent duplicate
         raise IneligibleApplication(_("An application for this program is already open."),
                                     field="program", code="duplicate") from exc

@@ -40,7 +40,7 @@ def deliver(self, message_id: int) -> bool:
         if message is None:
             return False
         with translation.override("zh-hans"):
-            text = render(message.template, message.payload)
+            text = render(message.template, {**message.payload, "case": message.case_id})
         message.attempts += 1
         if message.channel == OutboxMessage.Channel.SMS:
             get_backend().send(to=message.recipient, text=text, message_id=message.pk)

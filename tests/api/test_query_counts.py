@@ -7,7 +7,7 @@ import pytest
 from casework.models import Case
 from tests import factories as f
 
-from .conftest import submit, unique_birth
+from .conftest import decide, end_notice, submit, unique_birth
 
 # The bounds are the counts measured at 1 row (the token lookup and one page query;
 # the history adds the case read); the same bound must hold at 50 rows.
@@ -59,20 +59,29 @@ def test_case_list_query_count_is_constant(api, programs, areas, staff, family_h
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-@pytest.mark.parametrize("role", ["village", "district"])
-def test_task_list_query_count_is_constant(api, programs, areas, staff,
+@pytest.mark.parametrize("role", ["family", "village", "district"])
+def test_task_list_query_count_is_constant(api, programs, areas, staff, family_home,
                                            django_assert_max_num_queries, rows, role):
     program = "health_check" if role == "village" else "pension_subsidy"
-    cases = make_cases(programs, areas, staff, rows, program=program)
+    if role == "family":
+        # the family's inbox: its returned cases, one per member
+        hh = family_home["household"]
+        cases = []
+        for i in range(rows):
+            p = f.person(hh, name=f"成员{i}", relationship="child", birth=unique_birth())
+            case = submit(actor=family_home["user"], household=hh, applicant=p,
+                          program=programs["health_check"])
+            decide(staff["village"], case, "return", "请补充")
+            cases.append(case)
+    else:
+        cases = make_cases(programs, areas, staff, rows, program=program)
     if role == "district":
-        from .conftest import decide, end_notice
-
         for case in cases:
             decide(staff["village"], case)
             end_notice(case)
             case.refresh_from_db()
             decide(staff["township"], case)
-    client = api(staff[role])
+    client = api(family_home["user"] if role == "family" else staff[role])
     client.get("/api/v1/me/")
     with django_assert_max_num_queries(TASKS_BOUND):
         response = client.get("/api/v1/tasks/")

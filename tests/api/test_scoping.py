@@ -205,14 +205,9 @@ def test_inactive_account_token_stops_working(api, world):
     assert client.get("/api/v1/cases/").status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: workflows.selectors.tasks_for requires a family "
-                   "account's area_id and builds the scope key from it; a family account "
-                   "without area (or one whose area differs from its household's village) "
-                   "sees its case in /cases/ and may resubmit it (steps.user_may_act), but its "
-                   "family_revision task is missing from /tasks/. The key should come from "
-                   "the household (household.area_id), not the account's area.")
 def test_family_inbox_follows_the_household_not_the_accounts_area(api, programs, areas,
                                                                   staff):
+    """The family's inbox is keyed on its household, whatever the account's area says."""
     hh = f.household(areas["v11"])
     applicant = f.person(hh, birth=unique_birth())
     account = f.user("family", None, household=hh)  # area left empty
@@ -223,3 +218,25 @@ def test_family_inbox_follows_the_household_not_the_accounts_area(api, programs,
     assert _ids(client.get("/api/v1/cases/").json()["results"]) == {case.pk}
     rows = client.get("/api/v1/tasks/").json()["results"]
     assert [r["case"] for r in rows] == [case.pk]
+
+
+def test_a_returned_case_is_in_its_family_and_village_inboxes_only(api, world):
+    case = world["cases"]["e"]
+    users = world["users"]
+    decide(users["village"], case, "return", "请补充材料")
+    revision = open_task(case)
+    assert revision.flow_task.name == "family_revision"
+    for role in ALL_ROLES:
+        rows = api(users[role]).get("/api/v1/tasks/").json()["results"]
+        has_it = revision.pk in _ids(rows)
+        assert has_it == (role in ("family", "village")), role
+    # only the family (or its village staff) may resubmit; others do not even see the case
+    for role, code in (("family12", 404), ("village_other", 404), ("township", 403),
+                       ("auditor", 403)):
+        response = api(users[role]).post(f"/api/v1/cases/{case.pk}/resubmit/", {},
+                                         format="json")
+        assert response.status_code == code, (role, response.content)
+    response = api(users["family"]).post(f"/api/v1/cases/{case.pk}/resubmit/", {},
+                                         format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "village_review"

@@ -217,12 +217,8 @@ def test_welfare_grant_for_special_family_grants_the_special_amount(programs, ar
     assert_entitlement(case, years=1, amount="5000")
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="BUG: casework.facts.build_facts passes "
-                   "household.annual_income_yuan through uncoerced; an int (a household "
-                   "object built in code) makes Facts.income_per_head_yuan a float and "
-                   "the welfare_grant rule crashes with AttributeError")
 def test_welfare_grant_precheck_on_a_household_object_built_in_code(programs, areas, staff):
+    """An int income on an unsaved-to-Decimal household object still pre-checks."""
     hh = f.household(areas["v11"], hardship=True, annual_income_yuan=10000)
     applicant = f.person(hh, birth=unique_birth())
     account = f.user("family", areas["v11"], household=hh)
