@@ -179,6 +179,10 @@ SPECTACULAR_SETTINGS = {
     "association.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionOutcomeEnum": "casework.models.Decision.Outcome",
+        "CaseStatusEnum": "casework.models.CaseStatus",
+    },
 }
 
 LOGGING = {

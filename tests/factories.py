@@ -34,7 +34,7 @@ def person(household, *, name="张三", birth=date(1960, 5, 1), sex="M", relatio
            member=True, pension_insured=True, phone="13800000000"):
     n = next(_seq)
     p = Person.objects.create(
-        household=household, name=name, id_number=make_resident_id(DISTRICT, birth, n, sex),
+        household=household, name=name, id_number=make_resident_id(DISTRICT, birth, 2 * n, sex),
         sex=sex, birth_date=birth, relationship=relationship, phone=phone,
         pension_insured=pension_insured)
     if member:

@@ -116,3 +116,14 @@ def test_api_docs_page(db):
     response = APIClient().get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    """The published schema is valid OpenAPI 3 and names every enum once."""
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    assert text.startswith("openapi: 3")
+    assert "/api/v1/tasks/{id}/decision/:" in text

@@ -70,7 +70,8 @@ def step_of(task):
 
 
 def notice_timer(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="TIMER")
+    """The case's latest public-notice timer (a returned case may be posted twice)."""
+    return Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER").latest("id")
 
 
 def end_notice(case):
@@ -397,6 +398,53 @@ def test_withdraw_cancels_the_process(programs, family_home, staff):
     assert_history_well_formed(case)
     with pytest.raises(CaseConflict):
         services.withdraw(actor=family_home["user"], case=case)
+
+
+def test_a_withdrawn_person_may_apply_again(programs, family_home, staff):
+    case = submit(programs, family_home, "pension_subsidy")
+    services.withdraw(actor=family_home["user"], case=case)
+    again = submit(programs, family_home, "pension_subsidy")
+    assert again.status == CaseStatus.VILLAGE_REVIEW and again.pk != case.pk
+
+
+def test_district_return_runs_the_notice_again_after_resubmission(programs, family_home,
+                                                                   staff):
+    case = submit(programs, family_home, "welfare_grant")
+    approve(staff["village"], case)
+    end_notice(case)
+    approve(staff["township"], case)
+    services.decide(actor=staff["district"], task_id=open_task(case).pk, decision="return",
+                    reason="请补充收入证明")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RETURNED
+    services.resubmit(actor=family_home["user"], case=case)
+    approve(staff["village"], case)
+    assert case.status == CaseStatus.PUBLIC_NOTICE
+    timers = Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER")
+    assert sorted(timers.values_list("status", flat=True)) == [STATUS.DONE, STATUS.SCHEDULED]
+    assert end_notice(case) == 1
+    case.refresh_from_db()
+    assert case.status == CaseStatus.TOWNSHIP_REVIEW
+    approve(staff["township"], case)
+    approve(staff["district"], case)
+    assert case.status == CaseStatus.APPROVED
+    assert_entitlement(case, years=1, amount="3000")
+    assert_finished(case)
+    acts = actions(case)
+    assert acts.count("public_notice_started") == 2 and acts.count("public_notice_ended") == 2
+    assert_history_well_formed(case)
+
+
+def test_withdraw_during_objection_review(programs, family_home, staff):
+    case = submit(programs, family_home, "pension_subsidy")
+    approve(staff["village"], case)
+    services.lodge_objection(actor=staff["village"], case=case, lodged_by_name="x", text="y")
+    end_notice(case)
+    assert step_of(open_task(case)) == "objection_review"
+    services.withdraw(actor=family_home["user"], case=case)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WITHDRAWN
+    assert open_human_tasks(case) == []
 
 
 def test_withdraw_during_the_public_notice_cancels_the_timer(programs, family_home, staff):
