@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from eligibility.models import Program
 
@@ -137,12 +138,12 @@ class Person(models.Model):
         HEAD = "head", _("head of household")
         SPOUSE = "spouse", _("spouse")
         CHILD = "child", _("child")
-        PARENT = "parent", _("parent")
+        PARENT = "parent", pgettext_lazy("relationship", "parent")
         OTHER = "other", _("other")
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members",
                                   verbose_name=_("household"))
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     id_number = models.CharField(_("resident identity number"), max_length=18, unique=True,
                                  validators=[validate_resident_id])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
