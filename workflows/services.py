@@ -108,7 +108,10 @@ def _lock_task(task_id: int, actor: User):
     done. Raises ``Task.DoesNotExist`` when the task is missing or not the actor's.
     """
     qs = Task.objects.select_related("process", "process__case", "process__case__program",
-                                     "process__case__applicant")
+                                     "process__case__applicant").defer(
+        # wide columns a decision never reads (facts load lazily if a rule needs them)
+        "data", "process__data", "process__case__facts", "process__case__statement"
+    ).order_by()
     if connection.features.has_select_for_update_of:
         qs = qs.select_for_update(of=("self", "process"))
     task = qs.filter(pk=task_id).first()
