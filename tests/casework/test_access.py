@@ -159,3 +159,21 @@ def test_case_scope_follows_the_case_village(programs, users, register, areas):
     for who, sees in SEES.items():
         visible = set(selectors.cases_for(users[who]).values_list("pk", flat=True))
         assert visible == {c.pk for k, c in cases.items() if k in sees}, who
+
+
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.IS_POSTGRES,
+                    reason="index plans are checked on PostgreSQL (production's database)")
+@pytest.mark.parametrize("who", ["village11", "township1", "family11"])
+def test_scoped_case_list_is_served_by_an_index(users, register, who):
+    """The subtree filter is a LIKE 'prefix%' that the varchar_pattern_ops index can serve
+    (or the planner walks the id index for the newest rows): never a sequential scan."""
+    from django.db import connection, transaction
+
+    qs = selectors.cases_for(users[who])[:50]
+    sql, params = qs.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: force the choice
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan" not in plan, plan
+    assert "Index" in plan, plan
