@@ -49,6 +49,7 @@ class ScopedFlowAppViewset(FlowAppViewset):
     """A flow's inbox, queue, archive, board, process and task pages, scoped by area."""
 
     base_template_name = "workflows/staff/base_page.html"
+    menu_template_name = "workflows/staff/flow_menu.html"
 
     inbox_view_class = views.ScopedInboxView
     queue_view_class = views.ScopedQueueView
@@ -67,12 +68,12 @@ class ScopedFlowAppViewset(FlowAppViewset):
         return obj is None or scope.may_view_process(user, obj.pk)
 
     def get_context_data(self, request):
-        # the menu's counters, with the same scoping as the pages
+        # the menu's badges, with the same scoping as the pages; bounded, no COUNT
         if not scope.is_staff(request.user):
             return {}
         return {
-            "user_inbox": scope.inbox_for(request.user, self._flow_class).order_by(),
-            "user_queue": scope.queue_for(request.user, self._flow_class).order_by(),
+            "user_inbox": views.MenuCount(scope.inbox_for(request.user, self._flow_class)),
+            "user_queue": views.MenuCount(scope.queue_for(request.user, self._flow_class)),
         }
 
     def _get_urls(self):

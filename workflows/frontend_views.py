@@ -72,6 +72,7 @@ def step_choices(flow_class, task_types=None):
 
 PAGE_SIZE = 25
 MENU_COUNT_LIMIT = 99
+MAX_ID = 2**63  # a cursor beyond bigint is no cursor (the first page), not a database error
 
 
 class KeysetPage:
@@ -134,8 +135,11 @@ class KeysetListMixin:
         return {}  # no column shows a sort indicator
 
     def get_after(self):
+        """The cursor: an id, or None (the first page) for anything else."""
         value = self.request.GET.get(self.page_kwarg, "")
-        return int(value) if value.isdigit() else None
+        if not (value.isascii() and value.isdigit()) or not 0 < int(value) < MAX_ID:
+            return None
+        return int(value)
 
     def paginate_queryset(self, queryset, page_size):
         after = self.get_after()
@@ -402,9 +406,7 @@ class ScopedDashboardView(vf_views.DashboardView):
             by_node.setdefault(task.flow_task, []).append(task)
         columns = [{"node": node, "label": step_label(node), "tasks": by_node.get(node, [])}
                    for node in nodes]
-        finished = [task for task in rows
-                    if task.flow_task in end_nodes and task.finished is not None]
-        finished = finished[: self.MAX_ROWS]
+        finished = [task for task in rows if task.flow_task in end_nodes][: self.MAX_ROWS]
         return generic.TemplateView.get_context_data(
             self, columns=columns, start_nodes=[], end_nodes=end_nodes, finished=finished,
             **kwargs)
