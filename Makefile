@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make run` and `make test`. Both build on `make setup`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON_OK := $(shell $(PYTHON) -c 'import sys; print(int(sys.version_info[:2] == (3, 11)))' 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -11,8 +12,8 @@ export PORT
 setup: $(STAMP) messages migrate
 
 $(STAMP): requirements.lock pyproject.toml
+	@test "$(PYTHON_OK)" = 1 || { echo "Python 3.11 is required (found: $(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
 
@@ -33,7 +34,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-bench: setup
+# the benchmark creates and migrates its own database (bench_*), so it needs no `migrate`
+bench: $(STAMP) messages
 	$(BIN)/python bench/lifecycle.py
 
 lock:

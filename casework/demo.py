@@ -556,7 +556,8 @@ DEMO_FAMILIES: tuple[DemoFamily, ...] = (
     DemoFamily(
         "family_xing", "源东乡", "邢村", 18,
         "medical discount (one-child certificate), pension subsidy (renounced a second "
-        "birth, head 60+ and insured), health check (village enrolled)",
+        "birth, head 60+ and insured), health check (village enrolled), income project "
+        "for the working-age son (16,000 yuan a head, the 源东 white-peach orchards)",
         (DemoMember("邢根土", "M", date(1957, 4, 16), "head", "13857912086", True,
                     date(2008, 3, 1)),
          DemoMember("楼秀英", "F", date(1959, 9, 3), "spouse", "15867923175", True,
@@ -578,7 +579,7 @@ DEMO_FAMILIES: tuple[DemoFamily, ...] = (
     DemoFamily(
         "family_dongshan", "多湖街道", "东山村", 7,
         "medical discount (two-daughter household), welfare grant and assistance pairing "
-        "(hardship, 8,500 yuan a head), health check",
+        "(hardship, 8,500 yuan a head), health check, income project (head of working age)",
         (DemoMember("陈建华", "M", date(1969, 10, 5), "head", "13758961240", True,
                     date(2012, 4, 15)),
          DemoMember("方丽萍", "F", date(1971, 2, 14), "spouse", "15057926631", True,

@@ -428,6 +428,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # after a failed send: not before this time (backoff); None means as soon as possible
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -1,6 +1,7 @@
 """Reads, already scoped to what the user may see, with their joins decided here once."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import access
 from .identity import mask_resident_id
@@ -19,7 +20,7 @@ def case_detail(*, user: User, case_id: int) -> Case:
     case = (cases_for(user).select_related("entitlement", "process", "filed_by")
             .filter(pk=case_id).first())
     if case is None:
-        raise Http404("No case matches the given query.")
+        raise Http404(_("No such case among those you may see."))
     return case
 
 
@@ -32,7 +33,7 @@ def household_detail(*, user: User, household_id: int) -> Household:
     household = (households_for(user).prefetch_related("members__membership")
                  .filter(pk=household_id).first())
     if household is None:
-        raise Http404("No household matches the given query.")
+        raise Http404(_("No such household among those you may see."))
     return household
 
 

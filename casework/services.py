@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from eligibility.decision import EligibilityDecision
 from eligibility.evaluate import evaluate
@@ -86,13 +87,13 @@ def register_household(*, actor: User, village: Area, number: str, address: str 
                        members: list[MemberInput], **facts: Any) -> Household:
     """Add a household and its members to the register (village staff)."""
     if village.level != Area.Level.VILLAGE:
-        raise InvalidInput("A household belongs to a village.", field="area")
+        raise InvalidInput(_("A household belongs to a village."), field="area")
     if actor.role not in (User.Role.VILLAGE_REVIEWER, User.Role.ADMIN) or not (
         actor.area_id and village.code.startswith(actor.area_id)
     ):
-        raise NotPermitted("Only the village's staff may register its households.")
+        raise NotPermitted(_("Only the village's staff may register its households."))
     if not members:
-        raise InvalidInput("A household needs at least one member.", field="members")
+        raise InvalidInput(_("A household needs at least one member."), field="members")
     household = Household.objects.create(area=village, number=number, address=address,
                                          registration=registration, **facts)
     for i, m in enumerate(members):

@@ -1,4 +1,4 @@
-"""The five programs of the district with their demo parameter values.
+"""The six programs of the district with their demo parameter values.
 
 Installed by ``seed_demo`` and by the test fixtures. Values are data, dated
 from the policy year they come from; change them in the admin, not here.
@@ -37,6 +37,11 @@ PROGRAMS: dict[str, tuple[str, str, bool, dict]] = {
     "assistance_pairing": ("会员联系户帮扶结对", "Assistance pairing", False, {
         "approval_level": "township", "public_notice_days": 0, "benefit_yuan": 0,
         "card_validity_years": 1,
+    }),
+    "income_project": ("少生快富项目扶持", "Income project support", False, {
+        "approval_level": "township", "public_notice_days": 0, "card_validity_years": 1,
+        "benefit_yuan": 0, "income_per_head_limit_yuan": 20000, "min_age": 18,
+        "max_age": 60,
     }),
 }
 

@@ -278,6 +278,12 @@ class BenefitApplicationFlow(flow.Flow):
 
     end = CaseEnd()
 
+    def has_manage_permission(self, user, obj=None):
+        """Nobody manages these processes by hand: viewflow's cancel, undo and revive
+        pages would change a case without an audit event. Withdrawal and decisions go
+        through ``workflows.services``."""
+        return False
+
     def start_case(self, activation, case, actor):
         """Link the new process to the case, already stored and pre-checked.
 

@@ -234,6 +234,8 @@ def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
                 raise CaseConflict(_("The case is already closed."), code="closed")
             BenefitApplicationFlow.instance.cancel(case.process)
             case.closed_at = timezone.now()
+            case.objections.filter(resolved_at__isnull=True).update(
+                resolved_at=case.closed_at, resolution=_("The application was withdrawn."))
             transition(case, to_status=CaseStatus.WITHDRAWN, actor=actor, action="withdrawn",
                        detail={"reason": reason}, extra_fields=("closed_at",))
             notify_step(case, "withdrawn")

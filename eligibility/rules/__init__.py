@@ -12,12 +12,19 @@ from typing import Any
 
 from ..decision import Criterion
 from ..facts import Facts
-from . import assistance_pairing, health_check, medical_discount, pension_subsidy, welfare_grant
+from . import (
+    assistance_pairing,
+    health_check,
+    income_project,
+    medical_discount,
+    pension_subsidy,
+    welfare_grant,
+)
 
 Rule = Callable[[Facts, Mapping[str, Any], date], tuple[Criterion, ...]]
 
 RULES: dict[str, tuple[str, Rule]] = {
     module.PROGRAM: (module.RULE_VERSION, module.rule)
     for module in (medical_discount, pension_subsidy, health_check, welfare_grant,
-                   assistance_pairing)
+                   assistance_pairing, income_project)
 }

@@ -1,6 +1,6 @@
 """The life of an application through the REST API, as the family and the staff see it."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,11 +23,12 @@ PATHS = {
                       ("district", "approved")],
     "health_check": [("village", "approved")],
     "assistance_pairing": [("village", "township_review"), ("township", "approved")],
+    "income_project": [("village", "township_review"), ("township", "approved")],
 }
 AMOUNT = {"medical_discount": "0.00", "pension_subsidy": "600.00", "welfare_grant": "3000.00",
-          "health_check": "0.00", "assistance_pairing": "0.00"}
+          "health_check": "0.00", "assistance_pairing": "0.00", "income_project": "0.00"}
 YEARS = {"medical_discount": 3, "pension_subsidy": 1, "welfare_grant": 1, "health_check": 1,
-         "assistance_pairing": 1}
+         "assistance_pairing": 1, "income_project": 1}
 STEP_OF_STATUS = {"village_review": "village_review", "township_review": "township_review",
                   "district_review": "district_review"}
 
@@ -36,6 +37,18 @@ def apply(client, home, program):
     return client.post("/api/v1/cases/", {"household": home["household"].pk,
                                           "program": program,
                                           "applicant": home["applicant"].pk}, format="json")
+
+
+def home_for(program, home):
+    """The income project (少生快富) wants a working-age applicant; family_home's head is
+    past it, so that program is applied for by a son who lives with his parents."""
+    if program != "income_project":
+        return home
+    from tests import factories as f
+
+    son = f.person(home["household"], name="王小军", birth=date(1986, 8, 14),
+                   relationship="child")
+    return {**home, "applicant": son}
 
 
 def inbox_task(client, case_id):
@@ -50,7 +63,8 @@ def inbox_task(client, case_id):
 @pytest.mark.parametrize("program", list(PATHS))
 def test_lifecycle_of_every_program(api, programs, family_home, staff, program):
     family = api(family_home["user"])
-    response = apply(family, family_home, program)
+    home = home_for(program, family_home)
+    response = apply(family, home, program)
     assert response.status_code == 201, response.content
     body = response.json()
     case_id = body["id"]
@@ -58,6 +72,7 @@ def test_lifecycle_of_every_program(api, programs, family_home, staff, program):
     assert body["program"] == program
     assert body["eligibility"]["eligible"] is True
     assert body["eligibility"]["criteria"]
+    assert body["eligibility"]["rule_version"] == f"{program}/1"
     case = Case.objects.get(pk=case_id)
 
     status = "village_review"
@@ -91,6 +106,7 @@ def test_lifecycle_of_every_program(api, programs, family_home, staff, program):
     ent = data["entitlement"]
     assert ent["program"] == program
     assert ent["state"] == "live"
+    assert Case.objects.get(pk=case_id).applicant_id == home["applicant"].pk
     assert Decimal(ent["amount_yuan"]) == Decimal(AMOUNT[program])
     assert ent["valid_from"] == today.isoformat()
     assert ent["valid_to"] == (add_years(today, YEARS[program]) - timedelta(days=1)).isoformat()
@@ -132,6 +148,8 @@ def test_return_and_resubmit(api, programs, family_home, staff):
     assert response.json()["status"] == "returned"
     revision = inbox_task(family, case_id)
     assert revision is not None and revision["step"] == "family_revision"
+    assert revision["action"] == "resubmit"  # not a decision: POST /cases/{id}/resubmit/
+    assert inbox_task(village, case_id)["action"] == "resubmit"  # staff may act for them
     detail = family.get(f"/api/v1/cases/{case_id}/").json()
     assert [t["step"] for t in detail["open_tasks"]] == ["family_revision"]
     assert detail["decisions"][0]["reason"] == "请补交证明"
@@ -143,6 +161,7 @@ def test_return_and_resubmit(api, programs, family_home, staff):
     assert response.json()["statement"] == "已补交"
     assert inbox_task(family, case_id) is None
     assert inbox_task(village, case_id)["step"] == "village_review"
+    assert inbox_task(village, case_id)["action"] == "decide"
 
     # nothing to resubmit any more
     response = family.post(f"/api/v1/cases/{case_id}/resubmit/", {}, format="json")
@@ -414,6 +433,23 @@ def test_document_upload(api, programs, family_home, staff, settings, tmp_path):
     response = api(staff["auditor"]).post(f"/api/v1/cases/{case_id}/documents/",
                                           {"kind": "x", "file": upload}, format="multipart")
     assert response.status_code == 403
+
+
+def test_document_upload_checks_the_content_not_the_name(api, programs, family_home,
+                                                        settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    family = api(family_home["user"])
+    case_id = apply(family, family_home, "medical_discount").json()["id"]
+    fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 not an image", content_type="image/jpeg")
+    response = family.post(f"/api/v1/cases/{case_id}/documents/",
+                           {"kind": "certificate", "file": fake}, format="multipart")
+    assert response.status_code == 400
+    assert "file" in response.json()
+    pdf = SimpleUploadedFile("scan.bin", b"%PDF-1.7 ...", content_type="application/octet-stream")
+    response = family.post(f"/api/v1/cases/{case_id}/documents/",
+                           {"kind": "certificate", "file": pdf}, format="multipart")
+    assert response.status_code == 201
+    assert len(list(tmp_path.rglob("*"))) >= 1
 
 
 def test_case_list_filters(api, programs, family_home, staff):

@@ -72,12 +72,13 @@ def test_me_without_area(api, db):
     assert data["area"] is None and data["role"] == "admin"
 
 
-def test_programs_lists_the_five(api, programs, areas):
+def test_programs_lists_the_six(api, programs, areas):
     response = api(f.user("family", areas["v11"])).get("/api/v1/programs/")
     assert response.status_code == 200
     rows = response.json()
     assert [p["code"] for p in rows] == ["medical_discount", "pension_subsidy", "health_check",
-                                         "welfare_grant", "assistance_pairing"]
+                                         "welfare_grant", "assistance_pairing",
+                                         "income_project"]
     cash = {p["code"] for p in rows if p["is_cash"]}
     assert cash == {"pension_subsidy", "welfare_grant"}
     assert all(p["name_zh"] and p["name_en"] and p["active"] for p in rows)
@@ -88,7 +89,7 @@ def test_inactive_programs_are_not_listed(api, programs, areas):
     programs["health_check"].save()
     rows = api(f.user("family", areas["v11"])).get("/api/v1/programs/").json()
     assert "health_check" not in {p["code"] for p in rows}
-    assert len(rows) == 4
+    assert len(rows) == 5
 
 
 def test_openapi_schema(db):

@@ -264,6 +264,7 @@ def test_every_program_has_an_eligible_demo_family(seeded):
     today = timezone.localdate()
     households = [u.household for u in User.objects.filter(role=User.Role.FAMILY)
                   .select_related("household__area")]
+    eligible_by_program = {}
     for program in Program.objects.all():
         eligible = [
             person.name for household in households for person in household.members.all()
@@ -271,6 +272,12 @@ def test_every_program_has_an_eligible_demo_family(seeded):
                         on=today)[0].eligible
         ]
         assert eligible, f"no demo family qualifies for {program.code}"
+        eligible_by_program[program.code] = set(eligible)
+    assert len(eligible_by_program) == 6
+    # 少生快富: family_xing's working-age son (源东乡, one-child household, 16,000 yuan a
+    # head); his parents are past working age
+    assert "邢伟" in eligible_by_program["income_project"]
+    assert not {"邢根土", "楼秀英"} & eligible_by_program["income_project"]
 
 
 def test_demo_accounts_carry_a_case_through_village_and_township(seeded):

@@ -54,6 +54,18 @@ def submit(programs, home, code, *, actor=None):
                                        program=programs[code], applicant=home["applicant"])
 
 
+def working_age_home(home):
+    """``home`` applying through a working-age son living with his parents: the income
+    project (少生快富) wants an applicant of working age, family_home's head is past it."""
+    son = f.person(home["household"], name="王小军", birth=date(1986, 8, 14),
+                   relationship="child")
+    return {**home, "applicant": son}
+
+
+def home_for(code, home):
+    return working_age_home(home) if code == "income_project" else home
+
+
 def open_human_tasks(case):
     return list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
                                     status__in=OPEN).order_by("id"))
@@ -128,12 +140,14 @@ def assert_finished(case):
     assert case.process.status == PROCESS.DONE
 
 
-# --- the five programs, start to grant ---------------------------------------------------
+# --- the six programs, start to grant ----------------------------------------------------
 
-def test_medical_discount_village_then_township_grants(programs, family_home, staff):
-    case = submit(programs, family_home, "medical_discount")
+@pytest.mark.parametrize("code, years", [("medical_discount", 3), ("income_project", 1)])
+def test_township_programs_go_village_then_township_and_grant(programs, family_home, staff,
+                                                              code, years):
+    case = submit(programs, home_for(code, family_home), code)
     assert case.status == CaseStatus.VILLAGE_REVIEW
-    assert case.eligible is True and case.rule_version == "medical_discount/1"
+    assert case.eligible is True and case.rule_version == f"{code}/1"
     assert step_of(open_task(case)) == "village_review"
 
     approve(staff["village"], case)
@@ -143,7 +157,7 @@ def test_medical_discount_village_then_township_grants(programs, family_home, st
 
     approve(staff["township"], case)
     assert case.status == CaseStatus.APPROVED
-    assert_entitlement(case, years=3, amount="0")
+    assert_entitlement(case, years=years, amount="0")
     assert_finished(case)
     assert actions(case) == [
         "submitted", "eligibility_precheck", "enter_village_review", "decision_approve",
@@ -267,6 +281,39 @@ def test_an_ineligible_application_is_stored_with_its_reasons(programs, areas, s
     assert failed == {"active_member", "one_child_or_two_daughter"}
     event = AuditEvent.objects.get(case=case, action="eligibility_precheck")
     assert sorted(event.detail["failed"]) == sorted(failed)
+
+
+def test_income_project_criteria_and_their_reasons(programs, family_home, areas):
+    case = submit(programs, working_age_home(family_home), "income_project")
+    criteria = case.eligibility["criteria"]
+    assert [c["code"] for c in criteria] == ["family_planning_household", "income_below_limit",
+                                             "working_age", "no_duplicate"]
+    assert all(c["passed"] for c in criteria)
+    assert case.eligibility["parameters"]["income_per_head_limit_yuan"] == 20000
+
+    # past working age: stored, refused on age alone, with the age shown
+    old = submit(programs, family_home, "income_project")
+    assert old.eligible is False
+    failed = [c for c in old.eligibility["criteria"] if not c["passed"]]
+    assert [c["code"] for c in failed] == ["working_age"]
+    age = failed[0]["values"]["age"]
+    assert age > 60
+    assert failed[0]["reason_zh"] == f"申请人年龄在18至60周岁之间：否（{age}岁）"
+
+    # not a family-planning household, 25,000 yuan a head
+    hh = f.household(areas["v11"], one_child_certificate_date=None, annual_income_yuan=50000)
+    applicant = f.person(hh, birth=date(1980, 2, 3))
+    f.person(hh, name="李四", birth=date(1981, 7, 9), sex="F", relationship="spouse")
+    account = f.user("family", areas["v11"], household=hh)
+    case = submit(programs, {"household": hh, "applicant": applicant, "user": account},
+                  "income_project")
+    assert case.eligible is False
+    by_code = {c["code"]: c for c in case.eligibility["criteria"]}
+    assert {code for code, c in by_code.items() if not c["passed"]} == {
+        "family_planning_household", "income_below_limit"}
+    assert (by_code["income_below_limit"]["reason_zh"]
+            == "家庭人均年收入低于20000元：否（25000.00元）")
+    assert by_code["family_planning_household"]["reason_zh"].endswith("：否（均无）")
 
 
 # --- return, resubmit, reject, withdraw ----------------------------------------------------
@@ -647,3 +694,31 @@ def test_a_revision_task_takes_no_decision(programs, family_home, staff):
     with pytest.raises(CaseConflict):
         services.decide(actor=staff["village"], task_id=open_task(case).pk,
                         decision="approve")
+
+
+def test_nobody_manages_processes_by_hand_around_the_audit_trail(programs, family_home, staff,
+                                                                 client):
+    """viewflow's cancel/undo/revive pages would change a case without an audit event."""
+    from casework.models import User
+    from workflows.flows import BenefitApplicationFlow
+
+    root = User.objects.create_superuser("root", password="pw-Test-12345", role="admin",
+                                         area=staff["district"].area)
+    assert BenefitApplicationFlow.instance.has_manage_permission(root) is False
+    case = submit(programs, family_home, "medical_discount")
+    client.force_login(root)
+    response = client.post(f"/workflow/benefitapplication/{case.process_id}/cancel/")
+    assert response.status_code in (403, 404)
+    case.refresh_from_db()
+    assert case.status == "village_review"
+    assert case.process.status != "CANCELED"
+
+
+def test_withdrawing_during_the_notice_closes_its_objections(programs, family_home, staff):
+    case = submit(programs, family_home, "pension_subsidy")
+    services.decide(actor=staff["village"], task_id=open_task(case).pk, decision="approve")
+    objection = services.lodge_objection(actor=staff["village"], case=case,
+                                         lodged_by_name="村民甲", text="收入情况不实")
+    services.withdraw(actor=family_home["user"], case=case, reason="不再需要")
+    objection.refresh_from_db()
+    assert objection.resolved_at is not None and objection.upheld is None

@@ -1,6 +1,7 @@
 """API shapes. Validation at the edge, messages in the user's language, fields named."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework import access
@@ -16,6 +17,7 @@ from casework.models import (
     Person,
     User,
 )
+from casework.uploads import check_upload
 from eligibility.models import Program
 
 
@@ -156,10 +158,7 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_program_name(self, case) -> str:
         return case.program.display_name(self._language())
 
-    @staticmethod
-    def _eligibility_schema():  # for drf-spectacular
-        return EligibilitySerializer
-
+    @extend_schema_field(EligibilitySerializer)
     def get_eligibility(self, case) -> dict:
         return eligibility_payload(case, self._language())
 
@@ -220,11 +219,18 @@ class TaskSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     case = serializers.IntegerField(source="process.case.id")
     step = serializers.CharField(source="flow_task.name")
+    action = serializers.SerializerMethodField(
+        help_text="decide: POST /tasks/{id}/decision/; resubmit: POST /cases/{case}/resubmit/")
     created = serializers.DateTimeField()
     due_at = serializers.DateTimeField(allow_null=True, default=None)
     program = serializers.CharField(source="process.case.program.code")
     area = serializers.CharField(source="process.case.area_id")
     applicant_name = serializers.CharField(source="process.case.applicant.name")
+
+    def get_action(self, task) -> str:
+        from workflows.steps import DECISION_STEPS
+
+        return "decide" if task.flow_task.name in DECISION_STEPS else "resubmit"
 
 
 class TaskDecisionSerializer(serializers.Serializer):
@@ -253,3 +259,36 @@ class DocumentUploadSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=40, label=_("kind"))
     file = serializers.FileField(label=_("file"))
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate_file(self, file):
+        from django.core.exceptions import ValidationError
+
+        try:
+            check_upload(file)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return file
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """GET /cases/{id}/: the case with its open tasks, decisions, entitlement,
+    documents and objections. ``open_tasks`` is passed in the context (viewflow rows)."""
+
+    open_tasks = serializers.SerializerMethodField()
+    decisions = DecisionSerializer(many=True, read_only=True)
+    entitlement = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True, read_only=True)
+    objections = ObjectionSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = CaseSerializer.Meta.fields + ["open_tasks", "decisions", "entitlement",
+                                               "documents", "objections"]
+
+    @extend_schema_field(OpenTaskSerializer(many=True))
+    def get_open_tasks(self, case) -> list:
+        return OpenTaskSerializer(self.context.get("open_tasks", []), many=True).data
+
+    @extend_schema_field(EntitlementSerializer(allow_null=True))
+    def get_entitlement(self, case):
+        entitlement = getattr(case, "entitlement", None) if hasattr(case, "entitlement") else None
+        return EntitlementSerializer(entitlement).data if entitlement else None

@@ -1,10 +1,9 @@
 """REST endpoints: HTTP in, a selector or service call, HTTP out. No rules here."""
 
 import django_filters
-from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
@@ -14,7 +13,7 @@ from viewflow.workflow.models import Task
 
 from casework import access, selectors
 from casework.errors import InvalidInput, NotPermitted
-from casework.models import Area, Case, CaseStatus, Household, Person
+from casework.models import Case, CaseStatus, Person
 from casework.services import MemberInput, register_household
 from eligibility.models import Program
 
@@ -64,7 +63,7 @@ class HouseholdList(generics.ListCreateAPIView):
         members = [MemberInput(**{k: v for k, v in m.items() if k in MemberInput.__annotations__})
                    for m in data.pop("members")]
         if not access.in_scope(request.user, village.code, None):
-            raise NotPermitted("You may not register households in this village.")
+            raise NotPermitted(_("You may not register households in this village."))
         household = register_household(actor=request.user, village=village, members=members,
                                        **data)
         household = selectors.household_detail(user=request.user, household_id=household.pk)
@@ -109,13 +108,13 @@ class CaseList(generics.ListCreateAPIView):
         data = ser.validated_data
         household = selectors.households_for(request.user).filter(pk=data["household"]).first()
         if household is None:
-            raise InvalidInput("No such household in your area.", field="household")
+            raise InvalidInput(_("No such household in your area."), field="household")
         program = Program.objects.filter(code=data["program"]).first()
         if program is None:
-            raise InvalidInput("No such program.", field="program")
+            raise InvalidInput(_("No such program."), field="program")
         applicant = Person.objects.filter(pk=data["applicant"], household=household).first()
         if applicant is None:
-            raise InvalidInput("The applicant is not a member of this household.",
+            raise InvalidInput(_("The applicant is not a member of this household."),
                                field="applicant")
         case = services.submit_application(actor=request.user, household=household,
                                            program=program, applicant=applicant,
@@ -134,27 +133,14 @@ def _open_tasks(case: Case) -> list[dict]:
 
 
 class CaseDetail(APIView):
-    @extend_schema(responses=inline_serializer("CaseDetail", {
-        "case": s.CaseSerializer(), "open_tasks": s.OpenTaskSerializer(many=True),
-        "decisions": s.DecisionSerializer(many=True),
-        "entitlement": s.EntitlementSerializer(allow_null=True),
-        "documents": s.DocumentSerializer(many=True),
-        "objections": s.ObjectionSerializer(many=True)}))
+    @extend_schema(responses=s.CaseDetailSerializer)
     def get(self, request, pk: int):
         case = selectors.case_detail(user=request.user, case_id=pk)
-        ctx = {"request": request}
-        data = s.CaseSerializer(case, context=ctx).data
-        entitlement = getattr(case, "entitlement", None) if hasattr(case, "entitlement") else None
-        data.update({
-            "open_tasks": s.OpenTaskSerializer(_open_tasks(case), many=True).data,
-            "decisions": s.DecisionSerializer(case.decisions.select_related("actor"),
-                                              many=True).data,
-            "entitlement": s.EntitlementSerializer(entitlement, context=ctx).data
-            if entitlement else None,
-            "documents": s.DocumentSerializer(case.documents.all(), many=True).data,
-            "objections": s.ObjectionSerializer(case.objections.all(), many=True).data,
-        })
-        return Response(data)
+        case = (type(case).objects.filter(pk=case.pk)
+                .select_related(*selectors.CASE_LIST_RELATED)
+                .prefetch_related("decisions__actor", "documents", "objections").get())
+        ctx = {"request": request, "open_tasks": _open_tasks(case)}
+        return Response(s.CaseDetailSerializer(case, context=ctx).data)
 
 
 class CaseHistory(APIView):
@@ -231,9 +217,8 @@ class TaskDecision(APIView):
         try:
             case = services.decide(actor=request.user, task_id=pk, **ser.validated_data)
         except Task.DoesNotExist:
-            raise Http404("No task matches the given query.") from None
+            raise Http404(_("No such task among yours.")) from None
         case = selectors.case_detail(user=request.user, case_id=case.pk)
         return Response(s.CaseSerializer(case, context={"request": request}).data)
 
 
-__all__ = ["Area", "Household", "Q", "get_object_or_404"]

@@ -1,0 +1,34 @@
+"""What a supporting document may be: checked by content, not by the name it came with."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+SIGNATURES = {
+    b"%PDF-": "pdf",
+    b"\xff\xd8\xff": "jpeg",
+    b"\x89PNG\r\n\x1a\n": "png",
+}
+
+
+def sniff(head: bytes) -> str | None:
+    """The file type its first bytes show (PDF, JPEG, PNG), or None."""
+    for signature, kind in SIGNATURES.items():
+        if head.startswith(signature):
+            return kind
+    return None
+
+
+def check_upload(file) -> str:
+    """Raise a ValidationError the user can act on; return the detected type."""
+    if file.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("The file is larger than 10 MB; please send a smaller photo "
+                                "or scan."), code="too_large")
+    position = file.tell() if hasattr(file, "tell") else 0
+    head = file.read(16)
+    file.seek(position)
+    kind = sniff(head)
+    if kind is None:
+        raise ValidationError(_("Only PDF, JPEG or PNG files can be uploaded."),
+                              code="file_type")
+    return kind

@@ -1,0 +1,49 @@
+"""Income project support (少生快富) for working-age people in family-planning households.
+
+Support in kind or training in a local project (e.g. the 源东 white-peach orchards),
+decided by the township. The income limit and the age band are dated parameters.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..decision import Criterion, check
+from ..facts import Facts
+from .common import no_duplicate
+
+PROGRAM = "income_project"
+RULE_VERSION = "income_project/1"
+
+
+def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    one_child = facts.one_child_certificate_date is not None and (
+        facts.one_child_certificate_date <= on
+    )
+    renounced = facts.second_birth_renounced_date is not None and (
+        facts.second_birth_renounced_date <= on
+    )
+    two_daughter = facts.two_daughter_household
+    shown = ("独生子女父母光荣证" if one_child else "两女户" if two_daughter
+             else "放弃生育二胎" if renounced else "均无")
+    limit = Decimal(str(params["income_per_head_limit_yuan"]))
+    per_head = facts.income_per_head_yuan
+    min_age, max_age = int(params["min_age"]), int(params["max_age"])
+    age = facts.applicant.age_on(on)
+    return (
+        check("family_planning_household", one_child or two_daughter or renounced,
+              "计划生育家庭（独生子女父母光荣证、两女户或放弃生育二胎）",
+              "Family-planning household (one-child certificate, two daughters, "
+              "or second birth renounced)",
+              shown, one_child_certificate=one_child, two_daughter=two_daughter,
+              second_birth_renounced=renounced),
+        check("income_below_limit", per_head < limit,
+              f"家庭人均年收入低于{limit}元", f"Household income per head below {limit} yuan",
+              f"{per_head}元", income_per_head=str(per_head), limit=str(limit)),
+        check("working_age", min_age <= age <= max_age,
+              f"申请人年龄在{min_age}至{max_age}周岁之间",
+              f"Applicant is aged {min_age} to {max_age}",
+              f"{age}岁", age=age, min_age=min_age, max_age=max_age),
+        no_duplicate(facts, PROGRAM),
+    )
