@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from eligibility.evaluate import evaluate
 from eligibility.models import Program
 from eligibility.parameters import parameters_on
 
-from .errors import InvalidInput, NotPermitted
+from .errors import CaseConflict, InvalidInput, NotPermitted
 from .facts import build_facts
 from .identity import parse_resident_id
 from .models import Area, Case, Entitlement, Household, Membership, Person, User
@@ -54,6 +55,29 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def reserve_budget(case: Case, amount: Decimal, on: date) -> None:
+    """Refuse a grant that would overspend the program's yearly budget.
+
+    The budget is the ``annual_budget_yuan`` parameter in force on the grant date
+    (programs without one have no cap). The program row is locked first, so
+    grants approved at the same moment are counted one after the other and the
+    fund can never be overspent.
+    """
+    budget = parameters_on(case.program_id, on).get("annual_budget_yuan")
+    if budget is None or amount <= 0:
+        return
+    list(Program.objects.select_for_update().filter(pk=case.program_id).values_list("pk"))
+    used = Entitlement.objects.filter(
+        program_id=case.program_id, valid_from__year=on.year,
+    ).aggregate(total=Sum("amount_yuan"))["total"] or Decimal("0")
+    if used + amount > Decimal(str(budget)):
+        raise CaseConflict(
+            _("The fund's %(year)s budget cannot cover this grant (%(left)s yuan left, "
+              "%(amount)s needed).") % {"year": on.year, "left": Decimal(str(budget)) - used,
+                                         "amount": amount},
+            code="budget_exhausted")
+
+
 def issue_entitlement(case: Case) -> Entitlement:
     """Create the entitlement of an approved case (the caller's transaction)."""
     today = timezone.localdate()
@@ -61,6 +85,8 @@ def issue_entitlement(case: Case) -> Entitlement:
     amount = Decimal(str(case_parameter(case, "benefit_yuan", 0) or 0))
     if case.program.code == "welfare_grant" and case.facts.get("special_family"):
         amount = Decimal(str(case_parameter(case, "max_grant_special_yuan", amount)))
+    if case.program.is_cash:
+        reserve_budget(case, amount, today)
     return Entitlement.objects.create(
         case=case, household_id=case.household_id, person_id=case.applicant_id,
         program_id=case.program_id, area_id=case.area_id,

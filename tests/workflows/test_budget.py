@@ -1,0 +1,91 @@
+"""The welfare fund's yearly budget is never overspent, even by grants approved at once."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from viewflow.workflow.models import Task
+
+from casework.errors import CaseConflict
+from casework.models import CaseStatus, Entitlement
+from eligibility.defaults import SINCE
+from eligibility.models import PolicyParameter
+from tests import factories as f
+from tests.test_concurrency_pg import race
+from workflows import services
+from workflows.tasks import fire_due_timers
+
+
+def _budget(programs, yuan):
+    PolicyParameter.objects.filter(program=programs["welfare_grant"], key="annual_budget_yuan",
+                                   effective_from=SINCE).update(value=yuan)
+
+
+def _hardship_home(village, n):
+    household = f.household(village, hardship=True, annual_income_yuan=8000)
+    head = f.person(household, name=f"困难户{n}", birth=date(1970, 1, 1) + timedelta(days=n))
+    user = f.user("family", village, household=household)
+    return household, head, user
+
+
+def _to_district(programs, staff, village, n):
+    household, head, user = _hardship_home(village, n)
+    case = services.submit_application(actor=user, household=household,
+                                       program=programs["welfare_grant"], applicant=head)
+    for actor in (staff["village"], None, staff["township"]):
+        if actor is None:  # the public notice ends
+            timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER")
+            Task.objects.filter(pk=timer.pk).update(
+                scheduled=timezone.now() - timedelta(seconds=1))
+            fire_due_timers()
+            continue
+        task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+                                status="NEW")
+        services.decide(actor=actor, task_id=task.pk, decision="approve")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DISTRICT_REVIEW
+    return case
+
+
+def _district_task(case):
+    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+                            status="NEW").pk
+
+
+def test_a_grant_the_budget_cannot_cover_is_refused(programs, areas, staff):
+    _budget(programs, 4000)  # room for one 3000-yuan grant
+    first = _to_district(programs, staff, areas["v11"], 1)
+    second = _to_district(programs, staff, areas["v11"], 2)
+    services.decide(actor=staff["district"], task_id=_district_task(first), decision="approve")
+    with pytest.raises(CaseConflict) as refused:
+        services.decide(actor=staff["district"], task_id=_district_task(second),
+                        decision="approve")
+    assert refused.value.code == "budget_exhausted"
+    assert "1000" in refused.value.message  # what is left is said
+    second.refresh_from_db()
+    assert second.status == CaseStatus.DISTRICT_REVIEW  # nothing half-done
+    assert not second.decisions.filter(step="district_review").exists()
+    assert Entitlement.objects.filter(program=programs["welfare_grant"]).count() == 1
+
+
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="row-lock races need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_grants_approved_at_the_same_moment_never_overspend(programs, areas, staff):
+    _budget(programs, 4000)
+    cases = [_to_district(programs, staff, areas["v11"], n) for n in (11, 12)]
+    tasks = [_district_task(c) for c in cases]
+    district = staff["district"]
+    results = race(*[
+        (lambda t=t: services.decide(actor=district, task_id=t, decision="approve"))
+        for t in tasks])
+    outcomes = sorted(kind for kind, _ in results)
+    assert outcomes == ["error", "ok"], results
+    error = next(value for kind, value in results if kind == "error")
+    assert isinstance(error, CaseConflict) and error.code == "budget_exhausted"
+    total = sum(e.amount_yuan for e in Entitlement.objects.filter(
+        program=programs["welfare_grant"]))
+    assert total <= 4000
+    connection.close()
+
