@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("workflows.api.urls")),
     path("family/", include("workflows.family.urls")),
+    path("documents/", include("workflows.documents")),
     path("workflow/", include("workflows.frontend")),
 ]

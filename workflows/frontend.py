@@ -13,7 +13,10 @@ builds the usual ``Site`` > ``FlowAppViewset`` and then scopes it:
 - the flow's own task URLs are also wrapped by ``_scope_task_urls``: a process
   or task outside the user's area is a 404 before any viewflow code runs, the
   task detail page checks that scope instead of the model permission, and
-  only the task's owner opens its form (execute).
+  only the task's owner opens its form (execute). The assign or execute page
+  of a task already decided or cancelled (a colleague decided it, the family
+  withdrew) redirects to the task's page with "This task has already been
+  decided." instead of viewflow's 403 (``TransitionNotAllowed``, in English).
 
 Auditors are read-only: ``ScopedView.can_assign``/``can_execute`` refuse
 their role, so they get no assign or execute action (403 if they try).
@@ -22,11 +25,13 @@ their role, so they get no assign or execute action (403 if they try).
 from functools import update_wrapper
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.middleware import SiteMiddleware
 from viewflow.urls import Site
@@ -34,6 +39,7 @@ from viewflow.urls.base import _URLResolver
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import nodes as flow_nodes
 from viewflow.workflow.flow.utils import wrap_task_view
+from viewflow.workflow.status import STATUS
 
 from casework.models import User
 
@@ -42,6 +48,10 @@ from . import frontend_views as views
 from .flows import BenefitApplicationFlow
 
 FAMILY_HOME = "/family/"
+# a task in these states has no form any more: its form pages (take it, decide it) say so
+# and show the task
+CLOSED_TASK = (STATUS.DONE, STATUS.CANCELED)
+TASK_FORMS = ("assign", "execute")
 SITE_MIDDLEWARE = "viewflow.middleware.SiteMiddleware"
 
 
@@ -156,17 +166,36 @@ def _scope_task_urls(patterns, flow_class):
                                          task_pk=task_pk)
                 if task is None:
                     raise Http404("No task matches the given query.")
+                if name in TASK_FORMS and task.status in CLOSED_TASK:
+                    return _task_closed(request, node, task)
                 if name == "execute" and task.owner_id != request.user.pk:
                     # viewflow's View lets anyone who may act start an assigned task;
                     # here only its owner opens the form
                     raise PermissionDenied
             elif process_pk is not None and not scope.may_view_process(request.user, process_pk):
                 raise Http404("No process matches the given query.")
-            return callback(request, *args, **kwargs)
+            try:
+                return callback(request, *args, **kwargs)
+            except PermissionDenied:
+                # viewflow refuses (TransitionNotAllowed -> 403, in English) a task closed
+                # between the check above and its locked read: the same page as above
+                if name in TASK_FORMS and task_pk is not None:
+                    task = scope.scoped_task(request.user, flow_class, process_pk=process_pk,
+                                             task_pk=task_pk)
+                    if task is not None and task.status in CLOSED_TASK:
+                        return _task_closed(request, node, task)
+                raise
 
         return update_wrapper(view, callback)
 
     return _wrap_tree(patterns, wrap)
+
+
+def _task_closed(request, node, task):
+    """A stale task form (decided by a colleague, or cancelled by a withdrawal while it
+    was open): the task's read-only page, with a message instead of viewflow's 403."""
+    messages.warning(request, gettext("This task has already been decided."))
+    return HttpResponseRedirect(node.reverse("detail", args=[task.process_id, task.pk]))
 
 
 def _guard(callback, name, extras):

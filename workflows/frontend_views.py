@@ -37,6 +37,7 @@ from casework import selectors
 
 from . import frontend_access as scope
 from . import steps
+from .documents import document_rows
 
 # step names as staff read them (templates: workflows/staff/_step_label.html)
 STEP_LABELS = {
@@ -433,9 +434,7 @@ class ScopedProcessDetailView(vf_views.DetailProcessView):
             task.step_label = step_label(task.flow_task)
         case = getattr(process, "case", None)
         if case is not None:
-            ctx.update(selectors.case_context(
-                selectors.case_detail(user=self.request.user, case_id=case.pk),
-                self.request.user))
+            ctx.update(case_file_context(self.request.user, case.pk))
         return ctx
 
 
@@ -487,16 +486,22 @@ def task_actions(activation, user):
         yield label, url
 
 
+def case_file_context(user, case_id) -> dict:
+    """The case file a staff page shows (``workflows/staff/_case_file.html``):
+    ``casework.selectors.case_context``, with the documents as labelled download links."""
+    ctx = selectors.case_context(selectors.case_detail(user=user, case_id=case_id), user)
+    ctx["documents"] = document_rows(ctx["documents"])
+    return ctx
+
+
 class CaseFileMixin:
-    """Adds the task's case file (``casework.selectors.case_context``) to the page."""
+    """Adds the task's case file (``case_file_context``) to the page."""
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         case = getattr(self.request.activation.task.process, "case", None)
         if case is not None:
-            ctx.update(selectors.case_context(
-                selectors.case_detail(user=self.request.user, case_id=case.pk),
-                self.request.user))
+            ctx.update(case_file_context(self.request.user, case.pk))
         return ctx
 
 

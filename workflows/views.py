@@ -9,11 +9,14 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from casework import selectors
-from casework.errors import DomainError
+from casework.errors import CaseConflict, DomainError
 
 from . import services
 from .forms import DecisionForm, RevisionForm
+from .frontend_views import case_file_context
+
+# CaseConflict codes meaning the task was closed under the form (decided, withdrawn)
+TASK_CLOSED = ("task_closed",)
 
 
 class _TaskPage(FormView):
@@ -25,14 +28,21 @@ class _TaskPage(FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        case = selectors.case_detail(user=self.request.user, case_id=self.task.process.case.pk)
-        ctx.update(selectors.case_context(case, self.request.user))
+        ctx.update(case_file_context(self.request.user, self.task.process.case.pk))
         ctx["task"] = self.task
         ctx["activation"] = self.request.activation
         return ctx
 
     def success_url_for(self):
         return self.request.activation.flow_task.flow_class.instance.reverse("index")
+
+    def _closed(self, exc: CaseConflict):
+        """The task was decided (or cancelled) while the form was open: say so on the
+        task's read-only page instead of the form."""
+        messages.warning(self.request, exc.message)
+        task = self.task
+        return HttpResponseRedirect(
+            self.request.activation.flow_task.reverse("detail", args=[task.process_id, task.pk]))
 
     def _done(self):
         messages.success(self.request, _("Your decision has been recorded."))
@@ -51,6 +61,8 @@ class DecisionView(_TaskPage):
                             decision=form.cleaned_data["decision"],
                             reason=form.cleaned_data["reason"])
         except DomainError as exc:
+            if isinstance(exc, CaseConflict) and exc.code in TASK_CLOSED:
+                return self._closed(exc)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self.form_invalid(form)
         return self._done()

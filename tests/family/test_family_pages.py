@@ -1,17 +1,19 @@
 """The family pages: phone-friendly, scoped to the family's own household, no JavaScript."""
 
+import re
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from viewflow.workflow.models import Task
 
 from casework.models import AuditEvent, Case, CaseStatus, Document
 from tests import factories as f
 from workflows import services
+from workflows.documents import kind_label
 from workflows.family.views import home_redirect
 
 pytestmark = pytest.mark.django_db
@@ -367,6 +369,29 @@ def test_upload_a_document(family_client, programs, family_home, settings, tmp_p
     body = text(family_client.get(case_url(case)))
     assert "户口本首页" in body
     assert "Household register" in body or "户口" in body
+
+
+def test_documents_are_listed_with_their_label_and_open_from_the_page(family_client, programs,
+                                                                      family_home, settings,
+                                                                      tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case = submit(programs, family_home)
+    content = b"\xff\xd8\xff an identity card"
+    family_client.post(case_url(case, "documents/"), {
+        "kind": "id_card", "file": SimpleUploadedFile("id.jpg", content,
+                                                      content_type="image/jpeg")})
+    document = Document.objects.get(case=case)
+    with translation.override("zh-hans"):
+        label = str(kind_label("id_card"))
+    assert label != "id_card"
+    page = family_client.get(case_url(case))
+    assert_phone_page(page)
+    link = re.compile(rf'<a href="/documents/{document.pk}/"[^>]*>{re.escape(label)}</a>')
+    assert link.search(text(page))
+    response = family_client.get(f"/documents/{document.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content
+    assert response["Content-Disposition"].startswith("inline;")
 
 
 def test_upload_rejects_other_file_types_naming_the_field(family_client, programs,

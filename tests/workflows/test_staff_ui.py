@@ -12,7 +12,10 @@ from datetime import date
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -21,6 +24,7 @@ from casework.identity import mask_resident_id
 from casework.models import CaseStatus, Decision, Household
 from tests import factories as f
 from workflows import frontend_access, services
+from workflows.documents import kind_label
 from workflows.flows import BenefitApplicationFlow
 
 APP = "/workflow/benefitapplication/"
@@ -349,6 +353,144 @@ def test_reasons_follow_the_active_language(client, programs, family_home, staff
     assert all(c["reason_en"] in text for c in criteria)
     assert not any(c["reason_zh"] in text for c in criteria)
     assert case.program.name_en in text
+
+
+# --- a stale form: the task was decided or cancelled while it was open --------------------
+
+ALREADY_DECIDED = "This task has already been decided."
+
+
+def decided_message() -> str:
+    with translation.override("zh-hans"):
+        message = gettext(ALREADY_DECIDED)
+    assert message != ALREADY_DECIDED  # the zh-hans catalogue translates it
+    return message
+
+
+@pytest.fixture
+def opened(client, programs, family_home, staff):
+    """A village review task that ``staff["village"]`` took and opened in the client."""
+    case = services.submit_application(actor=family_home["user"],
+                                       household=family_home["household"],
+                                       program=programs["medical_discount"],
+                                       applicant=family_home["applicant"])
+    task = open_task(case)
+    login(client, staff["village"])
+    take_and_open(client, task)
+    return case, task
+
+
+def assert_sent_to_the_task_page(client, response, task):
+    assert response.status_code == 302
+    assert response["Location"] == task_url(task, "detail")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert html.escape(decided_message()) in text
+    assert "no transition" not in text
+
+
+def test_a_form_decided_meanwhile_by_a_colleague_goes_to_the_task_page(client, opened, areas):
+    case, task = opened
+    colleague = f.user("village_reviewer", areas["v11"])  # same village
+    services.decide(actor=colleague, task_id=task.pk, decision="approve", reason="ok")
+    case.refresh_from_db()
+    status = case.status
+
+    response = client.post(task_url(task, "execute"), {"decision": "reject", "reason": "no"})
+    assert_sent_to_the_task_page(client, response, task)
+    assert list(case.decisions.values_list("outcome", "actor")) == [("approve", colleague.pk)]
+    case.refresh_from_db()
+    assert case.status == status
+    task.refresh_from_db()
+    assert task.status == STATUS.DONE and task.owner_id == colleague.pk
+    # reloading the form is the same answer, not viewflow's 403
+    assert_sent_to_the_task_page(client, client.get(task_url(task, "execute")), task)
+
+
+def test_a_form_of_a_withdrawn_case_goes_to_the_task_page(client, opened, family_home):
+    case, task = opened
+    services.withdraw(actor=family_home["user"], case=case, reason="不需要了")
+    task.refresh_from_db()
+    assert task.status == STATUS.CANCELED and task.owner_id is not None
+
+    response = client.post(task_url(task, "execute"), {"decision": "approve", "reason": ""})
+    assert_sent_to_the_task_page(client, response, task)
+    assert not Decision.objects.filter(case=case).exists()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WITHDRAWN
+
+
+def test_a_task_closed_between_the_check_and_viewflows_lock(client, opened, areas,
+                                                           monkeypatch):
+    # the page's own check still saw the task open; viewflow's locked read finds it done
+    # (TransitionNotAllowed / not the owner -> PermissionDenied): same answer
+    case, task = opened
+    task.refresh_from_db()
+    user = task.owner
+    assert user is not None and task.status == STATUS.ASSIGNED
+    stale = frontend_access.scoped_task(user, BenefitApplicationFlow,
+                                        process_pk=task.process_id, task_pk=task.pk)
+    services.decide(actor=f.user("village_reviewer", areas["v11"]), task_id=task.pk,
+                    decision="approve")
+    calls = []
+    real = frontend_access.scoped_task
+
+    def first_stale(*args, **kwargs):
+        calls.append(1)
+        return stale if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(frontend_access, "scoped_task", first_stale)
+    response = client.post(task_url(task, "execute"), {"decision": "reject", "reason": "no"})
+    monkeypatch.undo()
+    assert len(calls) == 2  # the check above, then again after viewflow refused
+    assert_sent_to_the_task_page(client, response, task)
+    assert case.decisions.count() == 1
+
+
+def test_taking_a_task_of_a_withdrawn_case_goes_to_the_task_page(client, programs,
+                                                                 family_home, staff):
+    case = services.submit_application(actor=family_home["user"],
+                                       household=family_home["household"],
+                                       program=programs["medical_discount"],
+                                       applicant=family_home["applicant"])
+    task = open_task(case)
+    login(client, staff["village"])
+    assert client.get(task_url(task, "assign")).status_code == 200  # the page is open
+    services.withdraw(actor=family_home["user"], case=case)
+    response = client.post(task_url(task, "assign"), {"_continue": "1"})
+    assert_sent_to_the_task_page(client, response, task)
+    task.refresh_from_db()
+    assert task.status == STATUS.CANCELED and task.owner_id is None
+
+
+def test_an_open_task_of_someone_else_is_still_refused(client, opened, areas):
+    _case, task = opened
+    client.force_login(f.user("village_reviewer", areas["v11"]))
+    assert client.get(task_url(task, "execute")).status_code == 403
+    assert client.post(task_url(task, "execute"), {"decision": "approve"}).status_code == 403
+
+
+# --- documents in the case file ---------------------------------------------------------------
+
+def test_the_case_file_links_each_document_with_its_label(client, opened, family_home, settings,
+                                                          tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case, task = opened
+    document = services.add_document(
+        actor=family_home["user"], case=case, kind="household_register",
+        file=SimpleUploadedFile("hukou.jpg", b"\xff\xd8\xff photo"), description="首页")
+    with translation.override("zh-hans"):
+        label = str(kind_label("household_register"))
+    assert label != "household_register"
+    link = re.compile(rf'<a href="/documents/{document.pk}/"[^>]*>\s*{re.escape(label)}\s*</a>')
+    for url in (task_url(task, "execute"), task_url(task, "detail"),
+                f"{APP}{case.process_id}/"):
+        text = client.get(url).content.decode()
+        assert link.search(text), url
+        assert "首页" in text and "hukou.jpg" in text
+        assert ">household_register<" not in text
+    assert client.get(f"/documents/{document.pk}/").status_code == 200
 
 
 # --- query counts and keyset pagination -----------------------------------------------------

@@ -7,22 +7,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Person
+from casework.uploads import check_upload
 from eligibility.models import Program
+from workflows.documents import DOCUMENT_KINDS
 
 MAX_UPLOAD_MB = 10
 ALLOWED_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".pdf")
-
-# what families usually bring; stored as the code in Document.kind
-DOCUMENT_KINDS = [
-    ("id_card", _("Resident identity card")),
-    ("household_register", _("Household register (hukou booklet)")),
-    ("one_child_certificate", _("One-child parents' certificate")),
-    ("renunciation", _("Written renunciation of a second birth")),
-    ("income_proof", _("Proof of income or hardship")),
-    ("medical_record", _("Medical record")),
-    ("other", _("Other document")),
-]
-DOCUMENT_KIND_LABELS = dict(DOCUMENT_KINDS)
 
 
 class ProgramChoiceField(forms.ModelChoiceField):
@@ -92,4 +82,5 @@ class DocumentForm(forms.Form):
                 _("The file is too large: at most %(mb)s MB.") % {"mb": MAX_UPLOAD_MB})
         if Path(upload.name or "").suffix.lower() not in ALLOWED_SUFFIXES:
             raise forms.ValidationError(_("Please upload a photo (JPG, PNG) or a PDF file."))
+        check_upload(upload)  # and the content must really be one (casework.uploads)
         return upload

@@ -25,8 +25,9 @@ from casework.errors import DomainError
 from casework.models import CaseStatus, Decision, Household, User
 from casework.services import precheck
 from workflows import services
+from workflows.documents import document_rows
 
-from .forms import DOCUMENT_KIND_LABELS, ApplyForm, DocumentForm, ResubmitForm, WithdrawForm
+from .forms import ApplyForm, DocumentForm, ResubmitForm, WithdrawForm
 
 STAFF_HOME = "/workflow/"
 
@@ -185,9 +186,7 @@ def _case_page(request, case, *, document_form=None, resubmit_form=None):
         or (case.status == CaseStatus.REJECTED and latest.outcome == Decision.Outcome.REJECT)
     ):
         notice_reason = latest.reason
-    documents = [{"kind": str(DOCUMENT_KIND_LABELS.get(d.kind, d.kind)),
-                  "description": d.description, "at": d.uploaded_at}
-                 for d in case.documents.all()]
+    documents = document_rows(case.documents.all())
     context = {
         "case": case,
         "program_name": _program_name(case.program),
