@@ -12,8 +12,8 @@ CASE_LIST_RELATED = ("program", "area", "applicant", "household")
 
 def cases_for(user: User):
     """Every case the user may see, newest first (keyset on id)."""
-    return access.scope(Case.objects.all(), user).select_related(*CASE_LIST_RELATED).order_by(
-        "-id")
+    return (access.scope(Case.objects.all(), user).select_related(*CASE_LIST_RELATED)
+            .defer("facts", "household__address").order_by("-id"))
 
 
 def case_detail(*, user: User, case_id: int) -> Case:

@@ -8,6 +8,16 @@ from casework.models import User
 from . import steps
 
 OPEN_HUMAN = (STATUS.NEW, STATUS.ASSIGNED)
+# what an inbox row shows; the case's JSON snapshots are never decoded for a list
+TASK_ROW_FIELDS = (
+    "id", "flow_task", "flow_task_type", "status", "created", "scheduled", "owner_id",
+    "owner_permission", "owner_permission_obj_pk", "process_id", "process__id",
+    "process__flow_class", "process__case__id", "process__case__status",
+    "process__case__area__code", "process__case__area__name", "process__case__program__id",
+    "process__case__program__code", "process__case__program__name_zh",
+    "process__case__program__name_en", "process__case__applicant__id",
+    "process__case__applicant__name", "process__case__household_id",
+)
 
 
 def tasks_for(user: User):
@@ -31,4 +41,4 @@ def tasks_for(user: User):
     else:
         return qs.none()
     return qs.select_related("process__case__program", "process__case__area",
-                             "process__case__applicant").order_by("-id")
+                             "process__case__applicant").only(*TASK_ROW_FIELDS).order_by("-id")

@@ -1,0 +1,181 @@
+"""Inbox and case-list latency with a large register (PostgreSQL).
+
+    .venv/bin/python bench/inbox.py [--tasks 100000] [--requests 200]
+
+Fills its own database (``bench_inbox``) with N open applications spread over the
+district's 245 villages, each with its open human task (60% at village review, 30%
+township, 10% district), then times ``GET /api/v1/tasks/`` and ``GET /api/v1/cases/``
+through the full Django stack (token auth, middleware, serializers) for a village
+reviewer, a township approver and the district approver, and reports p50/p95 and the
+SQL statements per request. Target: p95 under 15 ms with 100k open tasks, at most 10
+statements, no COUNT. It reports; it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_inbox")
+
+from bench.lifecycle import database_url, ensure_database, setup_django  # noqa: E402
+
+STEPS = (  # (share of tasks, step, role, case status)
+    (6, "village_review", "village_reviewer", "village_review"),
+    (3, "township_review", "township_approver", "township_review"),
+    (1, "district_review", "district_approver", "district_review"),
+)
+FLOW = "workflows/flows.BenefitApplicationFlow"
+
+
+def fill(n: int) -> dict:
+    """Build the register and N open cases with set-based SQL (seconds, not minutes)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.lifecycle import wipe
+    from casework.models import User
+
+    wipe()
+    call_command("seed_demo", households=0, verbosity=0)
+    program_id = connection.cursor().execute(
+        "SELECT id FROM eligibility_program WHERE code='medical_discount'").fetchone()[0]
+    filer = User.objects.get(username="admin").pk
+    slots = []
+    for share, step, role, status in STEPS:
+        slots += [(step, role, status)] * share
+    with connection.cursor() as c:
+        c.execute("CREATE TEMP TABLE v AS SELECT row_number() OVER (ORDER BY code) - 1 AS i, code "
+                  "FROM casework_area WHERE level = 'village'")
+        villages = c.execute("SELECT count(*) FROM v").fetchone()[0]
+        c.execute("CREATE TEMP TABLE s (i int, step text, role text, status text)")
+        c.executemany("INSERT INTO s VALUES (%s, %s, %s, %s)",
+                      [(i, *slot) for i, slot in enumerate(slots)])
+        c.execute(f"""
+            INSERT INTO casework_household (number, area_id, address, registration,
+                two_daughter_household, hardship, special_family, annual_income_yuan, paired,
+                created, updated)
+            SELECT 'BENCH' || g, v.code, '', 'local', false, false, '', 0, false, now(), now()
+            FROM generate_series(1, {n}) g JOIN v ON v.i = g % {villages}""")
+        c.execute("""
+            INSERT INTO casework_person (household_id, name, id_number, sex, birth_date, phone,
+                relationship, pension_insured)
+            SELECT h.id, '申请人' || h.id, 'B' || lpad(h.id::text, 17, '0'), 'M', date '1960-01-01',
+                '', 'head', false
+            FROM casework_household h WHERE h.number LIKE 'BENCH%'""")
+        c.execute(f"""
+            INSERT INTO viewflow_process (flow_class, status, created, data)
+            SELECT '{FLOW}', 'NEW', now() - make_interval(secs => g), '{{}}'
+            FROM generate_series(1, {n}) g""")
+        c.execute(f"""
+            INSERT INTO casework_case (status, statement, on_behalf, submitted_at,
+                application_date, rule_version, eligibility, facts, last_decision, version,
+                area_id, filed_by_id, program_id, household_id, applicant_id, process_id,
+                eligible)
+            SELECT s.status, '', false, now(), current_date, 'medical_discount/1',
+                '{{"criteria": []}}', '{{}}', '', 1, h.area_id, {filer}, {program_id}, h.id,
+                p.id, pr.id, true
+            FROM (SELECT h.*, row_number() OVER (ORDER BY h.id) AS rn FROM casework_household h
+                  WHERE h.number LIKE 'BENCH%') h
+            JOIN casework_person p ON p.household_id = h.id
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM viewflow_process) pr
+                ON pr.rn = h.rn
+            JOIN s ON s.i = h.rn % {len(slots)}""")
+        c.execute(f"""
+            INSERT INTO viewflow_task (flow_task, flow_task_type, status, created, token,
+                owner_permission, owner_permission_obj_pk, process_id, data)
+            SELECT '{FLOW}.' || s.step, 'HUMAN', 'NEW', now() - make_interval(secs => k.id),
+                'start', s.role, k.area_id, k.process_id, '{{}}'
+            FROM casework_case k JOIN (SELECT DISTINCT step, role, status FROM s) s
+                ON s.status = k.status""")
+        c.execute("ANALYZE")
+        counts = dict(c.execute(
+            "SELECT owner_permission, count(*) FROM viewflow_task GROUP BY 1").fetchall())
+    return counts
+
+
+def time_requests(client, url: str, count: int) -> tuple[list[float], int, bool]:
+    from django.db import connection
+
+    client.get(url)  # warm
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(url)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(20):
+            client.get(url)
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+    assert response.status_code == 200, response.content[:300]
+    has_count = any("COUNT(" in sql.upper() for sql in statements)
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - start)
+    return times, len(statements), has_count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    url = database_url()
+    ensure_database(url)
+    setup_django()
+    from django.conf import settings
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from casework.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    started = time.perf_counter()
+    counts = fill(args.tasks)
+    print(f"filled {args.tasks} open cases and tasks in {time.perf_counter() - started:.1f} s: "
+          f"{counts}")
+    users = {
+        "village reviewer (邢村)": "village_xing",
+        "township approver (源东乡)": "township_yuandong",
+        "district approver": "district",
+    }
+    print(f"\n{'user':<28} {'endpoint':<16} {'rows':>5} {'SQL':>4} {'COUNT':>6} "
+          f"{'p50 ms':>8} {'p95 ms':>8}")
+    worst = 0.0
+    for label, username in users.items():
+        user = User.objects.get(username=username)
+        token, _ = Token.objects.get_or_create(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        for endpoint in ("/api/v1/tasks/", "/api/v1/cases/"):
+            times, sql, has_count = time_requests(client, endpoint, args.requests)
+            rows = len(client.get(endpoint).json()["results"])
+            p50 = statistics.median(times) * 1000
+            p95 = statistics.quantiles(times, n=20)[-1] * 1000
+            worst = max(worst, p95)
+            print(f"{label:<28} {endpoint:<16} {rows:>5} {sql:>4} {str(has_count):>6} "
+                  f"{p50:8.2f} {p95:8.2f}")
+    print(f"\ntarget: p95 < 15 ms with {args.tasks} open tasks -> worst p95 {worst:.2f} ms "
+          f"{'PASS' if worst < 15 else 'MISS'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
