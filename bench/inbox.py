@@ -32,6 +32,8 @@ STEPS = (  # (share of tasks, step, role, case status)
     (1, "district_review", "district_approver", "district_review"),
 )
 FLOW = "workflows/flows.BenefitApplicationFlow"
+STAFF_QUEUE = "/workflow/benefitapplication/queue/"  # the staff UI's task queue page
+STAFF_CASES = "/workflow/benefitapplication/flows/"  # the staff UI's application list
 
 
 def fill(n: int) -> dict:
@@ -141,6 +143,7 @@ def main() -> int:
     ensure_database(url)
     setup_django()
     from django.conf import settings
+    from django.test import Client
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
@@ -156,24 +159,33 @@ def main() -> int:
         "township approver (源东乡)": "township_yuandong",
         "district approver": "district",
     }
-    print(f"\n{'user':<28} {'endpoint':<16} {'rows':>5} {'SQL':>4} {'COUNT':>6} "
+    print(f"\n{'user':<28} {'endpoint':<36} {'rows':>5} {'SQL':>4} {'COUNT':>6} "
           f"{'p50 ms':>8} {'p95 ms':>8}")
-    worst = 0.0
+    worst = {"API": 0.0, "staff UI": 0.0}
     for label, username in users.items():
         user = User.objects.get(username=username)
         token, _ = Token.objects.get_or_create(user=user)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        for endpoint in ("/api/v1/tasks/", "/api/v1/cases/"):
-            times, sql, has_count = time_requests(client, endpoint, args.requests)
-            rows = len(client.get(endpoint).json()["results"])
+        staff = Client()
+        staff.force_login(user)
+        for endpoint in ("/api/v1/tasks/", "/api/v1/cases/", STAFF_QUEUE, STAFF_CASES):
+            browser = client if endpoint.startswith("/api/") else staff
+            times, sql, has_count = time_requests(browser, endpoint, args.requests)
+            if endpoint.startswith("/api/"):
+                rows = len(client.get(endpoint).json()["results"])
+            else:
+                rows = staff.get(endpoint).content.decode().count("<tr data-row-id=")
             p50 = statistics.median(times) * 1000
             p95 = statistics.quantiles(times, n=20)[-1] * 1000
-            worst = max(worst, p95)
-            print(f"{label:<28} {endpoint:<16} {rows:>5} {sql:>4} {str(has_count):>6} "
+            kind = "API" if endpoint.startswith("/api/") else "staff UI"
+            worst[kind] = max(worst[kind], p95)
+            print(f"{label:<28} {endpoint:<36} {rows:>5} {sql:>4} {str(has_count):>6} "
                   f"{p50:8.2f} {p95:8.2f}")
-    print(f"\ntarget: p95 < 15 ms with {args.tasks} open tasks -> worst p95 {worst:.2f} ms "
-          f"{'PASS' if worst < 15 else 'MISS'}")
+    print()
+    for kind, p95 in worst.items():
+        print(f"target: {kind} lists p95 < 15 ms with {args.tasks} open tasks -> worst p95 "
+              f"{p95:.2f} ms {'PASS' if p95 < 15 else 'MISS'}")
     return 0
 
 
