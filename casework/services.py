@@ -23,7 +23,16 @@ from eligibility.parameters import parameters_on
 from .errors import CaseConflict, InvalidInput, NotPermitted
 from .facts import build_facts
 from .identity import parse_resident_id
-from .models import Area, Case, Entitlement, Household, Membership, Person, User
+from .models import (
+    Area,
+    AuditEvent,
+    Case,
+    Entitlement,
+    Household,
+    Membership,
+    Person,
+    User,
+)
 
 
 def precheck(*, household: Household, applicant_id: int, program: Program, on: date
@@ -135,4 +144,9 @@ def register_household(*, actor: User, village: Area, number: str, address: str 
         if m.member_number:
             Membership.objects.create(person=person, number=m.member_number,
                                       joined=m.member_since or timezone.localdate())
+    # the register's own history: an event with no case (issue 5 extends this to every
+    # change of households, persons and memberships)
+    AuditEvent.objects.create(case=None, seq=0, actor=actor, action="household_registered",
+                              detail={"household": household.pk, "village": village.code,
+                                      "members": len(members)}, at=timezone.now())
     return household

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from casework.identity import check_character, make_resident_id, mask_resident_id
-from casework.models import Household, Membership, Person
+from casework.models import AuditEvent, Household, Membership, Person
 from tests import factories as f
 
 from .conftest import unique_birth
@@ -71,6 +71,11 @@ def test_village_reviewer_registers_a_household(api, areas, staff):
     # and it is then in the reviewer's list
     rows = client.get("/api/v1/households/").json()["results"]
     assert data["id"] in {r["id"] for r in rows}
+    # the register change is in the audit log, with who made it
+    event = AuditEvent.objects.get(action="household_registered")
+    assert event.actor == staff["village"] and event.case is None
+    assert event.detail == {"household": data["id"], "village": areas["v11"].code,
+                            "members": 2}
 
 
 @pytest.mark.parametrize("kind", list(BAD_IDS))
