@@ -28,6 +28,12 @@ class Criterion:
             "values": self.values,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Criterion:
+        return cls(code=data["code"], passed=bool(data["passed"]),
+                   reason_zh=data.get("reason_zh", ""), reason_en=data.get("reason_en", ""),
+                   values=dict(data.get("values") or {}))
+
 
 @dataclass(frozen=True)
 class EligibilityDecision:
@@ -54,6 +60,43 @@ class EligibilityDecision:
             "criteria": [c.to_json() for c in self.criteria],
             "parameters": self.parameters,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EligibilityDecision:
+        return cls(program=data["program"], rule_version=data["rule_version"], on=data["on"],
+                   criteria=tuple(Criterion.from_json(c) for c in data.get("criteria", ())),
+                   parameters=dict(data.get("parameters") or {}))
+
+    def criterion(self, code: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.code == code), None)
+
+
+@dataclass(frozen=True)
+class CriterionChange:
+    """One criterion that came out differently in two decisions (``None``: absent)."""
+
+    code: str
+    before: Criterion | None
+    after: Criterion | None
+
+    @property
+    def passed_changed(self) -> bool:
+        return (self.before is None or self.after is None
+                or self.before.passed != self.after.passed)
+
+
+def compare(before: EligibilityDecision, after: EligibilityDecision
+            ) -> list[CriterionChange]:
+    """The criteria whose outcome, reason or values differ, in the order they appear
+    (``before``'s order, then criteria only ``after`` has)."""
+    changes = []
+    codes = [c.code for c in before.criteria]
+    codes += [c.code for c in after.criteria if c.code not in codes]
+    for code in codes:
+        old, new = before.criterion(code), after.criterion(code)
+        if old != new:
+            changes.append(CriterionChange(code=code, before=old, after=new))
+    return changes
 
 
 def check(code: str, passed: bool, label_zh: str, label_en: str, shown: str = "",

@@ -1,8 +1,13 @@
 """Programs and their dated policy parameters."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .parameters import periods_overlap
 
 
 class Program(models.Model):
@@ -14,6 +19,8 @@ class Program(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_cash = models.BooleanField(_("cash benefit"), default=False)
     active = models.BooleanField(_("open for applications"), default=True)
+    history = HistoricalRecords(verbose_name=_("historical program"),
+                                verbose_name_plural=_("historical programs"))
 
     class Meta:
         verbose_name = _("program")
@@ -43,6 +50,10 @@ class PolicyParameter(models.Model):
                                     help_text=_("Last day in force; empty means open-ended."))
     source_document = models.CharField(_("policy document"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # who changed what and when (django-simple-history; the admin shows it)
+    history = HistoricalRecords(
+        verbose_name=_("historical policy parameter"),
+        verbose_name_plural=_("historical policy parameters"))
 
     class Meta:
         verbose_name = _("policy parameter")
@@ -60,3 +71,49 @@ class PolicyParameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program.code}.{self.key}={self.value} ({self.effective_from}–)"
+
+    def overlapping(self) -> "PolicyParameter | None":
+        """Another row of the same program and key whose period shares a day with this
+        one's (the earliest such), or ``None``."""
+        if self.program_id is None or not self.key or self.effective_from is None:
+            return None
+        others = (PolicyParameter.objects.filter(program_id=self.program_id, key=self.key)
+                  .exclude(pk=self.pk).order_by("effective_from"))
+        return next((other for other in others if periods_overlap(
+            self.effective_from, self.effective_to, other.effective_from, other.effective_to)),
+            None)
+
+    def clean(self) -> None:
+        """Periods of one parameter never overlap: on any day exactly one value is in
+        force, so a decision's parameters are unambiguous and editing one period never
+        reaches into another."""
+        super().clean()
+        if self.effective_to is not None and self.effective_from is not None and (
+                self.effective_to < self.effective_from):
+            raise ValidationError({"effective_to": gettext(
+                "“Effective to” must not be before “effective from”.")})
+        other = self.overlapping()
+        if other is None:
+            return
+        # name the field whose date reaches into the other period
+        starts_inside = other.effective_from <= self.effective_from and (
+            other.effective_to is None or self.effective_from <= other.effective_to)
+        field = "effective_from" if starts_inside else "effective_to"
+        values = {
+            "key": self.key,
+            "start": other.effective_from.isoformat(),
+            "end": (other.effective_to.isoformat() if other.effective_to
+                    else pgettext("period end", "open-ended")),
+        }
+        if field == "effective_from":
+            message = gettext(
+                "“Effective from” falls within the period of “%(key)s” already in force "
+                "from %(start)s to %(end)s. Periods of one parameter must not overlap: "
+                "first set that row's “effective to” to the day before, or choose another "
+                "date.") % values
+        else:
+            message = gettext(
+                "“Effective to” reaches into the period of “%(key)s” in force from "
+                "%(start)s to %(end)s. Periods of one parameter must not overlap: end this "
+                "period before %(start)s.") % values
+        raise ValidationError({field: message}, code="overlap")

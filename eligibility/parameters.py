@@ -1,20 +1,69 @@
-"""Reading the parameters in force on a date."""
+"""Reading the parameters in force on a date.
 
+``resolve`` is the one definition of "in force", over plain rows, so the
+database reader (``parameters_on``), the YAML rule tests and any what-if
+simulation agree on it.
+"""
+
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from .models import PolicyParameter, Program
+if TYPE_CHECKING:
+    from .models import Program
+
+#: (key, value, effective_from, effective_to); dates as ``date`` or ISO strings
+ParameterRow = tuple[str, Any, date | str, date | str | None]
 
 
-def parameters_on(program: Program | int, on: date) -> dict[str, Any]:
-    """The value of every key of ``program`` in force on ``on`` (latest start wins)."""
-    program_id = program.pk if isinstance(program, Program) else program
+def _day(value: date | str | None) -> date | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def in_force(effective_from: date | str, effective_to: date | str | None, on: date) -> bool:
+    """Whether a period holds ``on``: it has started and, if it has an end, that last day
+    (inclusive) is not past."""
+    end = _day(effective_to)
+    return _day(effective_from) <= on and (end is None or on <= end)
+
+
+def periods_overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    """Whether two periods (``*_to`` inclusive, ``None`` open-ended) share a day."""
+    return (a_to is None or b_from <= a_to) and (b_to is None or a_from <= b_to)
+
+
+def resolve(rows: Iterable[ParameterRow], on: date) -> dict[str, Any]:
+    """The value of every key in force on ``on``.
+
+    ``rows`` are plain ``(key, value, effective_from, effective_to)`` tuples (dates as
+    ``date`` or ISO strings); ``effective_to`` is the last day in force, ``None`` means
+    open-ended. Of the rows in force for a key, the one with the latest
+    ``effective_from`` wins (on equal starts, the later row given). A key with no row in
+    force is absent. Pure.
+    """
+    chosen: dict[str, tuple[date, Any]] = {}
+    for key, value, effective_from, effective_to in rows:
+        start = _day(effective_from)
+        if not in_force(start, effective_to, on):
+            continue
+        held = chosen.get(key)
+        if held is None or start >= held[0]:
+            chosen[key] = (start, value)
+    return {key: value for key, (_start, value) in sorted(chosen.items())}
+
+
+def parameters_on(program: "Program | int", on: date) -> dict[str, Any]:
+    """The value of every key of ``program`` (a ``Program`` or its id) in force on ``on``."""
+    from .models import PolicyParameter  # here: models.py imports this module
+
+    program_id = getattr(program, "pk", program)
     rows = (
         PolicyParameter.objects.filter(program_id=program_id, effective_from__lte=on)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
-        .order_by("key", "effective_from")
-        .values_list("key", "value")
+        .values_list("key", "value", "effective_from", "effective_to")
     )
-    return dict(rows)  # later starts overwrite earlier ones per key
+    return resolve(rows, on)

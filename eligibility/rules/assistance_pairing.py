@@ -9,10 +9,10 @@ from ..facts import Facts
 from .common import no_duplicate
 
 PROGRAM = "assistance_pairing"
-RULE_VERSION = "assistance_pairing/1"
+RULE_VERSION = "assistance_pairing/1"  # the version new decisions use
 
 
-def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
     return (
         check("hardship", facts.hardship or bool(facts.special_family),
               "计生困难家庭", "Family-planning hardship household"),
@@ -20,3 +20,10 @@ def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, 
               "尚未结对帮扶", "Not already paired"),
         no_duplicate(facts, PROGRAM),
     )
+
+
+# every version ever released stays here, unchanged (see rules/__init__.py)
+VERSIONS = {
+    "assistance_pairing/1": rule_v1,
+}
+rule = VERSIONS[RULE_VERSION]

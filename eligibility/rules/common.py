@@ -1,4 +1,9 @@
-"""Criteria several programs share."""
+"""Criteria several programs share.
+
+Each helper is part of every rule version that calls it: never change one in place
+(a stored decision would replay differently). Add a new helper next to it and call
+that from the new rule version (see ``rules/__init__.py``).
+"""
 
 from ..decision import Criterion, check
 from ..facts import Facts

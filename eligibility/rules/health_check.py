@@ -9,10 +9,10 @@ from ..facts import Facts
 from .common import active_member, no_duplicate
 
 PROGRAM = "health_check"
-RULE_VERSION = "health_check/1"
+RULE_VERSION = "health_check/1"  # the version new decisions use
 
 
-def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
     per_year = int(params.get("checks_per_year", 1))
     return (
         active_member(facts),
@@ -24,3 +24,10 @@ def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, 
               f"已{facts.health_checks_this_year}次", used=facts.health_checks_this_year),
         no_duplicate(facts, PROGRAM),
     )
+
+
+# every version ever released stays here, unchanged (see rules/__init__.py)
+VERSIONS = {
+    "health_check/1": rule_v1,
+}
+rule = VERSIONS[RULE_VERSION]

@@ -14,10 +14,10 @@ from ..facts import Facts
 from .common import no_duplicate
 
 PROGRAM = "income_project"
-RULE_VERSION = "income_project/1"
+RULE_VERSION = "income_project/1"  # the version new decisions use
 
 
-def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
     one_child = facts.one_child_certificate_date is not None and (
         facts.one_child_certificate_date <= on
     )
@@ -47,3 +47,10 @@ def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, 
               f"{age}岁", age=age, min_age=min_age, max_age=max_age),
         no_duplicate(facts, PROGRAM),
     )
+
+
+# every version ever released stays here, unchanged (see rules/__init__.py)
+VERSIONS = {
+    "income_project/1": rule_v1,
+}
+rule = VERSIONS[RULE_VERSION]

@@ -13,10 +13,10 @@ from ..facts import Facts
 from .common import active_member, no_duplicate
 
 PROGRAM = "medical_discount"
-RULE_VERSION = "medical_discount/1"
+RULE_VERSION = "medical_discount/1"  # the version new decisions use
 
 
-def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
     one_child = facts.one_child_certificate_date is not None and (
         facts.one_child_certificate_date <= on
     )
@@ -29,3 +29,10 @@ def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, 
         shown, one_child_certificate=one_child, two_daughter=facts.two_daughter_household,
     )
     return (active_member(facts), family, no_duplicate(facts, PROGRAM))
+
+
+# every version ever released stays here, unchanged (see rules/__init__.py)
+VERSIONS = {
+    "medical_discount/1": rule_v1,
+}
+rule = VERSIONS[RULE_VERSION]

@@ -9,10 +9,10 @@ from ..facts import Facts
 from .common import no_duplicate
 
 PROGRAM = "pension_subsidy"
-RULE_VERSION = "pension_subsidy/1"
+RULE_VERSION = "pension_subsidy/1"  # the version new decisions use
 
 
-def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
     min_age = int(params["min_age"])
     age = facts.applicant.age_on(on)
     renounced = facts.second_birth_renounced_date is not None and (
@@ -30,3 +30,10 @@ def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, 
               "已参加城乡居民养老保险", "Enrolled in resident pension insurance"),
         no_duplicate(facts, PROGRAM),
     )
+
+
+# every version ever released stays here, unchanged (see rules/__init__.py)
+VERSIONS = {
+    "pension_subsidy/1": rule_v1,
+}
+rule = VERSIONS[RULE_VERSION]

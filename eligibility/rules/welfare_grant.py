@@ -10,7 +10,7 @@ from ..facts import Facts
 from .common import no_duplicate
 
 PROGRAM = "welfare_grant"
-RULE_VERSION = "welfare_grant/1"
+RULE_VERSION = "welfare_grant/1"  # the version new decisions use
 
 
 def grant_amount(facts: Facts, params: Mapping[str, Any]) -> Decimal:
@@ -19,7 +19,7 @@ def grant_amount(facts: Facts, params: Mapping[str, Any]) -> Decimal:
     return Decimal(str(params[key]))
 
 
-def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
     limit = Decimal(str(params["income_per_head_limit_yuan"]))
     per_head = facts.income_per_head_yuan
     hardship = facts.hardship or bool(facts.special_family)
@@ -32,3 +32,10 @@ def rule(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, 
               f"{per_head}元", income_per_head=str(per_head), limit=str(limit)),
         no_duplicate(facts, PROGRAM),
     )
+
+
+# every version ever released stays here, unchanged (see rules/__init__.py)
+VERSIONS = {
+    "welfare_grant/1": rule_v1,
+}
+rule = VERSIONS[RULE_VERSION]
