@@ -4,6 +4,13 @@ from eligibility.defaults import install_programs
 from tests import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2 costs ~0.3 s a password and tests create many users; hashing is not under
+    test here (Django's own tests cover it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def programs(db):
     return install_programs()

@@ -32,11 +32,6 @@ PASSWORD = "pw-Test-12345"
 OPEN = ("NEW", "ASSIGNED", "STARTED")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def race(*calls, timeout=60):
     """Run the callables at the same moment, one thread and one connection each.
 

@@ -29,10 +29,9 @@ def unique_birth() -> date:
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_fresh_throttle(settings):
-    # every test logs in several users: a cheap hasher, and a cleared cache so the
-    # token endpoint's anonymous throttle (30/min per address) starts afresh
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fresh_throttle():
+    # a cleared cache, so the token endpoint's anonymous throttle (30/min per address)
+    # starts afresh in every test
     cache.clear()
     yield
     cache.clear()

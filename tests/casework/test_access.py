@@ -20,11 +20,6 @@ def unique_birth():
     return date(1940, 1, 1) + timedelta(days=next(_births))
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def register(areas):
     homes = {key: f.household(areas[key]) for key in ("v11", "v12", "v21", "v22")}

@@ -40,12 +40,6 @@ ROLE_LEVEL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # PBKDF2 costs ~0.3 s a password and the seed sets eleven; the hasher is not under test
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def seeded(db):
     return demo.seed_demo(households=N)

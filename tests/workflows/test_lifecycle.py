@@ -40,11 +40,6 @@ def unique_birth():
     return date(1940, 1, 1) + timedelta(days=next(_births))
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- helpers -----------------------------------------------------------------------------
 
 def submit(programs, home, code, *, actor=None):
