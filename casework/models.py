@@ -439,3 +439,90 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.template}#{self.pk}"
+
+
+class Recertification(models.Model):
+    """An entitlement's yearly re-check (年审) found that it no longer qualifies.
+
+    The village reviews it (``workflows.recertification``): the entitlement continues,
+    or it ends with a reason told to the family. Never a silent cut-off. Passing
+    entitlements get no row; the run (``RecertificationRun``) records what was checked.
+    The decision and the facts it was made on are stored, so it replays like a case's.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("pending review")
+        CONTINUED = "continued", _("continued")
+        ENDED = "ended", _("ended")
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT,
+                                    related_name="recertifications",
+                                    verbose_name=_("entitlement"))
+    # the application that granted it: the review's events go into its history
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="recertifications",
+                             verbose_name=_("case"))
+    # the entitlement's village, copied so scoping filters one indexed column
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("village"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    on = models.DateField(_("rules applied as of"))
+    eligible = models.BooleanField(_("still eligible"))
+    rule_version = models.CharField(_("rule version"), max_length=40, blank=True)
+    decision = models.JSONField(_("eligibility decision"), default=dict, blank=True)
+    facts = models.JSONField(_("facts snapshot"), default=dict, blank=True)
+    process = models.OneToOneField("viewflow.Process", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="recertification")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices,
+                               default=Outcome.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("re-certification")
+        verbose_name_plural = _("re-certifications")
+        ordering = ["-id"]
+        indexes = [_prefix_index("area", "recert_area_prefix")]
+        constraints = [
+            # a re-run of the year opens nothing twice
+            models.UniqueConstraint(fields=["entitlement", "year"],
+                                    name="recert_once_per_entitlement_year"),
+            # and no second review while one is still open (from an earlier year)
+            models.UniqueConstraint(fields=["entitlement"], condition=Q(outcome="pending"),
+                                    name="recert_one_pending_per_entitlement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id}/{self.year}"
+
+
+class RecertificationRun(models.Model):
+    """One year's re-certification pass over the live entitlements.
+
+    ``last_entitlement_id`` is the checkpoint, committed with each chunk's reviews: an
+    interrupted run resumes after it and re-reads nothing it has finished.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    on = models.DateField(_("rules applied as of"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    last_entitlement_id = models.BigIntegerField(_("checkpoint (last entitlement id)"),
+                                                 default=0)
+    processed = models.PositiveIntegerField(_("entitlements checked"), default=0)
+    flagged = models.PositiveIntegerField(_("reviews opened"), default=0)
+    skipped = models.PositiveIntegerField(
+        _("failing but already under review"), default=0)
+    # per program: the rule version and the parameter values the run applied
+    rules = models.JSONField(_("rules applied"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("re-certification run")
+        verbose_name_plural = _("re-certification runs")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}"

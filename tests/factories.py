@@ -54,3 +54,37 @@ def user(role, area=None, *, household=None, username=None):
     u = User.objects.create_user(username=username or f"{role}{n}", password="pw-Test-12345",
                                  role=role, area=area, household=household)
     return u
+
+
+def case(person, program, *, status="approved", application_date=date(2024, 3, 1),
+         filed_by=None):
+    """A case written directly (no process), e.g. one a past application left behind."""
+    from django.utils import timezone
+
+    from casework.models import Case, CaseStatus
+
+    household = person.household
+    filed_by = filed_by or User.objects.filter(role="village_reviewer").first() or user(
+        "village_reviewer", household.area)
+    closed = status in (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
+    return Case.objects.create(
+        household=household, applicant=person, program=program, area_id=household.area_id,
+        status=status, filed_by=filed_by, on_behalf=True, submitted_at=timezone.now(),
+        application_date=application_date, eligible=True,
+        closed_at=timezone.now() if closed else None)
+
+
+def entitlement(person, program, *, valid_from=date(2024, 3, 1), valid_to=date(2027, 2, 28),
+                state="live", filed_by=None, amount_yuan=0):
+    """A granted case and its entitlement, written directly (no process): a register
+    as the years of applications left it."""
+    from django.utils import timezone
+
+    from casework.models import Entitlement
+
+    n = next(_seq)
+    granted = case(person, program, application_date=valid_from, filed_by=filed_by)
+    return Entitlement.objects.create(
+        case=granted, household=person.household, person=person, program=program,
+        area_id=granted.area_id, number=f"E{n:08d}", amount_yuan=amount_yuan,
+        valid_from=valid_from, valid_to=valid_to, state=state, issued_at=timezone.now())

@@ -29,9 +29,12 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, URLResolver, path
-from django.utils.translation import gettext
+from django.urls import URLPattern, URLResolver, get_script_prefix, path
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.middleware import SiteMiddleware
 from viewflow.urls import Site
@@ -78,13 +81,15 @@ class ScopedFlowAppViewset(FlowAppViewset):
         return obj is None or scope.may_view_process(user, obj.pk)
 
     def get_context_data(self, request):
-        # the menu's badges, with the same scoping as the pages; bounded, no COUNT
+        # the menu's badges, with the same scoping as the pages; bounded, no COUNT, both
+        # in one statement when the menu is drawn
         if not scope.is_staff(request.user):
             return {}
-        return {
-            "user_inbox": views.MenuCount(scope.inbox_for(request.user, self._flow_class)),
-            "user_queue": views.MenuCount(scope.queue_for(request.user, self._flow_class)),
-        }
+        badges = views.MenuBadges(inbox=scope.inbox_for(request.user, self._flow_class),
+                                  queue=scope.queue_for(request.user, self._flow_class))
+        return {"user_inbox": badges["inbox"], "user_queue": badges["queue"],
+                "staff_menu": StaffMenu(request, {"user_inbox": badges["inbox"],
+                                                  "user_queue": badges["queue"]})}
 
     def _get_urls(self):
         own_patterns = super(FlowAppViewset, self)._get_urls()
@@ -92,6 +97,50 @@ class ScopedFlowAppViewset(FlowAppViewset):
         self._flow_class.parent = self
         self._flow_class.app_name = None
         return own_patterns + _scope_task_urls(flow_patterns, self._flow_class)
+
+
+class StaffMenu:
+    """The page's menu (the app's then the site's menu template, as viewflow's
+    ``base_page.html`` includes them), drawn once per language, URL prefix, app and
+    menu permissions and kept; each page then only puts in its badges (``badges``, the
+    menu's variables that change from page to page)."""
+
+    drawn: dict = {}  # the menus drawn so far, by what they depend on (a few per language)
+
+    def __init__(self, request, badges):
+        self.request, self.badges = request, badges
+
+    def _key(self, match, site, app):
+        user = self.request.user
+        allowed = tuple(item.has_view_permission(user) for holder in (app, site) if holder
+                        for item in holder.menu_items())
+        return (get_language(), get_script_prefix(), id(site), id(app),
+                id(getattr(match, "viewset", None)), id(getattr(match, "flow_viewset", None)),
+                allowed)
+
+    def _draw(self, match, site, app):
+        context = {"site": site, "app": app, "viewset": getattr(match, "viewset", None),
+                   **{name: _badge_mark(name) for name in self.badges}}
+        parts = [render_to_string(holder.menu_template_name, context, self.request)
+                 for holder in (app, site) if holder and holder.menu_template_name]
+        return "\n".join(parts)
+
+    def __html__(self):
+        match = self.request.resolver_match
+        site, app = getattr(match, "site", None), getattr(match, "app", None)
+        key = self._key(match, site, app)
+        html = self.drawn.get(key)
+        if html is None:
+            html = self.drawn[key] = self._draw(match, site, app)
+        for name, badge in self.badges.items():
+            html = html.replace(_badge_mark(name), conditional_escape(badge))
+        return mark_safe(html)  # drawn from the menu templates, badges escaped
+
+    __str__ = __html__
+
+
+def _badge_mark(name):
+    return f"\x00wf-badge:{name}\x00"
 
 
 class StaffSite(Site):

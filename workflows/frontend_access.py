@@ -6,17 +6,18 @@ scope key, for the work a user may take); this module only names the joins
 from viewflow's ``Process`` and ``Task`` rows to the case.
 """
 
+from viewflow.workflow.fields import get_flow_ref
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from casework import access
-from casework.models import Case, User
+from casework.models import FINAL_STATUSES, Case, User
 
+from . import steps
 from .selectors import tasks_for
 
-# what a task list row shows: the case, its program, applicant and village
-TASK_ROW_RELATED = ("process__case__program", "process__case__applicant",
-                    "process__case__area", "owner")
+# what a process page shows of its case (the lists read their rows' cases separately,
+# see ``frontend_views.cases_by_process``: the querysets here join nothing they don't filter on)
 PROCESS_ROW_RELATED = ("case__program", "case__applicant", "case__area")
 
 
@@ -30,11 +31,32 @@ def is_read_only(user) -> bool:
     return not access.can_write(user)
 
 
-def scoped_process_ids(user: User):
-    """Ids of the processes whose case ``user`` may see: ``casework.access.scope`` on the
-    case's own indexed village column, as a subquery (no join in the outer query)."""
-    return access.scope(Case.objects.all(), user).filter(
-        process_id__isnull=False).values("process_id")
+# the cases whose process may have a finished end task: the closed ones
+FINISHED_CASE_STATUSES = tuple(FINAL_STATUSES)
+
+
+def scoped_cases(user: User):
+    """The cases with a process that ``user`` may see: ``casework.access.scope`` on the
+    case's own indexed village column."""
+    return access.scope(Case.objects.filter(process_id__isnull=False), user)
+
+
+def scoped_process_ids(user: User, case_statuses=None, *, cases=None):
+    """Ids of the processes whose case ``user`` may see (``scoped_cases``, or ``cases``
+    if given), as a subquery (no join in the outer query); only cases in
+    ``case_statuses`` if given."""
+    cases = scoped_cases(user) if cases is None else cases
+    if case_statuses is not None:
+        cases = cases.filter(status__in=case_statuses)
+    return cases.values("process_id")
+
+
+def step_case_statuses(node):
+    """The case statuses an open task of ``node`` can be on: a decision step's task exists
+    while its case is in the step's status (``DecisionStep.enter`` moves the case there);
+    None (any) for other nodes."""
+    status = steps.STEP_STATUS.get(getattr(node, "step", None))
+    return None if status is None else (status,)
 
 
 def processes_for(user: User, flow_class):
@@ -42,22 +64,30 @@ def processes_for(user: User, flow_class):
     if not is_staff(user):
         return Process.objects.none()
     return (Process.objects.filter(flow_class=flow_class).filter(pk__in=scoped_process_ids(user))
-            .select_related(*PROCESS_ROW_RELATED).order_by("-id"))
+            .order_by("-id"))
 
 
-def visible_tasks(user: User, flow_class):
-    """Every task of ``flow_class`` whose case ``user`` may see (read access)."""
+def of_flow(tasks, flow_class):
+    """``tasks`` of ``flow_class``'s processes. A task's node reference is its flow's
+    reference, a dot and the node's name (``get_task_ref``), and a process's tasks are
+    nodes of its flow: the flow is told from the task row, without joining the process
+    table (the join costs more to plan than the rest of a list's query)."""
+    return tasks.filter(flow_task__startswith=f"{get_flow_ref(flow_class)}.")
+
+
+def visible_tasks(user: User, flow_class, case_statuses=None):
+    """Every task of ``flow_class`` whose case ``user`` may see (read access); only on
+    cases in ``case_statuses`` if given."""
     if not is_staff(user):
         return Task.objects.none()
-    return (Task.objects.filter(process__flow_class=flow_class)
-            .filter(process_id__in=scoped_process_ids(user)))
+    return of_flow(Task.objects.filter(process_id__in=scoped_process_ids(user, case_statuses)),
+                   flow_class)
 
 
 def inbox_for(user: User, flow_class):
     """Tasks assigned to ``user`` that are still theirs to do, in their area."""
     return (visible_tasks(user, flow_class)
-            .filter(flow_task_type="HUMAN", owner=user, status=STATUS.ASSIGNED)
-            .select_related(*TASK_ROW_RELATED).order_by("-id"))
+            .filter(flow_task_type="HUMAN", owner=user, status=STATUS.ASSIGNED).order_by("-id"))
 
 
 def queue_for(user: User, flow_class):
@@ -66,15 +96,14 @@ def queue_for(user: User, flow_class):
     if is_read_only(user):
         qs = visible_tasks(user, flow_class).filter(flow_task_type="HUMAN")
     else:
-        qs = tasks_for(user).filter(process__flow_class=flow_class)
-    return qs.filter(status=STATUS.NEW).select_related(*TASK_ROW_RELATED).order_by("-id")
+        qs = of_flow(tasks_for(user).select_related(None), flow_class)
+    return qs.filter(status=STATUS.NEW).order_by("-id")
 
 
 def archive_for(user: User, flow_class):
     """Human tasks ``user`` finished, in their area."""
     return (visible_tasks(user, flow_class)
-            .filter(flow_task_type="HUMAN", owner=user, finished__isnull=False)
-            .select_related(*TASK_ROW_RELATED).order_by("-id"))
+            .filter(flow_task_type="HUMAN", owner=user, finished__isnull=False).order_by("-id"))
 
 
 def may_view_process(user: User, process_pk) -> bool:

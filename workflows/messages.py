@@ -13,6 +13,16 @@ TEMPLATES = {
                                  "the case page.") % p,
     "case_withdrawn": lambda p: _("Application #%(case)s has been withdrawn.") % p,
     "task_waiting": lambda p: _("Case #%(case)s is waiting for your review.") % p,
+    "recertification_flagged": lambda p: _(
+        "The %(year)s annual review found that entitlement %(entitlement)s may no longer "
+        "qualify. Your village will review it with you; nothing changes until it "
+        "decides.") % p,
+    "recertification_continued": lambda p: _(
+        "The %(year)s annual review of entitlement %(entitlement)s is complete: it "
+        "continues.") % p,
+    "recertification_ended": lambda p: _(
+        "The %(year)s annual review of entitlement %(entitlement)s is complete: it has "
+        "ended. Reason: %(reason)s") % p,
 }
 
 

@@ -17,6 +17,18 @@ TASK_ROW_FIELDS = (
     "process__case__program__code", "process__case__program__name_zh",
     "process__case__program__name_en", "process__case__applicant__id",
     "process__case__applicant__name", "process__case__household_id",
+    # a re-certification review shows the case that granted the entitlement
+    "process__recertification__id", "process__recertification__process_id",
+    "process__recertification__area_id", "process__recertification__case__id",
+    "process__recertification__case__status", "process__recertification__case__area__code",
+    "process__recertification__case__area__name",
+    "process__recertification__case__program__id",
+    "process__recertification__case__program__code",
+    "process__recertification__case__program__name_zh",
+    "process__recertification__case__program__name_en",
+    "process__recertification__case__applicant__id",
+    "process__recertification__case__applicant__name",
+    "process__recertification__case__household_id",
 )
 
 
@@ -40,5 +52,9 @@ def tasks_for(user: User):
                        owner_permission_obj_pk__startswith=user.area_id)
     else:
         return qs.none()
-    return qs.select_related("process__case__program", "process__case__area",
-                             "process__case__applicant").only(*TASK_ROW_FIELDS).order_by("-id")
+    # left joins to both: an application's task has a case, a review a re-certification
+    return qs.select_related(
+        "process__case__program", "process__case__area", "process__case__applicant",
+        "process__recertification__case__program", "process__recertification__case__area",
+        "process__recertification__case__applicant",
+    ).only(*TASK_ROW_FIELDS).order_by("-id")

@@ -82,3 +82,8 @@ def fire_due_timers() -> int:
     from . import flows  # noqa: F401  (registers the flow classes)
 
     return fire()
+
+
+# The re-certification task lives with its service; imported here so that the worker's
+# autodiscovery (which imports each app's ``tasks`` module) registers it.
+from .recertification import recertify_year  # noqa: E402, F401

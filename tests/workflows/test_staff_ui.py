@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 from viewflow.workflow.fields import get_task_ref
@@ -509,10 +510,12 @@ def fill(programs, areas, user, page, n):
 SEQ = iter(range(10_000))
 PAGE_SIZE = 25
 # statements per page, whatever the number of rows (the standard allows 10): session, user,
-# the page's rows with their case, program, applicant and village joined (the board: all
-# its columns in one statement), the menu's inbox and queue badges (ids up to a limit),
-# and the session write that pins the list for "back" (savepoint, update, release)
+# the page's rows (the board: all its columns in one statement), their cases with program,
+# applicant and village joined, the menu's inbox and queue badges (ids up to a limit, one
+# statement), and the session write that pins the list for "back" (savepoint, update,
+# release) when the pinned list changes
 MAX_QUERIES = {"inbox/": 8, "queue/": 8, "archive/": 8, "flows/": 8, "": 8, "tasks/": 8}
+PIN = "vf-pin-location"
 ROW = re.compile(r'<tr data-row-id="(\d+)"')
 NEXT = re.compile(r'class="[^"]*wf-next-page"[^>]*>\s*<a href="([^"#]*)')
 
@@ -534,6 +537,7 @@ def test_list_pages_read_a_bounded_number_of_statements(client, programs, areas,
     counts = []
     for n in (1, 49):  # 1 row, then 50 (two pages), as the project's standard asks
         fill(programs, areas, user, page, n)
+        unpin(client)  # each request then pins its list: the session write is counted
         with django_assert_max_num_queries(MAX_QUERIES[page]) as ctx:
             response = client.get(APP + page)
         assert response.status_code == 200
@@ -547,6 +551,24 @@ def test_list_pages_read_a_bounded_number_of_statements(client, programs, areas,
         assert next_link(response)
     else:  # the board: a column holds MAX_ROWS - 1 cards and a link to the full list
         assert response.content.decode().count("wf-task-card") == PAGE_SIZE
+
+
+def unpin(client):
+    session = client.session
+    session.pop(PIN, None)
+    session.save()
+
+
+def test_a_list_writes_the_session_only_when_its_pin_changes(client, cases, staff):
+    login(client, staff["township"])
+    client.get(APP + "queue/")
+    assert client.session[PIN] == APP + "queue/"
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(APP + "queue/").status_code == 200
+    assert not [query for query in ctx.captured_queries
+                if query["sql"].startswith("UPDATE") and "django_session" in query["sql"]]
+    client.get(APP + "flows/?after=5")
+    assert client.session[PIN] == APP + "flows/?after=5"
 
 
 @pytest.mark.parametrize("page,query", [("inbox/", ""), ("queue/", "flow_task={step}"),

@@ -15,6 +15,7 @@ from casework.models import (
     Household,
     Objection,
     Person,
+    Recertification,
     User,
 )
 from casework.uploads import check_upload
@@ -216,21 +217,47 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class TaskSerializer(serializers.Serializer):
+    """An open task of the inbox: an application's step, or a re-certification review
+    (whose case is the one that granted the entitlement under review)."""
+
     id = serializers.IntegerField()
-    case = serializers.IntegerField(source="process.case.id")
+    case = serializers.SerializerMethodField()
     step = serializers.CharField(source="flow_task.name")
     action = serializers.SerializerMethodField(
-        help_text="decide: POST /tasks/{id}/decision/; resubmit: POST /cases/{case}/resubmit/")
+        help_text="decide: POST /tasks/{id}/decision/; resubmit: POST /cases/{case}/resubmit/; "
+                  "recertify: POST /tasks/{id}/recertification/")
     created = serializers.DateTimeField()
     due_at = serializers.DateTimeField(allow_null=True, default=None)
-    program = serializers.CharField(source="process.case.program.code")
-    area = serializers.CharField(source="process.case.area_id")
-    applicant_name = serializers.CharField(source="process.case.applicant.name")
+    program = serializers.SerializerMethodField()
+    area = serializers.SerializerMethodField()
+    applicant_name = serializers.SerializerMethodField()
+
+    @staticmethod
+    def _case(task) -> Case:
+        from workflows.recertification import case_of_process
+
+        return case_of_process(task.process)
+
+    def get_case(self, task) -> int:
+        return self._case(task).pk
+
+    def get_program(self, task) -> str:
+        return self._case(task).program.code
+
+    def get_area(self, task) -> str:
+        return self._case(task).area_id
+
+    def get_applicant_name(self, task) -> str:
+        return self._case(task).applicant.name
 
     def get_action(self, task) -> str:
+        from workflows.recertification import REVIEW_STEP
         from workflows.steps import DECISION_STEPS
 
-        return "decide" if task.flow_task.name in DECISION_STEPS else "resubmit"
+        name = task.flow_task.name
+        if name == REVIEW_STEP:
+            return "recertify"
+        return "decide" if name in DECISION_STEPS else "resubmit"
 
 
 class TaskDecisionSerializer(serializers.Serializer):
@@ -245,6 +272,36 @@ class TaskDecisionSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"reason": [_("A reason is required to reject or return a case.")]})
         return attrs
+
+
+class RecertificationDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=[("continue", _("continue the entitlement")),
+                 ("end", _("end the entitlement"))], label=_("decision"))
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                   label=_("reason"))
+
+    def validate(self, attrs):
+        if attrs["decision"] == "end" and not (attrs.get("reason") or "").strip():
+            raise serializers.ValidationError(
+                {"reason": [_("A reason is required to end an entitlement.")]})
+        return attrs
+
+
+class RecertificationSerializer(serializers.ModelSerializer):
+    entitlement = serializers.CharField(source="entitlement.number")
+    failed = serializers.SerializerMethodField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True,
+                                       default=None)
+
+    class Meta:
+        model = Recertification
+        fields = ["id", "year", "entitlement", "case", "area", "outcome", "reason",
+                  "rule_version", "failed", "decided_by", "decided_at", "created"]
+
+    def get_failed(self, recertification) -> list[str]:
+        return [c["code"] for c in recertification.decision.get("criteria", [])
+                if not c["passed"]]
 
 
 class WithdrawSerializer(serializers.Serializer):

@@ -18,4 +18,6 @@ urlpatterns = [
     path("cases/<int:pk>/documents/", views.CaseDocuments.as_view(), name="case-documents"),
     path("tasks/", views.TaskList.as_view(), name="tasks"),
     path("tasks/<int:pk>/decision/", views.TaskDecision.as_view(), name="task-decision"),
+    path("tasks/<int:pk>/recertification/", views.TaskRecertification.as_view(),
+         name="task-recertification"),
 ]

@@ -209,6 +209,24 @@ class TaskList(generics.ListAPIView):
         return tasks_for(self.request.user)
 
 
+class TaskRecertification(APIView):
+    """A village reviewer decides a re-certification review: continue or end."""
+
+    @extend_schema(request=s.RecertificationDecisionSerializer,
+                   responses=s.RecertificationSerializer)
+    def post(self, request, pk: int):
+        from ..recertification import decide_review
+
+        ser = s.RecertificationDecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            recertification = decide_review(actor=request.user, task_id=pk,
+                                            **ser.validated_data)
+        except Task.DoesNotExist:
+            raise Http404(_("No such task among yours.")) from None
+        return Response(s.RecertificationSerializer(recertification).data)
+
+
 class TaskDecision(APIView):
     @extend_schema(request=s.TaskDecisionSerializer, responses=s.CaseSerializer)
     def post(self, request, pk: int):
