@@ -19,7 +19,9 @@ that pins the list for "back" when the pinned list changes.
 The rows are drawn in one pass in the view (``KeysetListMixin.table``): each
 cell is formatted once, the links come from one ``reverse`` per step and page
 (``RowFormatter``), and the template only joins the ready rows, instead of
-viewflow's per-cell template work and per-row ``reverse``.
+viewflow's per-cell template work and per-row ``reverse``. What does not depend on
+the rows is drawn once and kept: the menu (``frontend.StaffMenu``, the badges put in
+on each page) and the filter drawer while no filter is set (``filter_drawer``).
 """
 
 from collections import Counter
@@ -33,6 +35,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import IntegerField, Q, Value
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import dateformat
@@ -54,7 +57,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
-from casework.models import Case
+from casework.models import Case, User
 from eligibility.models import Program
 
 from . import frontend_access as scope
@@ -253,6 +256,9 @@ MENU_COUNT_LIMIT = 99
 MAX_ID = 2**63  # a cursor beyond bigint is no cursor (the first page), not a database error
 PIN_KEY = "vf-pin-location"  # viewflow's "back to the list" (StoreRequestPathMixin)
 FILTER_DRAWERS: dict = {}  # KeysetListMixin.filter_drawer, by list, flow, language, state
+BOARD_QUERIES: dict = {}  # ScopedDashboardView.board_ids, by flow and scope
+CASES_FIRST_ROLES = (User.Role.VILLAGE_REVIEWER,)  # a village: ScopedDashboardView.board_ids
+CASES_FIRST_LIMIT = 10**9  # a LIMIT that keeps a subquery whole, not a bound
 
 
 class PinListMixin:
@@ -348,8 +354,11 @@ class KeysetListMixin(PinListMixin):
 
     def paginate_queryset(self, queryset, page_size):
         after = self.get_after()
-        queryset = (queryset.select_related(None).select_related(*self.row_related)
-                    .only(*self.row_fields, *self.row_related).order_by(*self.get_ordering()))
+        queryset = queryset.select_related(None)
+        if self.row_related:  # (select_related() without names would join every FK)
+            queryset = queryset.select_related(*self.row_related)
+        queryset = queryset.only(*self.row_fields, *self.row_related).order_by(
+            *self.get_ordering())
         if after is not None:
             queryset = queryset.filter(id__lt=after)
         rows = list(queryset[: page_size + 1])
@@ -687,7 +696,9 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
     cases in that step's status (``steps.STEP_STATUS``: entering a step moves its case
     there, see ``DecisionStep.enter``) and the finished column at closed cases: the
     ``(status, id)`` index of the cases then answers an empty column at once, where the
-    task table has no index by step and would be read to its end.
+    task table has no index by step and would be read to its end. The columns' query is
+    built and compiled once per scope (``BOARD_QUERIES``) and the cards come formatted
+    (``cards``).
     """
 
     template_name = "workflows/staff/process_dashboard.html"
@@ -714,25 +725,53 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
         user = self.request.user
         if not scope.is_staff(user):
             return []
+        cases = scope.scoped_cases(user)
+        cases_first = getattr(user, "role", None) in CASES_FIRST_ROLES
+        # the columns' id query depends on the user only through their cases' scope: built
+        # and compiled once per scope (the ORM work of six subqueries), then reused
+        key = (self.flow_class, self.MAX_ROWS, cases_first, cases.db,
+               *cases.query.sql_with_params())
+        ids = BOARD_QUERIES.get(key)
+        if ids is None:
+            if len(BOARD_QUERIES) > 4096:
+                BOARD_QUERIES.clear()
+            ids = BOARD_QUERIES[key] = self.board_ids(nodes, end_nodes, cases, cases_first)
+        if ids is None:
+            return []
+        return list(Task.objects.filter(pk__in=RawSQL(*ids)).select_related("owner")
+                    .only(*TASK_ROW_FIELDS, "owner").order_by("-id"))
+
+    def board_ids(self, nodes, end_nodes, cases, cases_first=False):
+        """The SQL and parameters of the columns' task ids: per column the newest
+        ``MAX_ROWS`` of its tasks on ``cases``, joined by UNION ALL; None if no column.
+
+        ``cases_first`` (a village's few cases, ``CASES_FIRST_ROLES``): each column reads
+        its cases first, then their tasks. Left to itself the planner walks the task table
+        backwards until ``MAX_ROWS`` tasks of the scope turn up, which is right for a
+        township or the district but reads thousands of tasks for a village; a LIMIT on
+        the case subquery keeps it from being merged into that walk."""
+        def process_ids(statuses):
+            ids = scope.process_ids_of(cases, statuses)
+            return ids[:CASES_FIRST_LIMIT] if cases_first else ids
+
         # a task of one of the flow's nodes is a task of the flow's processes: no join with
         # the process table is needed to keep other flows out (it doubles the planning)
         tasks = Task.objects.order_by("-id")
-        cases = scope.scoped_cases(user)
         is_open = Q(finished__isnull=True) | Q(status=STATUS.ERROR)
-        parts = [tasks.filter(is_open, flow_task=node, process_id__in=scope.scoped_process_ids(
-                     user, scope.step_case_statuses(node), cases=cases)) for node in nodes]
+        parts = [tasks.filter(is_open, flow_task=node,
+                              process_id__in=process_ids(scope.step_case_statuses(node)))
+                 for node in nodes]
         if end_nodes:
             parts.append(tasks.filter(finished__isnull=False, flow_task__in=end_nodes,
-                                      process_id__in=scope.scoped_process_ids(
-                                          user, scope.FINISHED_CASE_STATUSES, cases=cases)))
+                                      process_id__in=process_ids(scope.FINISHED_CASE_STATUSES)))
         if not parts:
-            return []
+            return None
         ids = [part.values("pk")[: self.MAX_ROWS] for part in parts]
-        if not connections[tasks.db].features.supports_slicing_ordering_in_compound:
+        if not connections[cases.db].features.supports_slicing_ordering_in_compound:
             # SQLite: no LIMIT/ORDER BY in a compound's parts, but in an IN subquery
             ids = [Task.objects.filter(pk__in=part).order_by().values("pk") for part in ids]
-        return list(Task.objects.filter(pk__in=ids[0].union(*ids[1:], all=True))
-                    .select_related("owner").only(*TASK_ROW_FIELDS, "owner").order_by("-id"))
+        union = ids[0].union(*ids[1:], all=True)
+        return union.query.get_compiler(using=cases.db).as_sql()
 
     def cards(self, tasks, end_nodes):
         """What each card shows, ready to draw (``workflows/staff/process_dashboard.html``):

@@ -402,3 +402,11 @@ def test_reviews_opened_in_bulk_are_the_rows_viewflows_start_writes(register):
         task = Task.objects.get(process_id=rc.process_id, flow_task_type="HUMAN")
         decide_review(actor=user, task_id=task.pk, decision="continue")
     assert _flow_rows(bulk.process_id) == _flow_rows(single.process_id)
+
+
+def test_admin_lists_reviews_and_runs(register, admin_client):
+    recertify(year=YEAR)
+    rc = Recertification.objects.first()
+    for url in ("/admin/casework/recertification/", "/admin/casework/recertificationrun/",
+                f"/admin/casework/recertification/{rc.pk}/change/"):
+        assert admin_client.get(url).status_code == 200, url

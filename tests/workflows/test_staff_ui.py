@@ -27,6 +27,7 @@ from tests import factories as f
 from workflows import frontend_access, services
 from workflows.documents import kind_label
 from workflows.flows import BenefitApplicationFlow
+from workflows.frontend_views import step_label
 
 APP = "/workflow/benefitapplication/"
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -557,6 +558,60 @@ def unpin(client):
     session = client.session
     session.pop(PIN, None)
     session.save()
+
+
+def board_columns(response):
+    """The board's columns: title -> the column's HTML."""
+    columns = {}
+    for chunk in response.content.decode().split('<div class="column">')[1:]:
+        title = re.search(r'<span class="column-title">([^<]*)</span>', chunk).group(1)
+        columns[title.strip()] = chunk
+    return columns
+
+
+def test_the_board_shows_open_tasks_by_step_and_closed_cases_as_finished(client, programs,
+                                                                          areas, staff):
+    closed = apply(programs, areas["v11"], staff["village"], name=NAME_A)
+    services.decide(actor=staff["village"], task_id=open_task(closed).pk, decision="approve")
+    services.decide(actor=staff["township"], task_id=open_task(closed).pk, decision="approve")
+    closed.refresh_from_db()
+    assert closed.status == CaseStatus.APPROVED
+    waiting = apply(programs, areas["v21"], staff["village_other"], name=NAME_B)
+    assign(staff["village_other"], open_task(waiting))
+    login(client, staff["district"])
+    columns = board_columns(client.get(APP))
+    with translation.override(settings.LANGUAGE_CODE):
+        village = step_label(BenefitApplicationFlow.village_review)
+        finished, status = gettext("Finished"), closed.get_status_display()
+    assert task_url(open_task(waiting)) in columns[village]
+    assert NAME_B in columns[village] and staff["village_other"].get_username() in columns[village]
+    assert f'href="{APP}{closed.process_id}/"' in columns[finished]
+    assert NAME_A in columns[finished] and status in columns[finished]
+    assert [title for title, html in columns.items() if NAME_A in html] == [finished]
+    assert [title for title, html in columns.items() if NAME_B in html] == [village]
+
+
+def menu_badge(response, page):
+    found = re.search(rf'href="{APP}{page}"[^>]*>.*?mdc-list-item__meta">([^<]*)<',
+                      response.content.decode(), re.S)
+    return found.group(1)
+
+
+def test_the_menu_follows_the_language_and_counts_on_every_page(client, cases, programs, areas,
+                                                                staff):
+    user = staff["village_other"]  # case B is assigned to them
+    login(client, user)
+    assert menu_badge(client.get(APP + "queue/"), "inbox/") == "1"
+    other = apply(programs, areas["v21"], user, name="钱大妈")
+    assign(user, open_task(other))
+    assert menu_badge(client.get(APP + "queue/"), "inbox/") == "2"
+    with translation.override("zh-hans"):
+        inbox_zh = gettext("Inbox")
+    assert inbox_zh != "Inbox"
+    assert f'mdc-list-item__content">{inbox_zh}<' in client.get(APP + "queue/").content.decode()
+    client.cookies["django_language"] = "en"
+    text = client.get(APP + "queue/").content.decode()
+    assert 'mdc-list-item__content">Inbox<' in text and inbox_zh not in text
 
 
 def test_a_list_writes_the_session_only_when_its_pin_changes(client, cases, staff):

@@ -9,6 +9,7 @@ and opens no review twice.
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
 from casework.bulk_facts import DEFAULT_CHUNK, due_entitlements
@@ -44,8 +45,9 @@ class Command(BaseCommand):
             raise CommandError("--chunk-size must be at least 1")
         existing = RecertificationRun.objects.filter(year=year).first()
         if existing is not None and existing.finished_at is not None and not restart:
+            finished = timezone.localtime(existing.finished_at)
             self.stdout.write(f"The {year} re-certification finished at "
-                              f"{existing.finished_at:%Y-%m-%d %H:%M}: {self._counts(existing)}. "
+                              f"{finished:%Y-%m-%d %H:%M}: {self._counts(existing)}. "
                               "Use --restart to run it again.")
             return
         resuming = existing is not None and not restart
