@@ -49,6 +49,7 @@ from casework.models import User
 from . import frontend_access as scope
 from . import frontend_views as views
 from .flows import BenefitApplicationFlow
+from .recertification import RecertificationFlow
 
 FAMILY_HOME = "/family/"
 # a task in these states has no form any more: its form pages (take it, decide it) say so
@@ -276,7 +277,8 @@ def _guard(callback, name, extras):
 
 site = StaffSite(
     title=_("Benefit casework"),
-    viewsets=[ScopedFlowAppViewset(BenefitApplicationFlow, icon="assignment")],
+    viewsets=[ScopedFlowAppViewset(BenefitApplicationFlow, icon="assignment"),
+              ScopedFlowAppViewset(RecertificationFlow, icon="event_repeat")],
 )
 
 urlpatterns = [path("", site.urls)]

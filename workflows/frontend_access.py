@@ -11,7 +11,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from casework import access
-from casework.models import FINAL_STATUSES, Case, User
+from casework.models import FINAL_STATUSES, Case, Recertification, User
 
 from . import steps
 from .selectors import tasks_for
@@ -47,6 +47,23 @@ def scoped_process_ids(user: User):
     return process_ids_of(scoped_cases(user))
 
 
+def scoped_review_process_ids(user: User):
+    """Ids of the re-certification review processes ``user`` may see: the same rule on the
+    review's own indexed village column (the entitlement's village), as a subquery."""
+    return access.scope(Recertification.objects.filter(process_id__isnull=False), user,
+                        household_field="case__household").values("process_id")
+
+
+def _scoped_ids(user: User, flow_class):
+    """The scoped process ids of ``flow_class``: reviews through their own row,
+    applications through their case."""
+    from .recertification import RecertificationFlow
+
+    if flow_class is RecertificationFlow:
+        return scoped_review_process_ids(user)
+    return scoped_process_ids(user)
+
+
 def process_ids_of(cases, case_statuses=None):
     """The process ids of ``cases`` (in ``case_statuses`` if given), as a subquery."""
     if case_statuses is not None:
@@ -66,8 +83,8 @@ def processes_for(user: User, flow_class):
     """Processes of ``flow_class`` in the user's area, newest first."""
     if not is_staff(user):
         return Process.objects.none()
-    return (Process.objects.filter(flow_class=flow_class).filter(pk__in=scoped_process_ids(user))
-            .order_by("-id"))
+    return (Process.objects.filter(flow_class=flow_class)
+            .filter(pk__in=_scoped_ids(user, flow_class)).order_by("-id"))
 
 
 def of_flow(tasks, flow_class):
@@ -85,7 +102,7 @@ def visible_tasks(user: User, flow_class):
     if not is_staff(user):
         return Task.objects.none()
     return (Task.objects.filter(process__flow_class=flow_class)
-            .filter(process_id__in=scoped_process_ids(user)))
+            .filter(process_id__in=_scoped_ids(user, flow_class)))
 
 
 def inbox_for(user: User, flow_class):
@@ -113,7 +130,9 @@ def archive_for(user: User, flow_class):
 def may_view_process(user: User, process_pk) -> bool:
     if not is_staff(user):
         return False
-    return access.scope(Case.objects.filter(process_id=process_pk), user).exists()
+    return (access.scope(Case.objects.filter(process_id=process_pk), user).exists()
+            or access.scope(Recertification.objects.filter(process_id=process_pk), user,
+                            household_field="case__household").exists())
 
 
 def scoped_task(user: User, flow_class, *, process_pk, task_pk):

@@ -57,12 +57,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
-from casework.models import Case, User
+from casework.models import Case, Recertification, User
 from eligibility.models import Program
 
 from . import frontend_access as scope
 from . import steps
 from .documents import document_rows
+from .recertification import REVIEW_STEP, case_of_process
 
 # step names as staff read them (templates: workflows/staff/_step_label.html)
 STEP_LABELS = {
@@ -71,6 +72,7 @@ STEP_LABELS = {
     steps.TOWNSHIP_REVIEW: _("Township review"),
     steps.DISTRICT_REVIEW: _("District review"),
     steps.FAMILY_REVISION: _("Family revision"),
+    REVIEW_STEP: _("Re-certification review"),
     "start": _("Submitted"),
     "public_notice": _("Public notice"),
     "end": _("Closed"),
@@ -129,23 +131,33 @@ def _program_fields() -> tuple:
 
 def cases_by_process(process_ids) -> dict:
     """The cases of these processes (already scoped: the ids come from a scoped page) as
-    ``CaseRow``, by process id; one statement (none if no id), joining program, applicant
-    and village."""
+    ``CaseRow``, by process id: an application's own case, a re-certification review's
+    granting case. One statement per kind of process on the page (none if no id),
+    joining program, applicant and village."""
     process_ids = set(process_ids)
     if not process_ids:
         return {}
     program_fields = _program_fields()
-    queryset = Case.objects.filter(process_id__in=process_ids).order_by().values_list(
-        "process_id", "id", "status", "applicant__name", "area__name",
-        *(f"program__{name}" for name in program_fields))
     program_pk = program_fields.index(Program._meta.pk.attname)
     programs, cases = {}, {}
-    for process_id, pk, status, applicant_name, village_name, *values in queryset:
-        program = programs.get(values[program_pk])
-        if program is None:
-            program = programs[values[program_pk]] = Program.from_db(
-                queryset.db, program_fields, values)
-        cases[process_id] = CaseRow(pk, status, program, applicant_name, village_name)
+    applications = Case.objects.filter(process_id__in=process_ids).order_by().values_list(
+        "process_id", "id", "status", "applicant__name", "area__name",
+        *(f"program__{name}" for name in program_fields))
+    reviews = Recertification.objects.order_by().values_list(
+        "process_id", "case_id", "case__status", "case__applicant__name", "case__area__name",
+        *(f"case__program__{name}" for name in program_fields))
+    for queryset in (applications, reviews):
+        if queryset is reviews:
+            process_ids -= cases.keys()
+            if not process_ids:
+                break
+            queryset = queryset.filter(process_id__in=process_ids)
+        for process_id, pk, status, applicant_name, village_name, *values in queryset:
+            program = programs.get(values[program_pk])
+            if program is None:
+                program = programs[values[program_pk]] = Program.from_db(
+                    queryset.db, program_fields, values)
+            cases[process_id] = CaseRow(pk, status, program, applicant_name, village_name)
     return cases
 
 
@@ -821,7 +833,7 @@ class ScopedProcessDetailView(vf_views.DetailProcessView):
                             .defer("data"))
         for task in ctx["task_list"]:
             task.step_label = step_label(task.flow_task)
-        case = getattr(process, "case", None)
+        case = case_of_process(process)
         if case is not None:
             ctx.update(case_file_context(self.request.user, case.pk))
         return ctx
@@ -888,7 +900,7 @@ class CaseFileMixin:
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        case = getattr(self.request.activation.task.process, "case", None)
+        case = case_of_process(self.request.activation.task.process)
         if case is not None:
             ctx.update(case_file_context(self.request.user, case.pk))
         return ctx
