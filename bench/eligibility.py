@@ -35,7 +35,6 @@ import cProfile
 import gc
 import io
 import os
-import platform
 import pstats
 import resource
 import sys
@@ -43,11 +42,24 @@ import time
 import tracemalloc
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_eligibility"
-BROKER_URL = "memory://localhost/"
+os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+# the set-up every PostgreSQL benchmark shares: its own bench_* database, created and
+# migrated, DEBUG off, an in-memory Celery broker, and a wipe before each run
+from bench.lifecycle import (  # noqa: E402
+    BROKER_URL,
+    database_url,
+    ensure_database,
+    load,
+    machine,
+    setup_django,
+    wipe,
+)
+
 HOUSEHOLDS = 300_000
 SMALL = 50_000  # the smaller run of the memory comparison, and the in-memory sample
 RATE_TARGET = 20_000  # households/s end to end, one core (issue 3)
@@ -63,63 +75,8 @@ FLAGGED_PER_MILLE = 1
 # --------------------------------------------------------------------------- setup
 
 
-def database_url() -> str:
-    """The bench database URL, refusing anything the bench must not truncate."""
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"bench/eligibility.py needs PostgreSQL; DATABASE_URL is {parts.scheme}://...")
-    if not name.startswith("bench"):
-        sys.exit(f"refusing database {name!r}: the bench truncates tables, so its database "
-                 "name must start with 'bench' (default: bench_eligibility)")
-    return url
 
 
-def ensure_database(url: str) -> None:
-    """Create the bench database on first use (outside a transaction, from the maintenance
-    database), as ``bench/lifecycle.py`` does."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def setup_django() -> None:
-    """DEBUG=False (DEBUG logs every query), migrate, and an in-memory Celery broker so the
-    after-commit outbox kicks of the opened reviews cost what publishing costs."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("DJANGO_DEBUG", "False")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    from config.celery import app
-
-    app.conf.broker_url = BROKER_URL
-    app.conf.broker_transport_options = {}
-
-
-def wipe() -> None:
-    """Empty every table the bench writes, so each run starts from the same state."""
-    from django.apps import apps
-    from django.db import connection
-    from viewflow.workflow.models import Task
-
-    labels = ("casework", "eligibility", Task._meta.app_label)
-    tables = sorted({model._meta.db_table for label in labels
-                     for model in apps.get_app_config(label).get_models(include_auto_created=True)})
-    quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
 # --------------------------------------------------------------------------- register
@@ -360,18 +317,6 @@ def git_state() -> str:
         return "unknown"
 
 
-def machine() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0]
-    return (f"nproc {os.cpu_count()}, Python {platform.python_version()}, "
-            f"PostgreSQL {server}, {platform.system()} {platform.machine()}")
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def register_shape() -> str:
