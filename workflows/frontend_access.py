@@ -47,28 +47,40 @@ def scoped_process_ids(user: User):
     return process_ids_of(scoped_cases(user))
 
 
-def scoped_review_process_ids(user: User):
-    """Ids of the re-certification review processes ``user`` may see: the same rule on the
-    review's own indexed village column (the entitlement's village), as a subquery."""
+def scoped_reviews(user: User):
+    """The re-certification reviews with a process that ``user`` may see: the same rule on
+    the review's own indexed village column (the entitlement's village)."""
     return access.scope(Recertification.objects.filter(process_id__isnull=False), user,
-                        household_field="case__household").values("process_id")
+                        household_field="case__household")
+
+
+def scoped_review_process_ids(user: User):
+    """Ids of the re-certification review processes ``user`` may see, as a subquery."""
+    return scoped_reviews(user).values("process_id")
+
+
+def scoped_rows(user: User, flow_class):
+    """The rows that scope ``flow_class``'s processes, each with its process id: reviews
+    their own row, applications their case."""
+    from .recertification import RecertificationFlow
+
+    if flow_class is RecertificationFlow:
+        return scoped_reviews(user)
+    return scoped_cases(user)
 
 
 def _scoped_ids(user: User, flow_class):
     """The scoped process ids of ``flow_class``: reviews through their own row,
     applications through their case."""
-    from .recertification import RecertificationFlow
-
-    if flow_class is RecertificationFlow:
-        return scoped_review_process_ids(user)
-    return scoped_process_ids(user)
+    return scoped_rows(user, flow_class).values("process_id")
 
 
-def process_ids_of(cases, case_statuses=None):
-    """The process ids of ``cases`` (in ``case_statuses`` if given), as a subquery."""
-    if case_statuses is not None:
-        cases = cases.filter(status__in=case_statuses)
-    return cases.values("process_id")
+def process_ids_of(rows, case_statuses=None):
+    """The process ids of ``rows`` (``scoped_rows``) as a subquery; only cases in
+    ``case_statuses`` if given and ``rows`` are cases (a review has no case status)."""
+    if case_statuses is not None and rows.model is Case:
+        rows = rows.filter(status__in=case_statuses)
+    return rows.values("process_id")
 
 
 def step_case_statuses(node):

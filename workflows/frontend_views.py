@@ -704,9 +704,10 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
 
     Every column is read in one statement: per column, the newest ``MAX_ROWS`` ids
     (an index range each), joined by UNION ALL into one ``id IN (...)``; the cards'
-    cases follow in one more (``cases_by_process``). A step's column looks only at the
-    cases in that step's status (``steps.STEP_STATUS``: entering a step moves its case
-    there, see ``DecisionStep.enter``) and the finished column at closed cases: the
+    cases follow in one more (``cases_by_process``). For applications, a step's column
+    looks only at the cases in that step's status (``steps.STEP_STATUS``: entering a step
+    moves its case there, see ``DecisionStep.enter``) and the finished column at closed
+    cases: the
     ``(status, id)`` index of the cases then answers an empty column at once, where the
     task table has no index by step and would be read to its end. The columns' query is
     built and compiled once per scope (``BOARD_QUERIES``) and the cards come formatted
@@ -737,25 +738,27 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
         user = self.request.user
         if not scope.is_staff(user):
             return []
-        cases = scope.scoped_cases(user)
+        rows = scope.scoped_rows(user, self.flow_class)
         cases_first = getattr(user, "role", None) in CASES_FIRST_ROLES
-        # the columns' id query depends on the user only through their cases' scope: built
-        # and compiled once per scope (the ORM work of six subqueries), then reused
-        key = (self.flow_class, self.MAX_ROWS, cases_first, cases.db,
-               *cases.query.sql_with_params())
+        # the columns' id query depends on the user only through the scope of the rows that
+        # scope the processes: built and compiled once per scope (the ORM work of six
+        # subqueries), then reused
+        key = (self.flow_class, self.MAX_ROWS, cases_first, rows.db,
+               *rows.query.sql_with_params())
         ids = BOARD_QUERIES.get(key)
         if ids is None:
             if len(BOARD_QUERIES) > 4096:
                 BOARD_QUERIES.clear()
-            ids = BOARD_QUERIES[key] = self.board_ids(nodes, end_nodes, cases, cases_first)
+            ids = BOARD_QUERIES[key] = self.board_ids(nodes, end_nodes, rows, cases_first)
         if ids is None:
             return []
         return list(Task.objects.filter(pk__in=RawSQL(*ids)).select_related("owner")
                     .only(*TASK_ROW_FIELDS, "owner").order_by("-id"))
 
-    def board_ids(self, nodes, end_nodes, cases, cases_first=False):
+    def board_ids(self, nodes, end_nodes, rows, cases_first=False):
         """The SQL and parameters of the columns' task ids: per column the newest
-        ``MAX_ROWS`` of its tasks on ``cases``, joined by UNION ALL; None if no column.
+        ``MAX_ROWS`` of its tasks on the processes of ``rows`` (``scope.scoped_rows``),
+        joined by UNION ALL; None if no column.
 
         ``cases_first`` (a village's few cases, ``CASES_FIRST_ROLES``): each column reads
         its cases first, then their tasks. Left to itself the planner walks the task table
@@ -763,7 +766,7 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
         township or the district but reads thousands of tasks for a village; a LIMIT on
         the case subquery keeps it from being merged into that walk."""
         def process_ids(statuses):
-            ids = scope.process_ids_of(cases, statuses)
+            ids = scope.process_ids_of(rows, statuses)
             return ids[:CASES_FIRST_LIMIT] if cases_first else ids
 
         # a task of one of the flow's nodes is a task of the flow's processes: no join with
@@ -779,11 +782,11 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
         if not parts:
             return None
         ids = [part.values("pk")[: self.MAX_ROWS] for part in parts]
-        if not connections[cases.db].features.supports_slicing_ordering_in_compound:
+        if not connections[rows.db].features.supports_slicing_ordering_in_compound:
             # SQLite: no LIMIT/ORDER BY in a compound's parts, but in an IN subquery
             ids = [Task.objects.filter(pk__in=part).order_by().values("pk") for part in ids]
         union = ids[0].union(*ids[1:], all=True)
-        return union.query.get_compiler(using=cases.db).as_sql()
+        return union.query.get_compiler(using=rows.db).as_sql()
 
     def cards(self, tasks, end_nodes):
         """What each card shows, ready to draw (``workflows/staff/process_dashboard.html``):

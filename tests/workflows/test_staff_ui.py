@@ -22,12 +22,14 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.identity import mask_resident_id
-from casework.models import CaseStatus, Decision, Household
+from casework.models import CaseStatus, Decision, Household, Recertification
 from tests import factories as f
+from tests.workflows.test_recertification import YEAR, change_parameter
 from workflows import frontend_access, services
 from workflows.documents import kind_label
 from workflows.flows import BenefitApplicationFlow
 from workflows.frontend_views import step_label
+from workflows.recertification import recertify
 
 APP = "/workflow/benefitapplication/"
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -589,6 +591,23 @@ def test_the_board_shows_open_tasks_by_step_and_closed_cases_as_finished(client,
     assert NAME_A in columns[finished] and status in columns[finished]
     assert [title for title, html in columns.items() if NAME_A in html] == [finished]
     assert [title for title, html in columns.items() if NAME_B in html] == [village]
+
+
+def test_the_re_certification_board_shows_the_villages_reviews(client, programs, areas, staff):
+    change_parameter(programs["pension_subsidy"], "min_age", 65, date(YEAR, 1, 1))
+    household = f.household(areas["v11"], second_birth_renounced_date=date(1988, 5, 5))
+    person = f.person(household, name="钱老", birth=date(1962, 6, 1))
+    f.entitlement(person, programs["pension_subsidy"], valid_from=date(2025, 3, 1))
+    recertify(year=YEAR)
+    review = Task.objects.get(process_id=Recertification.objects.get().process_id,
+                              flow_task_type="HUMAN")
+    board = "/workflow/recertification/"
+    for user, shown in ((staff["village"], True), (staff["district"], True),
+                        (staff["village_other"], False)):
+        login(client, user)
+        text = client.get(board).content.decode()
+        assert (f"{board}{review.process_id}/{review.flow_task.name}/{review.pk}/" in text,
+                "钱老" in text) == (shown, shown), user
 
 
 def menu_badge(response, page):
