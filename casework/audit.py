@@ -27,6 +27,7 @@ class _Unit:
     events: list[AuditEvent] = field(default_factory=list)
     outbox: list[OutboxMessage] = field(default_factory=list)
     dirty: dict[int, tuple[Case, set[str]]] = field(default_factory=dict)
+    inserts: list = field(default_factory=list)
 
 
 def _current() -> _Unit | None:
@@ -60,6 +61,24 @@ def _flush(unit: _Unit) -> None:
         AuditEvent.objects.bulk_create(unit.events)
     if unit.outbox:
         OutboxMessage.objects.bulk_create(unit.outbox)
+    by_model: dict[type, list] = {}
+    for obj in unit.inserts:
+        by_model.setdefault(type(obj), []).append(obj)
+    for model, objs in by_model.items():
+        model.objects.bulk_create(objs)
+
+
+def queue_insert(obj) -> None:
+    """Insert ``obj`` now, or with the unit of work's other rows, after its case.
+
+    For rows that point at a case created in the same unit (which is inserted only
+    when the unit flushes).
+    """
+    unit = _current()
+    if unit is None:
+        obj.save(force_insert=True)
+    else:
+        unit.inserts.append(obj)
 
 
 def save_case(case: Case, *fields: str) -> None:

@@ -14,6 +14,19 @@ SINCE = date(2020, 1, 1)
 DOC_DISTRICT = "金东区计划生育协会工作方案"
 DOC_FUND = "区计划生育公益金管理暂行办法"
 
+# Deadlines of the human steps, in working days, the same for every program unless
+# its administrator changes them: a reminder one working day before, escalation to
+# the level above three working days after (``workflows.deadlines``).
+SLA_PARAMETERS: dict[str, int] = {
+    "sla_village_review_days": 5,
+    "sla_objection_review_days": 5,
+    "sla_township_review_days": 5,
+    "sla_district_review_days": 10,
+    "sla_family_revision_days": 10,
+    "sla_reminder_days_before": 1,
+    "sla_escalation_grace_days": 3,
+}
+
 # code: (name_zh, name_en, is_cash, {key: value})
 PROGRAMS: dict[str, tuple[str, str, bool, dict]] = {
     "medical_discount": ("一免二优六减半医疗优惠", "Medical fee discount card", False, {
@@ -54,7 +67,7 @@ def install_programs() -> dict[str, Program]:
         program, _ = Program.objects.get_or_create(
             code=code, defaults={"name_zh": zh, "name_en": en, "is_cash": is_cash})
         programs[code] = program
-        for key, value in params.items():
+        for key, value in {**SLA_PARAMETERS, **params}.items():
             PolicyParameter.objects.get_or_create(
                 program=program, key=key, effective_from=SINCE,
                 defaults={"value": value,

@@ -30,13 +30,14 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework.audit import record_event, transition
+from casework.audit import queue_insert, record_event, transition
 from casework.models import CaseStatus, Decision
 from casework.services import case_parameter
 
 from . import steps
+from .deadlines import new_deadline
 from .notify import notify_step
-from .taskrows import insert_task
+from .taskrows import complete_task_row, insert_task
 
 
 def _case(activation):
@@ -89,6 +90,9 @@ class DecisionStepActivation(ViewActivation):
         task.owner_permission = steps.STEP_ROLE[flow_task.step]
         task.owner_permission_obj_pk = steps.task_scope_key(flow_task.step, process.case)
         insert_task(task, prev_activation.task.pk)
+        deadline = new_deadline(task, process.case, flow_task.step)
+        if deadline is not None:
+            queue_insert(deadline)  # after the case, which may be new in this transaction
         activation = cls(task)
         flow_task.enter(activation)
         return activation
@@ -97,7 +101,7 @@ class DecisionStepActivation(ViewActivation):
     def complete(self):
         """Save only the columns a completion changes (viewflow saves the whole row)."""
         self.task.finished = timezone.now()
-        self.task.save(update_fields=["status", "finished", "owner", "started"])
+        complete_task_row(self.task)  # and closes the step's deadline
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
     @Activation.status.super()

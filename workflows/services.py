@@ -28,6 +28,7 @@ from casework.services import issue_entitlement, precheck, store_precheck
 from eligibility.models import Program
 
 from . import steps
+from .deadlines import close_for_case
 from .flows import BenefitApplicationFlow
 from .notify import notify_step
 
@@ -233,6 +234,7 @@ def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
             if not case.is_open:
                 raise CaseConflict(_("The case is already closed."), code="closed")
             BenefitApplicationFlow.instance.cancel(case.process)
+            close_for_case(case)
             case.closed_at = timezone.now()
             case.objections.filter(resolved_at__isnull=True).update(
                 resolved_at=case.closed_at, resolution=_("The application was withdrawn."))

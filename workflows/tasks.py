@@ -84,6 +84,7 @@ def fire_due_timers() -> int:
     return fire()
 
 
-# The re-certification task lives with its service; imported here so that the worker's
-# autodiscovery (which imports each app's ``tasks`` module) registers it.
+# The re-certification and deadline tasks live with their services; imported here so
+# that the worker's autodiscovery (which imports each app's ``tasks`` module) finds them.
+from .deadlines import sweep_deadlines  # noqa: E402, F401
 from .recertification import recertify_year  # noqa: E402, F401

@@ -1,0 +1,42 @@
+"""The working-day calendar in the admin: a year with its holidays and swapped workdays."""
+
+from django.contrib import admin
+
+from .models import CalendarDay, CalendarYear
+from .workdays import forget_calendar
+
+
+class ForgetCalendarOnChange:
+    """Deadlines count from a cached calendar: an edit drops this process's copy (other
+    processes refresh theirs within minutes, see ``workflows.workdays``)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        forget_calendar()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        forget_calendar()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        forget_calendar()
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 0
+    fields = ["day", "kind", "name"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ForgetCalendarOnChange, admin.ModelAdmin):
+    list_display = ["year", "provisional", "source"]
+    inlines = [CalendarDayInline]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ForgetCalendarOnChange, admin.ModelAdmin):
+    list_display = ["day", "kind", "name", "year"]
+    list_filter = ["year", "kind"]
+    date_hierarchy = "day"

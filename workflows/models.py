@@ -1,0 +1,109 @@
+"""Deadlines of human steps and the working-day calendar they are counted in.
+
+The database is the source of truth for every deadline: a ``Deadline`` row per
+human task holds when it is due and the next time the sweep must look at it
+(``next_at``). Celery only runs the sweep; a lost task or a restarted broker
+loses nothing, the next sweep finds the row still due.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarYear(models.Model):
+    """A year of China's public holidays and swapped working days (调休), as published.
+
+    A year is loaded only when its State Council notice is known; counting working
+    days into a year that is not here logs a warning and the system check reports
+    it, rather than silently counting calendar days.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    source = models.CharField(_("source"), max_length=200,
+                              help_text=_("The notice the dates come from."))
+    provisional = models.BooleanField(
+        _("provisional"), default=False,
+        help_text=_("Derived from the holiday rules before the official notice was "
+                    "published; confirm the dates when it is."))
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the Monday-to-Friday week: a holiday or a swapped workday."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("public holiday")
+        WORKDAY = "workday", _("swapped working day (调休上班)")
+
+    day = models.DateField(_("date"), primary_key=True)
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days",
+                             verbose_name=_("year"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        if self.day and self.year_id and self.day.year != self.year_id:
+            raise ValidationError({"day": _("The date must fall in the year %(year)s.")
+                                   % {"year": self.year_id}})
+        if self.day and self.kind == self.Kind.WORKDAY and self.day.weekday() < 5:
+            raise ValidationError({"kind": _("A swapped working day must be a Saturday or "
+                                             "Sunday.")})
+
+
+class Deadline(models.Model):
+    """The deadline of one human task, and what the sweep does next about it.
+
+    ``stage`` is the next action (remind, then mark overdue and tell the level
+    above, then escalate); ``next_at`` is when it is due, NULL once nothing is left
+    to do or the task is finished. The sweep reads only rows with ``next_at`` in
+    the past, through a partial index: its cost follows the due rows, not the
+    number of deadlines. A deadline never decides anything by itself.
+    """
+
+    class Stage(models.TextChoices):
+        REMIND = "remind", _("reminder")
+        DUE = "due", _("due")
+        ESCALATE = "escalate", _("escalation")
+        DONE = "done", _("done")
+
+    task = models.OneToOneField("viewflow.Task", on_delete=models.CASCADE, primary_key=True,
+                                related_name="deadline")
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE,
+                             related_name="deadlines")
+    step = models.CharField(max_length=50)
+    working_days = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    remind_at = models.DateTimeField(null=True, blank=True)
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    next_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_at"], condition=Q(next_at__isnull=False),
+                         name="deadline_next_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} of case {self.case_id} due {self.due_at:%Y-%m-%d}"
