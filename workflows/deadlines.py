@@ -131,6 +131,24 @@ def is_overdue(due_at: datetime | None, closed_at: datetime | None = None,
     return bool(due_at) and closed_at is None and (now or timezone.now()) > due_at
 
 
+def with_due(cases):
+    """Annotate a case queryset with its open step's deadline (``open_due_at``): one
+    indexed subquery per listed row, no extra round trip."""
+    from django.db.models import OuterRef, Subquery
+
+    return cases.annotate(open_due_at=Subquery(
+        Deadline.objects.filter(case=OuterRef("pk"), closed_at__isnull=True)
+        .order_by("-due_at").values("due_at")[:1]))
+
+
+def open_due_at(case: Case) -> datetime | None:
+    """The open step's deadline of ``case`` (from ``with_due`` when annotated)."""
+    if hasattr(case, "open_due_at"):
+        return case.open_due_at
+    return (Deadline.objects.filter(case=case, closed_at__isnull=True)
+            .order_by("-due_at").values_list("due_at", flat=True).first())
+
+
 # --- the sweep -------------------------------------------------------------
 def _next_stage(deadline: Deadline) -> tuple[str, datetime | None]:
     if deadline.stage == Deadline.Stage.REMIND:

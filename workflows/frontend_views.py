@@ -38,11 +38,11 @@ from django.db.models import IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.dateformat import re_escaped, re_formatchars
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.functional import cached_property
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import get_current_timezone, is_naive
 from django.utils.translation import get_language, gettext
@@ -527,11 +527,20 @@ class AllTaskFilter(ArchiveTaskFilter):
 class TaskRowColumns(KeysetListMixin):
     """Columns of a task row: the case, the step, program, applicant, village, times."""
 
-    columns = ("case_id", "step", "program", "applicant", "village", "created")
+    columns = ("case_id", "step", "program", "applicant", "village", "created", "due")
     _cases = MappingProxyType({})
+    _deadlines = MappingProxyType({})
 
     def prepare_rows(self, tasks):
         self._cases = cases_by_process(task.process_id for task in tasks)
+        if "due" in self.columns and tasks:
+            from .models import Deadline
+
+            self._deadlines = {
+                task_id: (due_at, closed_at, escalated_at)
+                for task_id, due_at, closed_at, escalated_at in Deadline.objects.filter(
+                    task_id__in=[task.pk for task in tasks]).values_list(
+                    "task_id", "due_at", "closed_at", "escalated_at")}
 
     def _case(self, task):
         return self._cases.get(task.process_id)
@@ -571,6 +580,23 @@ class TaskRowColumns(KeysetListMixin):
 
     created.short_description = _("Created")
 
+    def due(self, task):
+        """The step's deadline (local date), marked when overdue or escalated."""
+        from .deadlines import is_overdue
+
+        deadline = self._deadlines.get(task.pk)
+        if deadline is None:
+            return ""
+        due_at, closed_at, escalated_at = deadline
+        text = date_format(timezone.localtime(due_at).date(), "SHORT_DATE_FORMAT")
+        if escalated_at and closed_at is None:
+            return format_html('{} <strong class="overdue">{}</strong>', text, _("escalated"))
+        if is_overdue(due_at, closed_at):
+            return format_html('{} <strong class="overdue">{}</strong>', text, _("overdue"))
+        return text
+
+    due.short_description = _("Due")
+
     def finished(self, task):
         return task.finished
 
@@ -607,7 +633,7 @@ class ScopedQueueView(TaskRowColumns, vf_views.FlowQueueListView):
 class ScopedArchiveView(TaskRowColumns, vf_views.FlowArchiveListView):
     """Tasks I completed, in my area."""
 
-    columns = TaskRowColumns.columns + ("finished",)
+    columns = TaskRowColumns.columns[:-1] + ("finished",)
     filterset_class = ArchiveTaskFilter
     title = _("Archive")
 

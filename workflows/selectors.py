@@ -29,6 +29,8 @@ TASK_ROW_FIELDS = (
     "process__recertification__case__applicant__id",
     "process__recertification__case__applicant__name",
     "process__recertification__case__household_id",
+    # the step's working-day deadline (none for untimed steps and reviews)
+    "deadline__task_id", "deadline__due_at", "deadline__escalated_at",
 )
 
 
@@ -54,7 +56,7 @@ def tasks_for(user: User):
         return qs.none()
     # left joins to both: an application's task has a case, a review a re-certification
     return qs.select_related(
-        "process__case__program", "process__case__area", "process__case__applicant",
+        "deadline", "process__case__program", "process__case__area", "process__case__applicant",
         "process__recertification__case__program", "process__recertification__case__area",
         "process__recertification__case__applicant",
     ).only(*TASK_ROW_FIELDS).order_by("-id")

@@ -175,3 +175,44 @@ def test_deadlines_follow_the_parameters_in_the_case_snapshot(programs, family_h
     case = submit(programs, family_home, "medical_discount")
     assert case.eligibility["parameters"]["sla_village_review_days"] == 2
     assert Deadline.objects.get(case=case).working_days == 2
+
+
+def test_the_inbox_and_case_api_show_due_at_and_overdue(programs, family_home, staff):
+    from rest_framework.test import APIClient
+
+    case = submit(programs, family_home, "medical_discount")
+    deadline = Deadline.objects.get(case=case)
+    client = APIClient()
+    client.force_authenticate(staff["village"])
+
+    task = client.get("/api/v1/tasks/").json()["results"][0]
+    listed = client.get("/api/v1/cases/").json()["results"][0]
+    detail = client.get(f"/api/v1/cases/{case.pk}/").json()
+    expected = timezone.localtime(deadline.due_at).isoformat()
+    assert task["due_at"] == listed["due_at"] == detail["due_at"] == expected
+    assert task["overdue"] is listed["overdue"] is detail["overdue"] is False
+    assert task["escalated"] is False
+
+    sweep(now=deadline.due_at + timedelta(seconds=1))  # overdue: staff are told
+    Deadline.objects.filter(pk=deadline.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    assert client.get("/api/v1/tasks/").json()["results"][0]["overdue"] is True
+    assert client.get(f"/api/v1/cases/{case.pk}/").json()["overdue"] is True
+
+    approve(staff["village"], case)
+    approve(staff["township"], case)  # granted: no step waits, nothing is due
+    detail = client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert detail["due_at"] is None and detail["overdue"] is False
+
+
+def test_the_staff_inbox_shows_the_due_date_and_marks_overdue(client, programs, family_home,
+                                                              staff):
+    from workflows.models import Deadline as D
+
+    case = submit(programs, family_home, "medical_discount")
+    client.force_login(staff["village"])
+    due = timezone.localtime(D.objects.get(case=case).due_at).date()
+    page = client.get("/workflow/benefitapplication/queue/").content.decode()
+    assert f"{due:%Y}" in page and "逾期" not in page
+    D.objects.filter(case=case).update(due_at=timezone.now() - timedelta(days=1))
+    page = client.get("/workflow/benefitapplication/queue/").content.decode()
+    assert "已逾期" in page

@@ -78,9 +78,8 @@ class MemberInputSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=18, label=_("resident identity number"))
     relationship = serializers.ChoiceField(choices=Person.Relationship.choices,
                                            default=Person.Relationship.HEAD)
-    phone = serializers.RegexField(r"^1\d{10}$", required=False, allow_blank=True,
-                                   error_messages={"invalid": _("Enter an 11-digit mobile "
-                                                                "number starting with 1.")})
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True,
+                                  label=_("phone"))
     pension_insured = serializers.BooleanField(default=False)
     member_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
 
@@ -89,6 +88,16 @@ class MemberInputSerializer(serializers.Serializer):
 
         try:
             return parse_resident_id(value).number
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+    def validate_phone(self, value: str) -> str:
+        from django.core.exceptions import ValidationError
+
+        from casework.phones import clean_mobile_phone
+
+        try:
+            return clean_mobile_phone(value)
         except ValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
 
@@ -145,12 +154,27 @@ class CaseSerializer(serializers.ModelSerializer):
     area_name = serializers.CharField(source="area.name")
     applicant_name = serializers.CharField(source="applicant.name")
     eligibility = serializers.SerializerMethodField()
+    due_at = serializers.SerializerMethodField(
+        help_text="Deadline of the step the case waits in; null when none runs.")
+    overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
         fields = ["id", "status", "program", "program_name", "household", "applicant",
                   "applicant_name", "area", "area_name", "statement", "submitted_at",
-                  "closed_at", "on_behalf", "eligibility"]
+                  "closed_at", "on_behalf", "due_at", "overdue", "eligibility"]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_due_at(self, case) -> str | None:
+        from workflows.deadlines import open_due_at
+
+        due = open_due_at(case)
+        return serializers.DateTimeField().to_representation(due) if due else None
+
+    def get_overdue(self, case) -> bool:
+        from workflows.deadlines import is_overdue, open_due_at
+
+        return is_overdue(open_due_at(case))
 
     def _language(self) -> str:
         request = self.context.get("request")
@@ -227,7 +251,10 @@ class TaskSerializer(serializers.Serializer):
         help_text="decide: POST /tasks/{id}/decision/; resubmit: POST /cases/{case}/resubmit/; "
                   "recertify: POST /tasks/{id}/recertification/")
     created = serializers.DateTimeField()
-    due_at = serializers.DateTimeField(allow_null=True, default=None)
+    due_at = serializers.SerializerMethodField(
+        help_text="End of the step's last working day (Asia/Shanghai); null if untimed.")
+    overdue = serializers.SerializerMethodField()
+    escalated = serializers.SerializerMethodField()
     program = serializers.SerializerMethodField()
     area = serializers.SerializerMethodField()
     applicant_name = serializers.SerializerMethodField()
@@ -240,6 +267,30 @@ class TaskSerializer(serializers.Serializer):
 
     def get_case(self, task) -> int:
         return self._case(task).pk
+
+    @staticmethod
+    def _deadline(task):
+        from workflows.models import Deadline
+
+        try:
+            return task.deadline
+        except Deadline.DoesNotExist:
+            return None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_due_at(self, task) -> str | None:
+        deadline = self._deadline(task)
+        return serializers.DateTimeField().to_representation(deadline.due_at) if deadline else None
+
+    def get_overdue(self, task) -> bool:
+        from workflows.deadlines import is_overdue
+
+        deadline = self._deadline(task)
+        return bool(deadline) and is_overdue(deadline.due_at)
+
+    def get_escalated(self, task) -> bool:
+        deadline = self._deadline(task)
+        return bool(deadline and deadline.escalated_at)
 
     def get_program(self, task) -> str:
         return self._case(task).program.code

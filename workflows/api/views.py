@@ -18,6 +18,7 @@ from casework.services import MemberInput, register_household
 from eligibility.models import Program
 
 from .. import services
+from ..deadlines import with_due
 from ..selectors import tasks_for
 from . import serializers as s
 
@@ -99,7 +100,7 @@ class CaseList(generics.ListCreateAPIView):
         return s.CaseCreateSerializer if self.request.method == "POST" else s.CaseSerializer
 
     def get_queryset(self):
-        return selectors.cases_for(self.request.user)
+        return with_due(selectors.cases_for(self.request.user))
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer})
     def post(self, request):
