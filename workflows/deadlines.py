@@ -158,33 +158,40 @@ def _next_stage(deadline: Deadline) -> tuple[str, datetime | None]:
     return Deadline.Stage.DONE, None
 
 
-def _messages(deadline: Deadline, case: Case, template: str,
-              to_level_above: bool) -> list[OutboxMessage]:
+def _messages(deadline: Deadline, case: Case, template: str, to_level_above: bool,
+              owner: tuple[int, str] | None) -> list[OutboxMessage]:
+    """Who hears of a deadline: the one who took the task (in-app, and by email if
+    they have an address), else everyone who may take it; the family by SMS too for
+    its own step; and for overdue and escalation, the level above."""
     now = timezone.now()
     local_due = timezone.localtime(deadline.due_at, _tz()).date().isoformat()
     payload = {"step": deadline.step, "due_at": local_due, "program": case.program_id}
     rows = []
 
-    def inapp(recipient: str) -> None:
-        rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.INAPP,
-                                  recipient=recipient, template=template, payload=payload,
-                                  created_at=now))
+    def row(channel: str, recipient: str = "", user_id: int | None = None) -> None:
+        rows.append(OutboxMessage(case=case, channel=channel, recipient=recipient,
+                                  recipient_user_id=user_id, template=template,
+                                  payload=payload, created_at=now))
 
     if deadline.step == steps.FAMILY_REVISION:
-        inapp(f"household:{case.household_id}")
+        row(OutboxMessage.Channel.INAPP, f"household:{case.household_id}")
         phone = case.applicant.phone
         if phone and template == "task_reminder":
-            rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.SMS,
-                                      recipient=phone, template=template, payload=payload,
-                                      created_at=now))
+            row(OutboxMessage.Channel.SMS, phone)
+    elif owner is not None:
+        owner_id, email = owner
+        row(OutboxMessage.Channel.INAPP, user_id=owner_id)
+        if email:
+            row(OutboxMessage.Channel.EMAIL, email, user_id=owner_id)
     else:
-        inapp(f"{deadline.step}:{case.area_id}")
+        row(OutboxMessage.Channel.INAPP, f"{deadline.step}:{case.area_id}")
     if to_level_above and deadline.step in LEVEL_ABOVE:
-        inapp(f"{LEVEL_ABOVE[deadline.step]}:{case.area_id}")
+        row(OutboxMessage.Channel.INAPP, f"{LEVEL_ABOVE[deadline.step]}:{case.area_id}")
     return rows
 
 
-def _act(deadline: Deadline, case: Case, now: datetime) -> None:
+def _act(deadline: Deadline, case: Case, now: datetime,
+         owner: tuple[int, str] | None = None) -> None:
     """Do what ``deadline.stage`` says, in the caller's transaction and unit of work."""
     detail = {"task": deadline.task_id, "step": deadline.step,
               "due_at": deadline.due_at.isoformat()}
@@ -199,7 +206,7 @@ def _act(deadline: Deadline, case: Case, now: datetime) -> None:
         action, template, above = "deadline_escalated", "task_escalated", True
     record_event(case, actor=None, action=action, from_status=case.status,
                  to_status=case.status, detail=detail)
-    queue_outbox(_messages(deadline, case, template, above))
+    queue_outbox(_messages(deadline, case, template, above, owner))
 
 
 def _claim(now: datetime, limit: int) -> list[Deadline]:
@@ -227,6 +234,7 @@ def sweep(now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
             cases = {c.pk: c for c in Case.objects.select_related("applicant").filter(
                 pk__in={d.case_id for d in claimed})}
             _lock_cases(cases.values())
+            owners = _owners(d.task_id for d in claimed)
             for deadline in claimed:
                 stage, next_at = _next_stage(deadline)
                 moved = Deadline.objects.filter(
@@ -234,7 +242,8 @@ def sweep(now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
                     closed_at__isnull=True,
                 ).update(stage=stage, next_at=next_at, **_stamp(deadline.stage, now))
                 if moved:
-                    _act(deadline, cases[deadline.case_id], now)
+                    _act(deadline, cases[deadline.case_id], now,
+                         owners.get(deadline.task_id))
                     done += 1
         if len(claimed) < batch:
             return done
@@ -243,6 +252,15 @@ def sweep(now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
 def _stamp(stage: str, now: datetime) -> dict:
     return {{Deadline.Stage.REMIND: "reminded_at", Deadline.Stage.DUE: "overdue_at"}
             .get(stage, "escalated_at"): now}
+
+
+def _owners(task_ids) -> dict[int, tuple[int, str]]:
+    """The user who took each task (and their email), for tasks someone has taken."""
+    from viewflow.workflow.models import Task
+
+    return {pk: (owner_id, email or "") for pk, owner_id, email in Task.objects.filter(
+        pk__in=list(task_ids), owner__isnull=False).values_list("pk", "owner_id",
+                                                                "owner__email")}
 
 
 def _lock_cases(cases) -> None:

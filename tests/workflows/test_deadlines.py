@@ -216,3 +216,20 @@ def test_the_staff_inbox_shows_the_due_date_and_marks_overdue(client, programs, 
     D.objects.filter(case=case).update(due_at=timezone.now() - timedelta(days=1))
     page = client.get("/workflow/benefitapplication/queue/").content.decode()
     assert "已逾期" in page
+
+
+def test_a_taken_task_reminds_the_one_who_took_it_in_app_and_by_email(programs, family_home,
+                                                                      staff):
+    case = submit(programs, family_home, "medical_discount")
+    reviewer = staff["village"]
+    reviewer.email = "reviewer@example.cn"
+    reviewer.save(update_fields=["email"])
+    task = open_task(case)
+    task.owner = reviewer
+    task.status = "ASSIGNED"
+    task.save(update_fields=["owner", "status"])
+    deadline = Deadline.objects.get(case=case)
+    sweep(now=deadline.remind_at)
+    rows = set(OutboxMessage.objects.filter(case=case, template="task_reminder")
+               .values_list("channel", "recipient", "recipient_user_id"))
+    assert rows == {("inapp", "", reviewer.pk), ("email", "reviewer@example.cn", reviewer.pk)}
