@@ -8,15 +8,27 @@ PostgreSQL and Redis, which is how production and CI run.
 from pathlib import Path
 
 import environ
+from kombu import Queue
+
+from config import production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# One switch: DJANGO_ENV=production (default: development). In production there are no
+# defaults for the secret key and the host names, DEBUG defaults to off, HTTPS-only
+# settings are on, and config.production refuses to start on an unsafe configuration
+# (see the end of the "production" section below and docs/deploy.md).
+DJANGO_ENV = production.environment(env.str("DJANGO_ENV", default="development"))
+IS_PRODUCTION = DJANGO_ENV == "production"
+
+DEBUG = env.bool("DJANGO_DEBUG", default=not IS_PRODUCTION)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY",
+                     default="" if IS_PRODUCTION else production.DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS",
+                         default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,7 +99,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
+    # Persistent connections (one per web/worker process), checked before reuse so a
+    # restarted or failed-over PostgreSQL costs one retry, not an error. DATABASE_URL
+    # may override: ?conn_max_age=0 behind PgBouncer in transaction mode (with
+    # &disable_server_side_cursors=true); see docs/deploy.md.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # Flows manage their own transactions and locks: never ATOMIC_REQUESTS.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
@@ -120,19 +137,49 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # --- cache -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+# The broker's Redis must never evict (a lost key is a lost task); a cache may. Point
+# REDIS_CACHE_URL at a separate Redis (allkeys-lru) in production; docs/deploy.md.
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
+if REDIS_CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ----------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport: a real broker
 # that several processes (web, worker, beat) share through a folder, no server.
+# It serves one machine; more than one need Redis (docs/deploy.md).
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+
+# Time limits (seconds). Every task gets the default; CELERY_TASK_ANNOTATIONS below
+# narrows it for notifications and widens it for the bulk re-certification. The soft
+# limit raises SoftTimeLimitExceeded in the task (its transaction rolls back); the hard
+# limit kills the worker process soon after (15 s for notifications, 60 s otherwise).
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+NOTIFICATION_SOFT_TIME_LIMIT = 45  # one gateway call under a row lock
+NOTIFICATION_TIME_LIMIT = 60
+# Re-certification works for workflows.recertification.TASK_BUDGET_SECONDS (180 s), then
+# queues its continuation; the chunk in hand may run past that, up to the soft limit.
+BULK_SOFT_TIME_LIMIT = 900
+BULK_TIME_LIMIT = 960
+LONGEST_TASK_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT, NOTIFICATION_TIME_LIMIT, BULK_TIME_LIMIT)
+# Redis hands an unacknowledged message to another worker after the visibility timeout.
+# With acks_late a message stays unacknowledged while its task runs (and while it waits
+# in a worker's prefetch slot), so the timeout must exceed the longest hard time limit
+# with room to spare, or a long re-certification would start twice. No task is sent
+# with an ETA or countdown, which would also have to stay below it.
+BROKER_VISIBILITY_TIMEOUT = 3600
+if BROKER_VISIBILITY_TIMEOUT <= 2 * LONGEST_TASK_TIME_LIMIT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("BROKER_VISIBILITY_TIMEOUT must exceed twice the longest "
+                               "task time limit")
+
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 else:
     CELERY_BROKER_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
@@ -143,26 +190,81 @@ else:
         "store_processed": False,
         "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # a worker waits for Redis to come up
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # ... and for as long as it is down
+# Publishing retries a lost broker connection with backoff (0, 0.5, 1, 1.5 s). The web
+# process's relay kick opts out (retry=False): its outbox rows wait for beat's sweep.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 4, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 2}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: the database holds every outcome
+# At least once: a message is acknowledged after its task ran, and goes back to the
+# queue when the worker process dies under it. Every task is safe to run twice (row
+# locks, SKIP LOCKED, checkpoints).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
+# A worker that loses the broker cancels its running acks-late tasks: the broker
+# redelivers them anyway, and this keeps them from running twice at once.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# Queues: notifications never wait behind a year's re-certification, nor timers behind
+# a burst of messages. A worker without -Q consumes all four; bin/run-all and the test
+# worker name them (-Q celery,notifications,timers,bulk); beyond one machine, one worker
+# per queue (deploy/systemd). Routes match task names, so a task is routed even where
+# it is not imported (beat, the web process).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Each queue bound under its own name: never two queues on one routing key.
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name)
+                      for name in ("celery", "notifications", "timers", "bulk")]
+CELERY_TASK_ROUTES = {
+    "workflows.tasks.relay_outbox": {"queue": "notifications"},
+    "workflows.tasks.deliver": {"queue": "notifications"},
+    "workflows.tasks.fire_due_timers": {"queue": "timers"},
+    "workflows.tasks.sweep_deadlines": {"queue": "timers"},
+    "workflows.recertification.recertify_year": {"queue": "bulk"},
+}
+CELERY_TASK_ANNOTATIONS = {
+    "workflows.tasks.relay_outbox": {"soft_time_limit": NOTIFICATION_SOFT_TIME_LIMIT,
+                                     "time_limit": NOTIFICATION_TIME_LIMIT},
+    "workflows.tasks.deliver": {"soft_time_limit": NOTIFICATION_SOFT_TIME_LIMIT,
+                                "time_limit": NOTIFICATION_TIME_LIMIT},
+    "workflows.recertification.recertify_year": {"soft_time_limit": BULK_SOFT_TIME_LIMIT,
+                                                 "time_limit": BULK_TIME_LIMIT},
+}
+
+# Exactly one beat process (docs/deploy.md). Its DatabaseScheduler copies this schedule
+# into django_celery_beat's tables at start. Each entry is a sweep over database rows:
+# a tick that no worker takes in time expires instead of piling up; the next one works.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "fire-due-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 30.0},
-    "relay-outbox": {"task": "workflows.tasks.relay_outbox", "schedule": 15.0},
+    "fire-due-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 30.0,
+                        "options": {"expire_seconds": 30}},
+    "relay-outbox": {"task": "workflows.tasks.relay_outbox", "schedule": 15.0,
+                     "options": {"expire_seconds": 15}},
+    "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 60.0,
+                        "options": {"expire_seconds": 60}},
 }
 
 # --- notifications ---------------------------------------------------------
 SMS_BACKEND = env.str("SMS_BACKEND", default="workflows.sms.LoggingSmsBackend")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# For EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (docs/deploy.md).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Well inside the notification tasks' soft time limit: a hung SMTP server fails the
+# attempt (the row backs off and is retried) instead of holding the row's lock.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # --- REST API --------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -195,6 +297,23 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- production ------------------------------------------------------------
+# Behind a TLS-terminating load balancer that sets X-Forwarded-Proto (docs/deploy.md).
+# The health checks answer plain HTTP so the balancer can probe the app servers direct.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if IS_PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:  # preloading is a commitment the operator makes, not a default
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+    production.enforce(globals())
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -203,3 +322,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- notifications -----------------------------------------------------------------
+# Channels (workflows.notify, workflows.sms): at most this many SMS per number in any
+# hour; a message over it is deferred to when the window allows, never dropped.
+SMS_RATE_LIMIT_PER_HOUR = env.int("SMS_RATE_LIMIT_PER_HOUR", default=5)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="casework@localhost")

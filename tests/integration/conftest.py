@@ -39,6 +39,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     handle = log.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+         "-Q", "celery,notifications,timers,bulk",
          "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
     )
