@@ -1,0 +1,174 @@
+"""The tamper-evident case history: hash chains per case and signed Merkle checkpoints.
+
+Pure functions over plain values; ``casework.audit`` links each new event to its
+case's chain, ``casework.verification`` walks the chains in the database.
+
+- Each event's hash is SHA-256 over the RFC 8785 canonical JSON of its fields and
+  the previous event's hash, so changing, removing, reordering or inserting any event
+  breaks the link to every later one.
+- A checkpoint seals the heads of all chains (case, seq, hash) into a Merkle tree
+  built as RFC 6962 (Certificate Transparency) builds it, and signs the root with an
+  Ed25519 key from the environment. Whoever rewrites a chain and every later hash
+  consistently still cannot produce the checkpoint's signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+GENESIS = ""  # the "previous hash" of a chain's first event
+
+
+def timestamp(at: datetime) -> str:
+    """An event time as the chain hashes it: UTC, microseconds, always the same text."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(*, case_id: int | None, seq: int, at: datetime, actor_id: int | None,
+              action: str, from_status: str, to_status: str, detail: dict[str, Any],
+              prev_hash: str) -> bytes:
+    """The bytes an event's hash covers (RFC 8785 JSON)."""
+    return rfc8785.dumps({
+        "case": case_id, "seq": seq, "at": timestamp(at), "actor": actor_id,
+        "action": action, "from": from_status, "to": to_status, "detail": detail,
+        "prev": prev_hash,
+    })
+
+
+def event_hash(**fields: Any) -> str:
+    return hashlib.sha256(canonical(**fields)).hexdigest()
+
+
+# --- RFC 6962 Merkle tree ------------------------------------------------------------
+def leaf_bytes(case_id: int, seq: int, head: str) -> bytes:
+    return rfc8785.dumps([case_id, seq, head])
+
+
+def _leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def _node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def merkle_root(leaves: Sequence[bytes]) -> str:
+    """MTH of RFC 6962 section 2.1 over ``leaves`` (hex); the empty tree hashes b""."""
+    if not leaves:
+        return hashlib.sha256(b"").hexdigest()
+    level = [_leaf_hash(leaf) for leaf in leaves]
+    # RFC 6962 splits at the largest power of two below n; folding pairs level by level
+    # and carrying an odd last node up unchanged gives the same root
+    while len(level) > 1:
+        nxt = [_node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0].hex()
+
+
+# --- signatures --------------------------------------------------------------------
+def load_private_key(seed_b64: str) -> Ed25519PrivateKey:
+    """The signing key from its base64 32-byte seed (``AUDIT_SIGNING_KEY``)."""
+    seed = base64.b64decode(seed_b64)
+    if len(seed) != 32:
+        raise ValueError("AUDIT_SIGNING_KEY must be 32 bytes, base64-encoded")
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_key_b64(key: Ed25519PrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def checkpoint_message(root: str, size: int, sealed_at: datetime) -> bytes:
+    return rfc8785.dumps({"root": root, "size": size, "sealed_at": timestamp(sealed_at)})
+
+
+def sign(key: Ed25519PrivateKey, message: bytes) -> str:
+    return base64.b64encode(key.sign(message)).decode()
+
+
+def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64)).verify(
+            base64.b64decode(signature_b64), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# --- verifying one chain -------------------------------------------------------------
+class Break(NamedTuple):
+    """Where a chain stops being trustworthy, and why."""
+
+    seq: int  # the sequence number expected at the break
+    reason: str
+
+
+class Event(NamedTuple):
+    """An event as stored: its fields, the previous hash and its own hash."""
+
+    case_id: int | None
+    seq: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    from_status: str
+    to_status: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def computed_hash(self) -> str:
+        return event_hash(case_id=self.case_id, seq=self.seq, at=self.at,
+                          actor_id=self.actor_id, action=self.action,
+                          from_status=self.from_status, to_status=self.to_status,
+                          detail=self.detail, prev_hash=self.prev_hash)
+
+
+def verify_chain(events: Iterable[Event], *, sealed: dict[int, str] | None = None,
+                 head: tuple[int, str] | None = None) -> tuple[int, Break | None]:
+    """Walk one case's events in stored order; return (events checked, first break).
+
+    Detects an edited event (its hash no longer matches its content), a deleted,
+    reordered or inserted one (sequence numbers not 1, 2, 3... or a broken link to the
+    previous hash), a rewritten-and-rehashed history (``sealed``: seq -> hash from
+    signed checkpoints) and a cut-off tail (``head``: the last (seq, hash) the case
+    row or a checkpoint knows of).
+    """
+    sealed = sealed or {}
+    prev, count = GENESIS, 0
+    for count, event in enumerate(events, start=1):
+        if event.seq != count:
+            return count - 1, Break(count, f"sequence number {event.seq} where {count} "
+                                           "was expected (an event removed, moved or added)")
+        if event.prev_hash != prev:
+            return count - 1, Break(count, "link to the previous event broken")
+        if event.computed_hash() != event.hash:
+            return count - 1, Break(count, "content does not match its hash (edited)")
+        if count in sealed and sealed[count] != event.hash:
+            return count - 1, Break(count, "differs from the signed checkpoint")
+        prev = event.hash
+    if head is not None and (head[0] > count or (head[0] == count and head[1] != prev)):
+        return count, Break(count + 1 if head[0] > count else count,
+                            f"history ends at {count} but {head[0]} events were recorded")
+    last_sealed = max(sealed, default=0)
+    if last_sealed > count:
+        return count, Break(count + 1, f"history ends at {count} but a signed checkpoint "
+                                       f"sealed {last_sealed} events")
+    return count, None

@@ -1,0 +1,129 @@
+"""The hash chain and the Merkle checkpoint as pure functions: property tests.
+
+Any single change anywhere in a chain (an edit of any field, a removal, a swap, an
+insertion, a cut-off tail) is detected; the Merkle root is RFC 6962's.
+"""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casework import chain
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def build(actions: list[str], case_id: int = 7) -> list[chain.Event]:
+    events, prev = [], chain.GENESIS
+    for seq, action in enumerate(actions, start=1):
+        fields = dict(case_id=case_id, seq=seq, at=T0 + timedelta(minutes=seq), actor_id=seq % 3
+                      or None, action=action, from_status="a", to_status="b",
+                      detail={"n": seq, "text": "村审核通过"}, prev_hash=prev)
+        digest = chain.event_hash(**fields)
+        events.append(chain.Event(**fields, hash=digest))
+        prev = digest
+    return events
+
+
+def test_an_intact_chain_verifies_and_counts_its_events():
+    events = build(["submitted", "enter_village_review", "approved"])
+    assert chain.verify_chain(events, head=(3, events[-1].hash)) == (3, None)
+
+
+def test_the_hash_covers_canonical_json_of_every_field():
+    a = build(["x"])[0]
+    assert chain.canonical(case_id=7, seq=1, at=a.at, actor_id=1, action="x", from_status="a",
+                           to_status="b", detail={"text": "村审核通过", "n": 1},
+                           prev_hash="").startswith(b'{"action":"x","actor":1,"at":')
+    assert a.hash == hashlib.sha256(chain.canonical(
+        case_id=7, seq=1, at=a.at, actor_id=1, action="x", from_status="a", to_status="b",
+        detail={"n": 1, "text": "村审核通过"}, prev_hash="")).hexdigest()
+
+
+FIELDS = ["case_id", "seq", "at", "actor_id", "action", "from_status", "to_status", "detail",
+          "prev_hash", "hash"]
+
+
+def mutated(value):
+    if isinstance(value, datetime):
+        return value + timedelta(microseconds=1)
+    if isinstance(value, dict):
+        return {**value, "n": -1}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value + 1
+    if value is None:
+        return 99
+    return value + "x" if value else "0" * 64
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 12), data=st.data())
+def test_any_single_change_anywhere_is_detected(n, data):
+    events = build([f"a{i}" for i in range(n)])
+    head = (n, events[-1].hash)
+    kind = data.draw(st.sampled_from(["edit", "delete", "swap", "insert", "truncate"]))
+    i = data.draw(st.integers(0, n - 1))
+    tampered = list(events)
+    if kind == "edit":
+        field = data.draw(st.sampled_from(FIELDS))
+        tampered[i] = tampered[i]._replace(**{field: mutated(getattr(tampered[i], field))})
+    elif kind == "delete":
+        del tampered[i]
+    elif kind == "swap":
+        if n < 2:
+            return
+        j = data.draw(st.integers(0, n - 1).filter(lambda j: j != i))
+        tampered[i], tampered[j] = tampered[j], tampered[i]
+    elif kind == "insert":
+        # a forged event with a correct hash over its own content, linked to its predecessor
+        prev = tampered[i - 1].hash if i else chain.GENESIS
+        fields = dict(case_id=7, seq=i + 1, at=T0, actor_id=None, action="forged",
+                      from_status="a", to_status="b", detail={}, prev_hash=prev)
+        tampered.insert(i, chain.Event(**fields, hash=chain.event_hash(**fields)))
+    else:
+        tampered = tampered[:i]
+    _, broken = chain.verify_chain(tampered, head=head)
+    assert broken is not None, (kind, i)
+
+
+def test_a_consistently_rehashed_rewrite_is_caught_by_the_signed_checkpoint():
+    events = build(["submitted", "approved", "granted"])
+    sealed = {3: events[-1].hash}
+    forged = build(["submitted", "rejected", "granted"])  # every hash recomputed
+    assert chain.verify_chain(forged)[1] is None  # on its own it looks whole
+    _, broken = chain.verify_chain(forged, sealed=sealed)
+    assert broken == chain.Break(3, "differs from the signed checkpoint")
+
+
+def reference_mth(leaves: list[bytes]) -> bytes:
+    """RFC 6962 section 2.1, written as the RFC states it (recursive split)."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return hashlib.sha256(b"\x00" + leaves[0]).digest()
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return hashlib.sha256(b"\x01" + reference_mth(leaves[:k]) + reference_mth(leaves[k:])
+                          ).digest()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=40))
+def test_the_merkle_root_is_rfc_6962s(leaves):
+    assert chain.merkle_root(leaves) == reference_mth(leaves).hex()
+
+
+def test_a_checkpoint_signature_verifies_only_for_its_own_root():
+    import base64
+
+    key = chain.load_private_key(base64.b64encode(b"k" * 32).decode())
+    public = chain.public_key_b64(key)
+    message = chain.checkpoint_message("ab" * 32, 10, T0)
+    signature = chain.sign(key, message)
+    assert chain.signature_valid(public, message, signature)
+    assert not chain.signature_valid(public, chain.checkpoint_message("cd" * 32, 10, T0),
+                                     signature)
+    assert not chain.signature_valid(public, message, base64.b64encode(b"x" * 64).decode())
