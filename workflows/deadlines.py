@@ -35,6 +35,7 @@ from eligibility.defaults import SLA_PARAMETERS
 
 from . import steps
 from .models import Deadline
+from .notify import kick_relay
 from .workdays import WorkingCalendar, current_calendar
 
 logger = logging.getLogger(__name__)
@@ -245,6 +246,8 @@ def sweep(now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
                     _act(deadline, cases[deadline.case_id], now,
                          owners.get(deadline.task_id))
                     done += 1
+            if done:
+                transaction.on_commit(kick_relay)  # reminders leave now, not at the next beat
         if len(claimed) < batch:
             return done
 
