@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from eligibility.models import Program
 
 from .identity import mask_resident_id, validate_resident_id
+from .phones import validate_mobile_phone
 
 
 def _prefix_index(field: str, name: str) -> models.Index:
@@ -148,7 +149,8 @@ class Person(models.Model):
                                  validators=[validate_resident_id])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True,
+                             validators=[validate_mobile_phone])
     relationship = models.CharField(_("relationship to head"), max_length=10,
                                     choices=Relationship.choices, default=Relationship.HEAD)
     pension_insured = models.BooleanField(_("enrolled in resident pension insurance"),
@@ -435,10 +437,53 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["id"], condition=Q(sent_at__isnull=True),
                          name="outbox_pending"),
+            # the per-number SMS rate limit: what was sent to this number in the last hour
+            models.Index(fields=["recipient", "sent_at"], condition=Q(channel="sms"),
+                         name="outbox_sms_recipient_sent"),
         ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.template}#{self.pk}"
+
+
+class Message(models.Model):
+    """An in-app message in one user's inbox, delivered from an in-app outbox row.
+
+    It keeps its template and payload, so it is shown in the reader's language, and
+    the zh-hans text as delivered. One per outbox row and user (the unique constraint):
+    a redelivered row adds nothing. Reads are "latest for this user" (keyset on id) and
+    "how many unread", each served by an index that starts with the recipient.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="inbox_messages", db_index=False,
+                                  verbose_name=_("recipient"))
+    outbox = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE,
+                               related_name="deliveries", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+", verbose_name=_("case"))
+    template = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict, blank=True)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="message_recipient_latest"),
+            models.Index(fields=["recipient", "id"], condition=Q(read_at__isnull=True),
+                         name="message_recipient_unread"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["outbox", "recipient"],
+                                    name="message_once_per_outbox_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template}#{self.pk} to {self.recipient_id}"
 
 
 class Recertification(models.Model):

@@ -160,10 +160,10 @@ def _next_stage(deadline: Deadline) -> tuple[str, datetime | None]:
 
 
 def _messages(deadline: Deadline, case: Case, template: str, to_level_above: bool,
-              owner: tuple[int, str] | None) -> list[OutboxMessage]:
-    """Who hears of a deadline: the one who took the task (in-app, and by email if
-    they have an address), else everyone who may take it; the family by SMS too for
-    its own step; and for overdue and escalation, the level above."""
+              owner: int | None) -> list[OutboxMessage]:
+    """Who hears of a deadline: the one who took the task, else everyone who may take
+    it; the family by SMS too for its own step; and for overdue and escalation, the
+    level above. (Delivering a staff notice in-app also e-mails those with an address.)"""
     now = timezone.now()
     local_due = timezone.localtime(deadline.due_at, _tz()).date().isoformat()
     payload = {"step": deadline.step, "due_at": local_due, "program": case.program_id}
@@ -179,11 +179,8 @@ def _messages(deadline: Deadline, case: Case, template: str, to_level_above: boo
         phone = case.applicant.phone
         if phone and template == "task_reminder":
             row(OutboxMessage.Channel.SMS, phone)
-    elif owner is not None:
-        owner_id, email = owner
-        row(OutboxMessage.Channel.INAPP, user_id=owner_id)
-        if email:
-            row(OutboxMessage.Channel.EMAIL, email, user_id=owner_id)
+    elif owner is not None:  # delivery adds the e-mail of staff who have an address
+        row(OutboxMessage.Channel.INAPP, user_id=owner)
     else:
         row(OutboxMessage.Channel.INAPP, f"{deadline.step}:{case.area_id}")
     if to_level_above and deadline.step in LEVEL_ABOVE:
@@ -192,7 +189,7 @@ def _messages(deadline: Deadline, case: Case, template: str, to_level_above: boo
 
 
 def _act(deadline: Deadline, case: Case, now: datetime,
-         owner: tuple[int, str] | None = None) -> None:
+         owner: int | None = None) -> None:
     """Do what ``deadline.stage`` says, in the caller's transaction and unit of work."""
     detail = {"task": deadline.task_id, "step": deadline.step,
               "due_at": deadline.due_at.isoformat()}
@@ -257,13 +254,12 @@ def _stamp(stage: str, now: datetime) -> dict:
             .get(stage, "escalated_at"): now}
 
 
-def _owners(task_ids) -> dict[int, tuple[int, str]]:
-    """The user who took each task (and their email), for tasks someone has taken."""
+def _owners(task_ids) -> dict[int, int]:
+    """The user who took each task, for tasks someone has taken."""
     from viewflow.workflow.models import Task
 
-    return {pk: (owner_id, email or "") for pk, owner_id, email in Task.objects.filter(
-        pk__in=list(task_ids), owner__isnull=False).values_list("pk", "owner_id",
-                                                                "owner__email")}
+    return dict(Task.objects.filter(pk__in=list(task_ids), owner__isnull=False)
+                .values_list("pk", "owner_id"))
 
 
 def _lock_cases(cases) -> None:

@@ -49,6 +49,7 @@ from casework.models import User
 from . import frontend_access as scope
 from . import frontend_views as views
 from .flows import BenefitApplicationFlow
+from .message_views import MessagesApp, UnreadBadge, unread_messages
 from .recertification import RecertificationFlow
 
 FAMILY_HOME = "/family/"
@@ -87,10 +88,13 @@ class ScopedFlowAppViewset(FlowAppViewset):
         if not scope.is_staff(request.user):
             return {}
         badges = views.MenuBadges(inbox=scope.inbox_for(request.user, self._flow_class),
-                                  queue=scope.queue_for(request.user, self._flow_class))
+                                  queue=scope.queue_for(request.user, self._flow_class),
+                                  messages=unread_messages(request.user))
+        messages_badge = UnreadBadge(badges["messages"])
         return {"user_inbox": badges["inbox"], "user_queue": badges["queue"],
                 "staff_menu": StaffMenu(request, {"user_inbox": badges["inbox"],
-                                                  "user_queue": badges["queue"]})}
+                                                  "user_queue": badges["queue"],
+                                                  "user_messages": messages_badge})}
 
     def _get_urls(self):
         own_patterns = super(FlowAppViewset, self)._get_urls()
@@ -146,6 +150,8 @@ def _badge_mark(name):
 
 class StaffSite(Site):
     """The staff site; ``urls`` wraps every view in ``_guard``."""
+
+    menu_template_name = "workflows/staff/site_menu.html"  # with the messages badge
 
     @property
     def urls(self):
@@ -278,7 +284,8 @@ def _guard(callback, name, extras):
 site = StaffSite(
     title=_("Benefit casework"),
     viewsets=[ScopedFlowAppViewset(BenefitApplicationFlow, icon="assignment"),
-              ScopedFlowAppViewset(RecertificationFlow, icon="event_repeat")],
+              ScopedFlowAppViewset(RecertificationFlow, icon="event_repeat"),
+              MessagesApp()],
 )
 
 urlpatterns = [path("", site.urls)]

@@ -1,6 +1,16 @@
-"""Message texts (zh-hans by default; translated with the rest of the UI)."""
+"""Message texts (zh-hans by default; translated with the rest of the UI).
 
+``render(template, payload)`` gives the text in the active language. The payload is
+what the outbox row carries plus ``case`` (the case id); ``step`` is shown by its
+label and ``due_at`` (an ISO date or date-time) as a local date. A key the payload
+lacks shows as "—" instead of failing the delivery.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 TEMPLATES = {
     "case_submitted": lambda p: _("Your application #%(case)s has been received.") % p,
@@ -13,6 +23,14 @@ TEMPLATES = {
                                  "the case page.") % p,
     "case_withdrawn": lambda p: _("Application #%(case)s has been withdrawn.") % p,
     "task_waiting": lambda p: _("Case #%(case)s is waiting for your review.") % p,
+    # deadlines (workflows.deadlines): payload step, due_at (ISO date)
+    "task_reminder": lambda p: _("Reminder: case #%(case)s (%(step)s) is due on "
+                                 "%(due_at)s.") % p,
+    "task_overdue": lambda p: _("Case #%(case)s (%(step)s) is overdue: it was due on "
+                                "%(due_at)s.") % p,
+    "task_escalated": lambda p: _("Case #%(case)s (%(step)s) passed its deadline of "
+                                  "%(due_at)s and has been escalated; please follow it "
+                                  "up.") % p,
     "recertification_flagged": lambda p: _(
         "The %(year)s annual review found that entitlement %(entitlement)s may no longer "
         "qualify. Your village will review it with you; nothing changes until it "
@@ -25,6 +43,61 @@ TEMPLATES = {
         "ended. Reason: %(reason)s") % p,
 }
 
+# a step as a message names it
+STEP_NAMES = {
+    "village_review": gettext_lazy("village review"),
+    "objection_review": gettext_lazy("objection review"),
+    "township_review": gettext_lazy("township review"),
+    "district_review": gettext_lazy("district review"),
+    "family_revision": gettext_lazy("adding the missing information"),
+    "recertification_review": gettext_lazy("re-certification review"),
+}
+
+# what the case pages and the API call a template (the text itself is ``render``)
+TEMPLATE_LABELS = {
+    "case_submitted": gettext_lazy("application received"),
+    "case_returned": gettext_lazy("application returned"),
+    "case_public_notice": gettext_lazy("public notice"),
+    "case_approved": gettext_lazy("application approved"),
+    "case_rejected": gettext_lazy("application not approved"),
+    "case_withdrawn": gettext_lazy("application withdrawn"),
+    "task_waiting": gettext_lazy("task waiting"),
+    "task_reminder": gettext_lazy("deadline reminder"),
+    "task_overdue": gettext_lazy("deadline passed"),
+    "task_escalated": gettext_lazy("escalated"),
+    "recertification_flagged": gettext_lazy("annual review opened"),
+    "recertification_continued": gettext_lazy("annual review: continues"),
+    "recertification_ended": gettext_lazy("annual review: ended"),
+}
+
+
+class _Payload(dict):
+    def __missing__(self, key):
+        return "—"
+
+
+def _local_date(value) -> str:
+    """An ISO date or date-time as the local date (YYYY-MM-DD); anything else as is."""
+    if not isinstance(value, str):
+        return "—" if value is None else str(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return parsed.date().isoformat()
+
 
 def render(template: str, payload: dict) -> str:
-    return TEMPLATES[template](payload)
+    """The text of ``template`` in the active language (KeyError: unknown template)."""
+    values = _Payload(payload)
+    if "step" in values:
+        values["step"] = str(STEP_NAMES.get(values["step"], values["step"]))
+    if "due_at" in values:
+        values["due_at"] = _local_date(values["due_at"])
+    return TEMPLATES[template](values)
+
+
+def template_label(template: str) -> str:
+    return str(TEMPLATE_LABELS.get(template, template))

@@ -1,16 +1,40 @@
 """Notifications leave through the outbox.
 
 A step writes outbox rows in its own transaction; after commit the relay is
-kicked, and the beat sweep catches anything a lost kick left behind.
+kicked, and the beat sweep catches anything a lost kick left behind. The worker's
+``deliver`` (``workflows.tasks``) hands each row to its channel, here:
+
+- in-app (``deliver_inapp``): the row fans out to the recipients' user accounts as
+  ``casework.models.Message`` rows, one per user and row (a unique constraint), in the
+  transaction that marks the row sent. ``household:<id>`` means the household's family
+  accounts, ``<step>:<area code>`` the active staff whose role acts on that step in an
+  area containing that one (``workflows.steps.STEP_ROLE``), and ``recipient_user`` one
+  account. A staff notice about their work (``STAFF_EMAIL_TEMPLATES``) also queues an
+  e-mail outbox row for each of those users who has an e-mail address, in the same
+  transaction, so it too is sent once and can be traced;
+- e-mail (``send_email``): Django's e-mail backend, to the row's address (or its user's);
+- SMS: ``workflows.sms`` (the gateway, and the per-number hourly limit).
+
+The case pages and the API read a case's messages through ``case_outbox``.
 """
 
+import logging
 import time
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from casework.audit import queue_outbox
-from casework.models import Case, OutboxMessage
+from casework.models import Case, Message, OutboxMessage, User
+from casework.phones import mask_email, mask_phone
+
+from .messages import STEP_NAMES, render, template_label
+from .steps import STEP_ROLE
+
+logger = logging.getLogger(__name__)
 
 # which steps tell the family (SMS to the applicant) and which tell staff (in-app)
 FAMILY_TEMPLATES = {
@@ -22,6 +46,14 @@ FAMILY_TEMPLATES = {
     "withdrawn": "case_withdrawn",
 }
 STAFF_STEPS = {"village_review", "objection_review", "township_review", "district_review"}
+# in-app notices about a staff member's work that also go by e-mail to staff with an address
+STAFF_EMAIL_TEMPLATES = {"task_waiting", "task_reminder", "task_overdue", "task_escalated"}
+# the language a message is stored and sent in (SMS and e-mail have no reader's choice)
+MESSAGE_LANGUAGE = "zh-hans"
+# the unread count stops at this many ("99+"): a bounded read however many there are
+UNREAD_LIMIT = 99
+
+Channel = OutboxMessage.Channel
 
 
 def notify_step(case: Case, step: str) -> None:
@@ -52,6 +84,7 @@ def notify_step(case: Case, step: str) -> None:
 
 _last_kick = 0.0
 KICK_INTERVAL = 0.5  # seconds; a relay run takes everything pending, beat sweeps the rest
+KICK_BROKER_TIMEOUT = 1.0  # seconds; the kick is a hint, beat sweeps what it misses
 
 
 def kick_relay() -> None:
@@ -69,9 +102,229 @@ def kick_relay() -> None:
         return
     _last_kick = now
     try:
-        relay_outbox.apply_async(retry=False)
+        # one connection attempt with short socket timeouts: ``retry=False`` alone still
+        # lets kombu retry the connection for seconds, and a hung Redis would hold the
+        # family's request for as long as it hangs
+        with relay_outbox.app.connection_for_write(transport_options={
+                "socket_connect_timeout": KICK_BROKER_TIMEOUT,
+                "socket_timeout": KICK_BROKER_TIMEOUT}) as broker:
+            broker.ensure_connection(max_retries=0)
+            relay_outbox.apply_async(retry=False, connection=broker)
     except Exception:  # broker down: the rows wait in the database, nothing is lost
-        import logging
+        logger.warning("outbox relay kick failed; beat will sweep", exc_info=True)
 
-        logging.getLogger(__name__).warning("outbox relay kick failed; beat will sweep",
-                                            exc_info=True)
+
+# --- delivery ----------------------------------------------------------------------
+
+class UnknownRecipient(ValueError):
+    """An outbox row whose recipient names nobody this code knows how to find."""
+
+
+def _step_roles() -> dict[str, str]:
+    from .recertification import REVIEW_ROLE, REVIEW_STEP
+
+    return {**STEP_ROLE, REVIEW_STEP: REVIEW_ROLE}
+
+
+def _area_prefixes(code: str) -> list[str]:
+    """Every code an area containing ``code`` can have: its prefixes (codes are
+    hierarchical), matched exactly against ``User.area`` (an indexed FK)."""
+    return [code[:n] for n in range(1, len(code) + 1)]
+
+
+def recipient_users(message: OutboxMessage):
+    """The active accounts an in-app or e-mail row is for (a queryset)."""
+    active = User.objects.filter(is_active=True)
+    if message.recipient_user_id:
+        return active.filter(pk=message.recipient_user_id)
+    kind, sep, key = message.recipient.partition(":")
+    if sep and kind == "household" and key.isdigit():
+        return active.filter(household_id=int(key), role=User.Role.FAMILY)
+    role = _step_roles().get(kind) if sep else None
+    if role is None or not key:
+        raise UnknownRecipient(f"unknown recipient {message.recipient!r}")
+    if role == User.Role.FAMILY:  # the family's own step: its household is told instead
+        raise UnknownRecipient(f"a family step names no staff: {message.recipient!r}")
+    return active.filter(role=role, area_id__in=_area_prefixes(key))
+
+
+def _text(message: OutboxMessage) -> str:
+    with translation.override(MESSAGE_LANGUAGE):
+        return render(message.template, {**message.payload, "case": message.case_id})
+
+
+def deliver_inapp(message: OutboxMessage) -> int:
+    """Put the row's message in each recipient's inbox (once: a unique constraint), and
+    queue the e-mail of a staff notice; returns the number of recipients. Runs in the
+    transaction that marks the row sent."""
+    now = timezone.now()
+    users = list(recipient_users(message).only("id", "role", "email"))
+    text = _text(message)
+    Message.objects.bulk_create(
+        [Message(recipient_id=user.pk, outbox_id=message.pk, case_id=message.case_id,
+                 template=message.template, payload=message.payload, text=text,
+                 created_at=now) for user in users],
+        ignore_conflicts=True)
+    if message.template in STAFF_EMAIL_TEMPLATES:
+        emails = [OutboxMessage(case_id=message.case_id, channel=Channel.EMAIL,
+                                recipient_user_id=user.pk, recipient=user.email,
+                                template=message.template, payload=message.payload,
+                                created_at=now)
+                  for user in users if user.is_staff_role and user.email]
+        if emails:
+            OutboxMessage.objects.bulk_create(emails)
+            transaction.on_commit(kick_relay)
+    return len(users)
+
+
+def _subject(message: OutboxMessage) -> str:
+    if message.case_id:
+        return _("Benefit casework: case #%(case)s") % {"case": message.case_id}
+    return _("Benefit casework")
+
+
+def send_email(message: OutboxMessage) -> int:
+    """Send an e-mail row through Django's e-mail backend; returns the number of
+    addresses. The row names an address, or a user (their address now), or a group
+    (``<step>:<area>``: those of its users who have an address)."""
+    from django.core.mail import EmailMessage, get_connection
+
+    if "@" in message.recipient:
+        addresses = [message.recipient]
+    else:
+        addresses = [email for email in recipient_users(message).exclude(email="")
+                     .values_list("email", flat=True)]
+    if not addresses:
+        return 0
+    with translation.override(MESSAGE_LANGUAGE):
+        subject, text = _subject(message), _text(message)
+    mails = [EmailMessage(subject=subject, body=text, to=[address]) for address in addresses]
+    get_connection().send_messages(mails)
+    return len(addresses)
+
+
+# --- reading a user's messages -----------------------------------------------------
+
+def inbox_for(user: User):
+    """The user's own in-app messages, newest first (keyset on id)."""
+    if not user.is_authenticated:
+        return Message.objects.none()
+    return Message.objects.filter(recipient_id=user.pk).order_by("-id")
+
+
+def unread_count(user: User) -> int:
+    """Unread messages, counted up to ``UNREAD_LIMIT + 1`` (shown as "99+")."""
+    if not user.is_authenticated:
+        return 0
+    return (Message.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+            .values("id")[:UNREAD_LIMIT + 1].count())
+
+
+def unread_label(count: int) -> str:
+    return f"{UNREAD_LIMIT}+" if count > UNREAD_LIMIT else str(count)
+
+
+def mark_read(user: User, ids=None) -> int:
+    """Mark the user's unread messages (those of ``ids``, or all) read; returns how many."""
+    rows = Message.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            return 0
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())
+
+
+def message_text(message: Message) -> str:
+    """The message in the reader's (active) language; as delivered if it cannot be."""
+    try:
+        return render(message.template, {**message.payload, "case": message.case_id})
+    except KeyError:
+        return message.text
+
+
+# --- a case's messages (the case pages, the API) -------------------------------------
+
+class Status:
+    SENT = "sent"
+    PENDING = "pending"
+    FAILED = "failed"
+
+
+STATUS_LABELS = {
+    Status.SENT: pgettext_lazy("message status", "sent"),
+    Status.PENDING: pgettext_lazy("message status", "waiting to be sent"),
+    Status.FAILED: pgettext_lazy("message status", "failed"),
+}
+CHANNEL_LABELS = {
+    Channel.SMS: gettext_lazy("SMS"),
+    Channel.EMAIL: gettext_lazy("e-mail"),
+    Channel.INAPP: gettext_lazy("in-app message"),
+}
+# what a family sees of its case's messages: what was sent to it
+FAMILY_VISIBLE = Q(channel=Channel.SMS) | Q(channel=Channel.INAPP,
+                                            recipient__startswith="household:")
+
+
+def case_outbox(case: Case, *, family: bool = False):
+    """The case's outbox rows, oldest first; a family's view holds only its own messages.
+    The caller has read ``case`` through the user's scope."""
+    rows = OutboxMessage.objects.filter(case_id=case.pk)
+    if family:
+        rows = rows.filter(FAMILY_VISIBLE)
+    return rows.order_by("id")
+
+
+def outbox_status(row: OutboxMessage) -> str:
+    from .tasks import MAX_ATTEMPTS
+
+    if row.sent_at is not None:
+        return Status.SENT
+    if row.attempts >= MAX_ATTEMPTS:
+        return Status.FAILED
+    return Status.PENDING
+
+
+def shown_recipient(row: OutboxMessage) -> str:
+    """The recipient as a case page shows it: phone and address masked."""
+    if row.channel == Channel.SMS:
+        return mask_phone(row.recipient)
+    if row.channel == Channel.EMAIL:
+        return mask_email(row.recipient) if row.recipient else ""
+    kind, sep, key = row.recipient.partition(":")
+    if kind == "household":
+        return _("household")
+    if sep and kind in STEP_NAMES:
+        return _("%(step)s staff") % {"step": STEP_NAMES[kind]}
+    return ""
+
+
+def outbox_text(row: OutboxMessage) -> str:
+    try:
+        return render(row.template, {**row.payload, "case": row.case_id})
+    except KeyError:
+        return template_label(row.template)
+
+
+def outbox_rows(rows) -> list[dict]:
+    """Outbox rows as the case pages show them (in the active language)."""
+    result = []
+    for row in rows:
+        status = outbox_status(row)
+        result.append({
+            "id": row.pk,
+            "channel": row.channel,
+            "channel_label": str(CHANNEL_LABELS.get(row.channel, row.channel)),
+            "template": row.template,
+            "template_label": template_label(row.template),
+            "text": outbox_text(row),
+            "recipient": shown_recipient(row),
+            "status": status,
+            "status_label": str(STATUS_LABELS[status]),
+            "created_at": row.created_at,
+            "sent_at": row.sent_at,
+            "at": row.sent_at or row.created_at,
+            "attempts": row.attempts,
+            "last_error": row.last_error if status != Status.SENT else "",
+        })
+    return result

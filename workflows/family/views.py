@@ -1,4 +1,5 @@
-"""Family pages: see your household's cases, apply, withdraw, resubmit, add documents.
+"""Family pages: see your household's cases, apply, withdraw, resubmit, add documents,
+read your messages.
 
 Plain HTML forms and POST-redirect-GET, no JavaScript: they must work on any
 phone. Views translate HTTP into a selector or service call and back; every
@@ -24,7 +25,7 @@ from casework import selectors
 from casework.errors import DomainError
 from casework.models import CaseStatus, Decision, Household, User
 from casework.services import precheck
-from workflows import services
+from workflows import notify, services
 from workflows.documents import document_rows
 
 from .forms import ApplyForm, DocumentForm, ResubmitForm, WithdrawForm
@@ -155,6 +156,27 @@ def _timeline(events) -> list[dict]:
     return rows
 
 
+def _message_timeline(rows) -> list[dict]:
+    """The case's messages to the family (``notify.outbox_rows``) as timeline rows."""
+    return [{
+        "kind": "message",
+        "label": _("%(channel)s: %(what)s") % {"channel": m["channel_label"],
+                                               "what": m["template_label"]},
+        "at": m["at"],
+        "text": m["text"],
+        "recipient": m["recipient"],
+        "status": m["status"],
+        "status_label": m["status_label"],
+    } for m in rows]
+
+
+def _with_messages(timeline: list[dict], case) -> list[dict]:
+    """The history and the messages sent about the case, in time order."""
+    messages_sent = _message_timeline(notify.outbox_rows(notify.case_outbox(case,
+                                                                            family=True)))
+    return sorted(timeline + messages_sent, key=lambda row: row["at"])
+
+
 def _decisions(decisions) -> list[dict]:
     return [{
         "step": STEP_LABELS.get(d.step, d.step),
@@ -193,7 +215,7 @@ def _case_page(request, case, *, document_form=None, resubmit_form=None):
         "status_label": case.get_status_display(),
         "eligible": case.eligible,
         "criteria": _criteria(case.eligibility.get("criteria", [])),
-        "timeline": _timeline(selectors.case_history(case)),
+        "timeline": _with_messages(_timeline(selectors.case_history(case)), case),
         "decisions": _decisions(decisions),
         "notice_reason": notice_reason,
         "entitlement": _entitlement(case),
@@ -225,10 +247,45 @@ def home(request):
         "program_name": _program_name(case.program),
         "status_label": case.get_status_display(),
     } for case in selectors.cases_for(request.user)]
+    unread = notify.unread_count(request.user)
     return render(request, "family/home.html", {
         "cases": cases,
         "has_household": request.user.household_id is not None,
+        "unread": unread,
+        "unread_label": notify.unread_label(unread),
     })
+
+
+MESSAGES_PAGE = 20
+
+
+@family_required
+@require_http_methods(["GET"])
+def messages_list(request):
+    """The family's messages, newest first, a page at a time (``?after=<id>``). Opening the
+    page reads what it shows: those are marked read (and shown as new this once)."""
+    rows = notify.inbox_for(request.user)
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        rows = rows.filter(pk__lt=int(after))
+    page = list(rows.only("id", "case_id", "template", "payload", "text", "created_at",
+                          "read_at")[:MESSAGES_PAGE + 1])
+    has_next, page = len(page) > MESSAGES_PAGE, page[:MESSAGES_PAGE]
+    notify.mark_read(request.user, [m.pk for m in page if m.read_at is None])
+    return render(request, "family/messages.html", {
+        "rows": [{"message": m, "text": notify.message_text(m), "new": m.read_at is None}
+                 for m in page],
+        "next_after": page[-1].pk if has_next else None,
+        "first_page": not after,
+    })
+
+
+@family_required
+@require_POST
+def messages_read_all(request):
+    notify.mark_read(request.user)
+    messages.success(request, _("All your messages are marked as read."))
+    return redirect("family:messages")
 
 
 @family_required
