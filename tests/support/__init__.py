@@ -1,0 +1,1 @@
+"""Test doubles shared by tests that run real worker processes."""
