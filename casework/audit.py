@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from . import chain
 from .models import AuditEvent, Case, OutboxMessage, User
 
 _local = threading.local()
@@ -28,6 +29,7 @@ class _Unit:
     outbox: list[OutboxMessage] = field(default_factory=list)
     dirty: dict[int, tuple[Case, set[str]]] = field(default_factory=dict)
     inserts: list = field(default_factory=list)
+    unsealed: list[AuditEvent] = field(default_factory=list)  # of cases new in this unit
 
 
 def _current() -> _Unit | None:
@@ -52,11 +54,18 @@ def unit_of_work() -> Iterator[None]:
 
 
 def _flush(unit: _Unit) -> None:
+    created = []
     for case, fields in unit.dirty.values():
         if case.pk is None:
             case.save()  # a case created in this unit: one INSERT with its final state
+            created.append(case)
         elif fields:
             case.save(update_fields=sorted(fields))
+    if unit.unsealed:  # a new case's events are hashed once its id is known
+        for event in unit.unsealed:
+            _seal(event, event.case)
+        for case in created:
+            Case.objects.filter(pk=case.pk).update(audit_head=case.audit_head)
     if unit.events:
         AuditEvent.objects.bulk_create(unit.events)
     if unit.outbox:
@@ -115,12 +124,29 @@ def record_event(case: Case, *, actor: User | None, action: str, from_status: st
                        at=timezone.now())
     unit = _current()
     if unit is None:
+        _seal(event, case)
         event.save()
-        case.save(update_fields=["version"])
+        case.save(update_fields=["version", "audit_head"])
     else:
+        if case.pk is None:
+            unit.unsealed.append(event)
+        else:
+            _seal(event, case)
         unit.events.append(event)
-        save_case(case, "version")
+        save_case(case, "version", "audit_head")
     return event
+
+
+def _seal(event: AuditEvent, case: Case) -> None:
+    """Link ``event`` to its case's chain: its hash covers its content and the previous
+    event's hash; the case row keeps the new head. Appends to one case run under the
+    case's lock (the process row), and ``(case, seq)`` is unique, so a chain never forks."""
+    event.prev_hash = case.audit_head
+    event.hash = chain.event_hash(
+        case_id=case.pk, seq=event.seq, at=event.at, actor_id=event.actor_id,
+        action=event.action, from_status=event.from_status, to_status=event.to_status,
+        detail=event.detail, prev_hash=event.prev_hash)
+    case.audit_head = event.hash
 
 
 def transition(case: Case, *, to_status: str, actor: User | None, action: str,
@@ -135,8 +161,10 @@ def transition(case: Case, *, to_status: str, actor: User | None, action: str,
         return record_event(case, actor=actor, action=action, from_status=from_status,
                             to_status=to_status, detail=detail)
     case.version += 1
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
         case=case, seq=case.version, actor=actor, action=action, from_status=from_status,
         to_status=to_status, detail=detail or {}, at=timezone.now())
-    case.save(update_fields=["status", "version", *extra_fields])
+    _seal(event, case)
+    event.save()
+    case.save(update_fields=["status", "version", "audit_head", *extra_fields])
     return event

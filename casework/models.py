@@ -247,6 +247,8 @@ class Case(models.Model):
     # routing outcome of the latest human step; the flow's gateways read it
     last_decision = models.CharField(max_length=10, blank=True)
     version = models.PositiveIntegerField(default=0)
+    # the hash of the newest event of this case's history (its chain's head)
+    audit_head = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("case")
@@ -393,6 +395,9 @@ class AuditEvent(models.Model):
     to_status = models.CharField(_("to status"), max_length=20, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     at = models.DateTimeField(_("time"))
+    # the chain: SHA-256 over the canonical JSON of this event and the previous hash
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, default="")
+    hash = models.CharField(_("hash"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("audit event")
@@ -404,6 +409,58 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+
+class RegisterChange(models.Model):
+    """A change to the register (households, persons, memberships, entitlements, policy
+    parameters): written by a PostgreSQL trigger on each row, so bulk updates and raw
+    SQL are recorded like any save. ``old``/``new`` hold the changed columns only
+    (resident ID and phone shown as changed, never copied); ``actor`` is the user of
+    the request that made it (none for the system: tasks, commands)."""
+
+    table = models.CharField(_("table"), max_length=60)
+    row_id = models.CharField(_("row"), max_length=40)
+    op = models.CharField(_("operation"), max_length=6)
+    old = models.JSONField(_("old values"), null=True, blank=True)
+    new = models.JSONField(_("new values"), null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING,
+                              db_constraint=False, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(_("time"))
+    txid = models.BigIntegerField(_("transaction"))
+
+    class Meta:
+        verbose_name = _("register change")
+        verbose_name_plural = _("register changes")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["table", "row_id", "id"], name="regchange_row"),
+                   models.Index(fields=["at"], name="regchange_at")]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.table}#{self.row_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """The heads of every case's history at one moment, sealed into a signed Merkle root.
+
+    Kept apart from the chains: rewriting a history and every later hash still
+    leaves it disagreeing with a checkpoint whose signature only the key holder
+    can make. ``leaves`` lists ``[case_id, seq, head_hash]`` in case order.
+    """
+
+    sealed_at = models.DateTimeField(_("sealed at"), db_index=True)
+    size = models.PositiveIntegerField(_("chains"))
+    root = models.CharField(_("Merkle root"), max_length=64)
+    signature = models.CharField(_("signature"), max_length=120)
+    public_key = models.CharField(_("public key"), max_length=60)
+    leaves = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["-sealed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sealed_at:%Y-%m-%d %H:%M} {self.root[:12]}"
 
 
 class OutboxMessage(models.Model):

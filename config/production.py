@@ -42,6 +42,11 @@ def check_production_settings(settings: Mapping[str, Any]) -> list[str]:
                         f"least {SECRET_KEY_MIN_LENGTH} characters, "
                         f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different.")
 
+    if not settings.get("AUDIT_SIGNING_KEY"):
+        problems.append("AUDIT_SIGNING_KEY is missing: set it to a base64 32-byte Ed25519 "
+                        "seed (the audit checkpoints' signing key, kept apart from the "
+                        "database).")
+
     hosts = [h for h in settings.get("ALLOWED_HOSTS") or [] if h]
     if not hosts:
         problems.append("ALLOWED_HOSTS is empty: set DJANGO_ALLOWED_HOSTS "

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records the editing user
+    "casework.db_actor.DbActorMiddleware",  # ... and tells PostgreSQL's change log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -229,6 +230,7 @@ CELERY_TASK_ROUTES = {
     "workflows.tasks.fire_due_timers": {"queue": "timers"},
     "workflows.tasks.sweep_deadlines": {"queue": "timers"},
     "workflows.recertification.recertify_year": {"queue": "bulk"},
+    "casework.seal_audit_checkpoint": {"queue": "timers"},
 }
 CELERY_TASK_ANNOTATIONS = {
     "workflows.tasks.relay_outbox": {"soft_time_limit": NOTIFICATION_SOFT_TIME_LIMIT,
@@ -250,7 +252,14 @@ CELERY_BEAT_SCHEDULE = {
                      "options": {"expire_seconds": 15}},
     "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 60.0,
                         "options": {"expire_seconds": 60}},
+    "seal-audit-checkpoint": {"task": "casework.seal_audit_checkpoint", "schedule": 3600.0,
+                              "options": {"expire_seconds": 3600}},
 }
+
+# --- audit -----------------------------------------------------------------
+# Ed25519 seed (32 bytes, base64) signing the audit checkpoints; production requires it.
+# Generate: python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 
 # --- notifications ---------------------------------------------------------
 SMS_BACKEND = env.str("SMS_BACKEND", default="workflows.sms.LoggingSmsBackend")

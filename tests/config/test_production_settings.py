@@ -11,6 +11,7 @@ import pytest
 from config.production import DEV_SECRET_KEY, check_production_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+AUDIT_KEY = "bXktYXVkaXQtc2lnbmluZy1rZXktb2YtMzItYnl0ZXM="  # 32 bytes, base64
 GOOD_KEY = "q7Vt0-4mZ_Lr8cXw2bNf6YhJ1sKd9pGe3aUo5iTz7RyWvBnMxQlCjHk"
 # No server is contacted: settings and `check --deploy` only parse these URLs.
 PG_URL = "postgres://casework@127.0.0.1:1/casework"
@@ -21,6 +22,7 @@ def good_settings(**changes):
     values = {
         "DEBUG": False,
         "SECRET_KEY": GOOD_KEY,
+        "AUDIT_SIGNING_KEY": AUDIT_KEY,
         "ALLOWED_HOSTS": ["casework.example.org"],
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
@@ -43,6 +45,7 @@ def test_a_sound_configuration_passes():
     ({"SECRET_KEY": None}, "SECRET_KEY is missing"),
     ({"SECRET_KEY": DEV_SECRET_KEY}, "development key"),
     ({"SECRET_KEY": "django-insecure-" + GOOD_KEY}, "development key"),
+    ({"AUDIT_SIGNING_KEY": ""}, "AUDIT_SIGNING_KEY is missing"),
     ({"SECRET_KEY": "short-but-random-7f3a"}, "too short"),
     ({"SECRET_KEY": "ab" * 40}, "too short or too simple"),
     ({"ALLOWED_HOSTS": []}, "DJANGO_ALLOWED_HOSTS"),
@@ -78,6 +81,7 @@ def run_django(tmp_path, code, **env_vars):
 
 SETUP = "import django; django.setup()"
 PRODUCTION = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY,
+              "AUDIT_SIGNING_KEY": AUDIT_KEY,
               "DJANGO_ALLOWED_HOSTS": "casework.example.org,www.casework.example.org",
               "DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}
 

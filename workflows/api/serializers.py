@@ -240,6 +240,25 @@ class AuditEventSerializer(serializers.ModelSerializer):
         fields = ["seq", "at", "actor", "action", "from_status", "to_status", "detail"]
 
 
+class BrokenEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class CheckpointRefSerializer(serializers.Serializer):
+    sealed_at = serializers.DateTimeField()
+    root = serializers.CharField()
+
+
+class CaseVerificationSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    intact = serializers.BooleanField()
+    events = serializers.IntegerField(help_text="events checked before any break")
+    first_broken = BrokenEventSerializer(allow_null=True)
+    checkpoint = CheckpointRefSerializer(
+        allow_null=True, help_text="the latest signed checkpoint sealed since submission")
+
+
 class TaskSerializer(serializers.Serializer):
     """An open task of the inbox: an application's step, or a re-certification review
     (whose case is the one that granted the entitlement under review)."""

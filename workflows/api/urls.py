@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/", views.CaseList.as_view(), name="cases"),
     path("cases/<int:pk>/", views.CaseDetail.as_view(), name="case"),
     path("cases/<int:pk>/history/", views.CaseHistory.as_view(), name="case-history"),
+    path("cases/<int:pk>/verify/", views.CaseVerify.as_view(), name="case-verify"),
     path("cases/<int:pk>/withdraw/", views.CaseWithdraw.as_view(), name="case-withdraw"),
     path("cases/<int:pk>/resubmit/", views.CaseResubmit.as_view(), name="case-resubmit"),
     path("cases/<int:pk>/objections/", views.CaseObjections.as_view(), name="case-objections"),

@@ -151,6 +151,18 @@ class CaseHistory(APIView):
         return Response(s.AuditEventSerializer(selectors.case_history(case), many=True).data)
 
 
+class CaseVerify(APIView):
+    """Whether the case's history is intact: its hash chain, its head and the signed
+    checkpoints; else the first broken event and why."""
+
+    @extend_schema(responses=s.CaseVerificationSerializer)
+    def get(self, request, pk: int):
+        from casework.verification import verify_case
+
+        case = selectors.case_detail(user=request.user, case_id=pk)
+        return Response(s.CaseVerificationSerializer(verify_case(case).as_dict()).data)
+
+
 class _CaseAction(APIView):
     input_serializer: type[serializers.Serializer]
 
