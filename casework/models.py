@@ -216,6 +216,13 @@ OPEN_STATUSES = (
 FINAL_STATUSES = (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
 
 
+class LegalBasis(models.TextChoices):
+    """PIPL article 13 bases this service relies on."""
+
+    CONSENT = "consent", _("the applicant's consent")
+    STATUTORY_DUTY = "statutory", _("a statutory duty of the association")
+
+
 class Case(models.Model):
     """One application for one program by one person of a household (申请)."""
 
@@ -249,6 +256,13 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=0)
     # the hash of the newest event of this case's history (its chain's head)
     audit_head = models.CharField(max_length=64, blank=True, default="")
+    # PIPL: on what basis the family's personal data is processed for this application
+    legal_basis = models.CharField(_("legal basis"), max_length=20,
+                                   choices=LegalBasis.choices, default=LegalBasis.CONSENT)
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_text = models.CharField(_("consent notice version"), max_length=40, blank=True)
+    # personal data removed under the program's retention rule (the history stays)
+    purged_at = models.DateTimeField(_("personal data purged at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -437,6 +451,43 @@ class RegisterChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.op} {self.table}#{self.row_id}"
+
+
+class AccessRecord(models.Model):
+    """Who looked at personal data, when, what and why (PIPL: purpose and access records).
+
+    Written for every view or export of a full resident identity number, health data
+    or a document, and for exports of case histories; append-only on PostgreSQL.
+    """
+
+    class Kind(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("full resident identity number")
+        PHONE = "phone", _("full phone number")
+        HEALTH = "health", _("health data")
+        DOCUMENT = "document", _("document")
+        EXPORT = "export", _("export")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+", verbose_name=_("user"))
+    at = models.DateTimeField(_("time"))
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")
+    object_ref = models.CharField(_("object"), max_length=80, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    path = models.CharField(_("page"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "at"], name="access_user_at"),
+                   models.Index(fields=["person", "at"], name="access_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.object_ref}"
 
 
 class AuditCheckpoint(models.Model):
