@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -101,9 +102,20 @@ def _case_lock(process_id: int | None) -> Iterator[None]:
             yield
 
 
+def _other_level_steps(actor: User) -> list[str]:
+    """The decision steps of the levels ``actor``'s role does not decide (a user acts only
+    on the steps of their role's level: ``steps.user_may_act``)."""
+    own = {steps.STEP_LEVEL[s] for s in steps.DECISION_STEPS if steps.STEP_ROLE[s] == actor.role}
+    return [s for s in steps.DECISION_STEPS if steps.STEP_LEVEL[s] not in own]
+
+
 def _lock_task(task_id: int, actor: User):
     """Read the task with its process and case in one statement, locking the task and
     process rows (the process row is every case's lock), inside the caller's transaction.
+
+    The same statement tells whether ``actor`` already decided this case at another
+    level (``decided_other_level``, an EXISTS on the case's decisions: separation of
+    duties, checked by ``decide``).
 
     A concurrent decider blocks here until the first commits, then sees the task
     done. Raises ``Task.DoesNotExist`` when the task is missing or not the actor's.
@@ -112,7 +124,9 @@ def _lock_task(task_id: int, actor: User):
                                      "process__case__applicant").defer(
         # wide columns a decision never reads (facts load lazily if a rule needs them)
         "data", "process__data", "process__case__facts", "process__case__statement"
-    ).order_by()
+    ).annotate(decided_other_level=Exists(Decision.objects.filter(
+        case_id=OuterRef("process__case__id"), actor_id=actor.pk,
+        step__in=_other_level_steps(actor)))).order_by()
     if connection.features.has_select_for_update_of:
         qs = qs.select_for_update(of=("self", "process"))
     task = qs.filter(pk=task_id).first()
@@ -127,7 +141,8 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
     """A reviewer decides a review task: approve, return to the family, or reject.
 
     Raises ``Task.DoesNotExist`` for a task the actor may not act on (404),
-    ``CaseConflict`` when it is no longer open (409).
+    ``CaseConflict`` when it is no longer open (409), ``NotPermitted`` (403) when the
+    actor already decided the case at another level or it is their own household's.
     """
     _require_writer(actor)
     if decision not in Decision.Outcome.values:
@@ -145,6 +160,15 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
             if step not in steps.DECISION_STEPS:
                 raise CaseConflict(_("This task does not take a decision."), code="wrong_step")
             case = task.process.case
+            # separation of duties: one person decides one level of a case, and never a
+            # case of their own household
+            if task.decided_other_level:
+                raise NotPermitted(_("You already decided this case at another level; "
+                                     "someone else must decide it at this level."),
+                                   code="decided_other_level")
+            if actor.household_id is not None and actor.household_id == case.household_id:
+                raise NotPermitted(_("You may not decide a case of your own household."),
+                                   code="own_household")
             case._actor = actor
             _decide_locked(case, task, step, actor, decision, reason)
     except OperationalError as exc:  # lock timeout or deadlock victim
