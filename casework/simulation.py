@@ -1,4 +1,9 @@
-"""Run a what-if over the register: the reading half of ``eligibility.simulate``."""
+"""Run a what-if over the register: the reading half of ``eligibility.simulate``.
+
+Every person of the area is read (``bulk_facts.iter_person_facts``); which of them are
+the program's candidates, and whether it covers persons or households, is policy and
+is decided in ``eligibility.candidates``, not here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from eligibility.candidates import Candidates, candidates_for
 from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.simulate import GroupResult, simulate
@@ -31,6 +37,8 @@ class SimulationReport:
     proposed: dict[str, Any]
     lines: list[TownshipLine]
     total: GroupResult
+    #: who was counted: the program's candidates and its unit (person or household)
+    candidates: Candidates
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
@@ -49,6 +57,9 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 
 def run_simulation(program: Program, overrides: dict[str, Any], on: date,
                    area_prefix: str = "") -> SimulationReport:
+    """``program``'s parameters in force on ``on``, and the same with ``overrides``,
+    evaluated for the program's candidates in ``area_prefix``, per township."""
+    candidates = candidates_for(program.code)
     current = parameters_on(program, on)
     unknown = sorted(set(overrides) - set(current))
     if unknown:
@@ -57,22 +68,13 @@ def run_simulation(program: Program, overrides: dict[str, Any], on: date,
     rows = ((facts.village_code[:9], facts.household_id, facts)
             for _, facts in iter_person_facts(on, area_prefix=area_prefix,
                                               program_code=program.code))
-    results = simulate(rows, program.code, current, proposed, on)
+    results = simulate(rows, program.code, current, proposed, on, candidates)
     names = dict(Area.objects.filter(code__in=list(results)).values_list("code", "name"))
     lines = [TownshipLine(code, names.get(code, code), results[code]) for code in sorted(results)]
-    total = GroupResult()
+    total = GroupResult(unit=candidates.unit)
     for line in lines:
-        r = line.result
-        total.persons += r.persons
-        total.eligible_now += r.eligible_now
-        total.eligible_proposed += r.eligible_proposed
-        total.persons_gaining += r.persons_gaining
-        total.persons_losing += r.persons_losing
-        total.households_gaining |= r.households_gaining
-        total.households_losing |= r.households_losing
-        total.cost_now += r.cost_now
-        total.cost_proposed += r.cost_proposed
-    return SimulationReport(program, on, current, proposed, lines, total)
+        total.add(line.result)
+    return SimulationReport(program, on, current, proposed, lines, total, candidates)
 
 
 __all__ = ["Decimal", "SimulationReport", "TownshipLine", "parse_overrides", "run_simulation"]

@@ -31,30 +31,30 @@ SLA_PARAMETERS: dict[str, int] = {
 PROGRAMS: dict[str, tuple[str, str, bool, dict]] = {
     "medical_discount": ("一免二优六减半医疗优惠", "Medical fee discount card", False, {
         "approval_level": "township", "public_notice_days": 0, "card_validity_years": 3,
-        "benefit_yuan": 0,
+        "benefit_yuan": 0, "retention_years": 5,
     }),
     "pension_subsidy": ("养老保险补助", "Pension-insurance subsidy", True, {
         "approval_level": "district", "public_notice_days": 7, "min_age": 60,
-        "benefit_yuan": 600, "card_validity_years": 1,
+        "benefit_yuan": 600, "card_validity_years": 1, "retention_years": 5,
     }),
     "health_check": ("年度全面体检", "Annual health check", False, {
         "approval_level": "village", "public_notice_days": 0, "checks_per_year": 1,
-        "benefit_yuan": 0, "card_validity_years": 1,
+        "benefit_yuan": 0, "card_validity_years": 1, "retention_years": 5,
     }),
     "welfare_grant": ("计划生育公益金救助", "Welfare-fund grant", True, {
         "approval_level": "district", "public_notice_days": 7,
         "income_per_head_limit_yuan": 12000, "max_grant_yuan": 3000,
         "max_grant_special_yuan": 5000, "annual_budget_yuan": 300000,
-        "benefit_yuan": 3000, "card_validity_years": 1,
+        "benefit_yuan": 3000, "card_validity_years": 1, "retention_years": 5,
     }),
     "assistance_pairing": ("会员联系户帮扶结对", "Assistance pairing", False, {
         "approval_level": "township", "public_notice_days": 0, "benefit_yuan": 0,
-        "card_validity_years": 1,
+        "card_validity_years": 1, "retention_years": 5,
     }),
     "income_project": ("少生快富项目扶持", "Income project support", False, {
         "approval_level": "township", "public_notice_days": 0, "card_validity_years": 1,
         "benefit_yuan": 0, "income_per_head_limit_yuan": 20000, "min_age": 18,
-        "max_age": 60,
+        "max_age": 60, "retention_years": 5,
     }),
 }
 

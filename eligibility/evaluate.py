@@ -11,7 +11,7 @@ from typing import Any
 
 from .decision import EligibilityDecision
 from .facts import Facts
-from .rules import CURRENT, UnknownRuleVersion, program_of, rule_for
+from .rules import CURRENT, PROGRAM_OF, UnknownRuleVersion, program_of, rule_for
 
 __all__ = ["UnknownProgram", "UnknownRuleVersion", "evaluate", "replay", "snapshot"]
 
@@ -29,7 +29,8 @@ def evaluate(facts: Facts, program: str, params: Mapping[str, Any], on: date,
             version = CURRENT[program]
         except KeyError as exc:
             raise UnknownProgram(program) from exc
-    elif program_of(version) != program:
+    elif PROGRAM_OF.get(version) != program and program_of(version) != program:
+        # (a version registered later, as tests do, is not in PROGRAM_OF: split it)
         raise UnknownRuleVersion(f"rule version {version!r} is not a {program} rule")
     rule = rule_for(version)
     return EligibilityDecision(

@@ -54,6 +54,7 @@ def _build() -> tuple[dict[str, Rule], dict[str, str]]:
             if not version.startswith(f"{module.PROGRAM}/") or version in registry:
                 raise ImportError(f"rule version {version!r} is misnamed or declared twice")
             registry[version] = function
+            PROGRAM_OF[version] = module.PROGRAM
         if module.RULE_VERSION not in module.VERSIONS:
             raise ImportError(f"{module.PROGRAM}: current version {module.RULE_VERSION!r} "
                               "is not in VERSIONS")
@@ -61,6 +62,9 @@ def _build() -> tuple[dict[str, Rule], dict[str, str]]:
     return registry, current
 
 
+#: every declared rule version -> its program ("pension_subsidy/1" -> "pension_subsidy"):
+#: ``program_of`` without the string split, for ``evaluate``'s check on every call
+PROGRAM_OF: dict[str, str] = {}
 #: every rule version ever released -> its function ("pension_subsidy/1" -> rule)
 REGISTRY: dict[str, Rule]
 #: program code -> the version new decisions use

@@ -4,12 +4,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from ..decision import Criterion, check
+from ..decision import Criterion, check, check_v2
 from ..facts import Facts
 from .common import active_member, no_duplicate
 
 PROGRAM = "health_check"
-RULE_VERSION = "health_check/1"  # the version new decisions use
+RULE_VERSION = "health_check/2"  # the version new decisions use
 
 
 def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
@@ -26,8 +26,26 @@ def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterio
     )
 
 
+def rule_v2(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    """``rule_v1`` with the checks used shown in each reason's own language ("0 so far",
+    not the "已0次" v1 showed in English too). Same criteria, same outcome."""
+    per_year = int(params.get("checks_per_year", 1))
+    used = facts.health_checks_this_year
+    return (
+        active_member(facts),
+        check_v2("village_enrolled", facts.village_health_check_enrolled,
+                 f"本村已参加{on.year}年度体检项目",
+                 f"The village is enrolled in the {on.year} health-check scheme"),
+        check_v2("yearly_quota", used < per_year,
+                 f"本年度体检次数未满{per_year}次", f"Fewer than {per_year} check(s) this year",
+                 f"已{used}次", f"{used} so far", used=used),
+        no_duplicate(facts, PROGRAM),
+    )
+
+
 # every version ever released stays here, unchanged (see rules/__init__.py)
 VERSIONS = {
     "health_check/1": rule_v1,
+    "health_check/2": rule_v2,
 }
 rule = VERSIONS[RULE_VERSION]

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from ..decision import Criterion, check
+from ..decision import Criterion, check, check_v2
 from ..facts import Facts
 from .common import active_member, no_duplicate
 
 PROGRAM = "medical_discount"
-RULE_VERSION = "medical_discount/1"  # the version new decisions use
+RULE_VERSION = "medical_discount/2"  # the version new decisions use
 
 
 def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
@@ -31,8 +31,30 @@ def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterio
     return (active_member(facts), family, no_duplicate(facts, PROGRAM))
 
 
+def rule_v2(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    """``rule_v1`` with the qualifying status shown in each reason's own language
+    (v1 showed "均无" in the English reason too). Same criteria, same outcome."""
+    one_child = facts.one_child_certificate_date is not None and (
+        facts.one_child_certificate_date <= on
+    )
+    two_daughters = facts.two_daughter_household
+    if one_child:
+        shown_zh, shown_en = "独生子女父母光荣证", "one-child certificate"
+    elif two_daughters:
+        shown_zh, shown_en = "两女户", "two-daughter household"
+    else:
+        shown_zh, shown_en = "均无", "neither"
+    family = check_v2(
+        "one_child_or_two_daughter", one_child or two_daughters,
+        "持独生子女父母光荣证或为两女户", "One-child certificate or two-daughter household",
+        shown_zh, shown_en, one_child_certificate=one_child, two_daughter=two_daughters,
+    )
+    return (active_member(facts), family, no_duplicate(facts, PROGRAM))
+
+
 # every version ever released stays here, unchanged (see rules/__init__.py)
 VERSIONS = {
     "medical_discount/1": rule_v1,
+    "medical_discount/2": rule_v2,
 }
 rule = VERSIONS[RULE_VERSION]

@@ -4,12 +4,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from ..decision import Criterion, check
+from ..decision import Criterion, check, check_v2
 from ..facts import Facts
 from .common import no_duplicate
 
 PROGRAM = "pension_subsidy"
-RULE_VERSION = "pension_subsidy/1"  # the version new decisions use
+RULE_VERSION = "pension_subsidy/2"  # the version new decisions use
 
 
 def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
@@ -32,8 +32,31 @@ def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterio
     )
 
 
+def rule_v2(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    """``rule_v1`` with the age shown in each reason's own language ("aged 58", not the
+    "58岁" v1 showed in English too). Same criteria, same outcome."""
+    min_age = int(params["min_age"])
+    age = facts.applicant.age_on(on)
+    renounced = facts.second_birth_renounced_date is not None and (
+        facts.second_birth_renounced_date <= on
+    )
+    return (
+        check_v2("second_birth_renounced", renounced,
+                 "夫妇放弃生育二胎有书面记录",
+                 "The couple's renunciation of a second birth is on record",
+                 renounced_on=str(facts.second_birth_renounced_date or "")),
+        check_v2("min_age", age >= min_age,
+                 f"申请人年满{min_age}周岁", f"Applicant is aged {min_age} or over",
+                 f"{age}岁", f"aged {age}", age=age, min_age=min_age),
+        check_v2("pension_insured", facts.applicant.pension_insured,
+                 "已参加城乡居民养老保险", "Enrolled in resident pension insurance"),
+        no_duplicate(facts, PROGRAM),
+    )
+
+
 # every version ever released stays here, unchanged (see rules/__init__.py)
 VERSIONS = {
     "pension_subsidy/1": rule_v1,
+    "pension_subsidy/2": rule_v2,
 }
 rule = VERSIONS[RULE_VERSION]

@@ -11,6 +11,7 @@ from viewflow.workflow.status import PROCESS
 
 from casework.models import Case, CaseStatus, Decision, Objection, OutboxMessage
 from casework.services import add_years
+from eligibility.rules import CURRENT
 
 from .conftest import end_notice, open_task, open_tasks, unique_birth
 
@@ -36,7 +37,8 @@ STEP_OF_STATUS = {"village_review": "village_review", "township_review": "townsh
 def apply(client, home, program):
     return client.post("/api/v1/cases/", {"household": home["household"].pk,
                                           "program": program,
-                                          "applicant": home["applicant"].pk}, format="json")
+                                          "applicant": home["applicant"].pk,
+                                          "consent": True}, format="json")
 
 
 def home_for(program, home):
@@ -72,7 +74,7 @@ def test_lifecycle_of_every_program(api, programs, family_home, staff, program):
     assert body["program"] == program
     assert body["eligibility"]["eligible"] is True
     assert body["eligibility"]["criteria"]
-    assert body["eligibility"]["rule_version"] == f"{program}/1"
+    assert body["eligibility"]["rule_version"] == CURRENT[program]  # the newest rules
     case = Case.objects.get(pk=case_id)
 
     status = "village_review"
@@ -379,7 +381,8 @@ def test_duplicate_message_follows_the_callers_language(api, programs, family_ho
     apply(family, family_home, "medical_discount")
     response = family.post("/api/v1/cases/", {"household": family_home["household"].pk,
                                               "program": "medical_discount",
-                                              "applicant": family_home["applicant"].pk},
+                                              "applicant": family_home["applicant"].pk,
+                                              "consent": True},
                            format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     assert "open" in response.json()["detail"].lower()
@@ -392,18 +395,26 @@ def test_bad_application_input(api, programs, family_home, areas, staff):
     other = f.household(areas["v11"])
     stranger = f.person(other, birth=unique_birth())
     response = family.post("/api/v1/cases/", {"household": other.pk, "program": "health_check",
-                                              "applicant": stranger.pk}, format="json")
+                                              "applicant": stranger.pk, "consent": True},
+                           format="json")
     assert response.status_code == 400 and "household" in response.json()
     response = family.post("/api/v1/cases/", {"household": family_home["household"].pk,
                                               "program": "no_such", "applicant":
-                                              family_home["applicant"].pk}, format="json")
+                                              family_home["applicant"].pk, "consent": True},
+                           format="json")
     assert response.status_code == 400 and "program" in response.json()
     response = family.post("/api/v1/cases/", {"household": family_home["household"].pk,
                                               "program": "health_check",
-                                              "applicant": stranger.pk}, format="json")
+                                              "applicant": stranger.pk, "consent": True},
+                           format="json")
     assert response.status_code == 400 and "applicant" in response.json()
     response = family.post("/api/v1/cases/", {"program": "health_check"}, format="json")
     assert response.status_code == 400 and "household" in response.json()
+    response = family.post("/api/v1/cases/", {"household": family_home["household"].pk,
+                                              "program": "health_check",
+                                              "applicant": family_home["applicant"].pk,
+                                              "consent": False}, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["consent"]
     assert not Case.objects.exists()
 
 

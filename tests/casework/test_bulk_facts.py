@@ -1,5 +1,6 @@
 """The bulk register reader builds the same facts as ``build_facts``, a chunk at a time."""
 
+import gc
 import threading
 from dataclasses import replace
 from datetime import date
@@ -8,6 +9,7 @@ import pytest
 
 from casework.bulk_facts import (
     EntitlementChunks,
+    collector_spared,
     due_entitlements,
     entitlement_chunk,
     iter_entitlement_chunks,
@@ -183,3 +185,53 @@ def test_prefetching_reads_the_same_chunks(register):
         assert chunks.read(0) == first  # not the chunk read ahead
         assert chunks.read(first[-1][0]) == list(iter_entitlement_chunks(ON, chunk_size=2))[1]
     assert not [t for t in threading.enumerate() if t.name.startswith("facts-prefetch")]
+
+
+class TestCollectorSpared:
+    """While a reader is open the objects that existed before it are frozen (the cyclic
+    collector's full passes skip them); the last reader out unfreezes them."""
+
+    def test_a_reader_freezes_and_unfreezes(self, register):
+        assert gc.get_freeze_count() == 0
+        with EntitlementChunks(ON, chunk_size=2) as chunks:
+            assert gc.get_freeze_count() > 0
+            assert chunks.read(0)
+            with EntitlementChunks(ON) as nested:  # nested: still frozen after it closes
+                nested.read(0)
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0
+
+    def test_closing_twice_releases_once(self, register):
+        chunks = EntitlementChunks(ON)
+        with collector_spared():
+            chunks.close()
+            chunks.close()
+            assert gc.get_freeze_count() > 0  # the outer user still holds it
+        assert gc.get_freeze_count() == 0
+
+    def test_the_person_iterator_releases_when_done_or_dropped(self, register, areas):
+        rows = iter_person_facts(ON, chunk_size=2)
+        next(rows)
+        assert gc.get_freeze_count() > 0
+        rows.close()
+        assert gc.get_freeze_count() == 0
+        assert list(iter_person_facts(ON)) and gc.get_freeze_count() == 0
+
+    def test_someone_elses_freeze_is_left_alone(self, register):
+        gc.freeze()
+        try:
+            frozen = gc.get_freeze_count()
+            with EntitlementChunks(ON) as chunks:
+                chunks.read(0)
+            # not unfrozen by the reader (a few frozen objects may be freed meanwhile)
+            assert gc.get_freeze_count() > frozen // 2
+        finally:
+            gc.unfreeze()
+
+    def test_nothing_is_frozen_while_the_collector_is_off(self, register):
+        gc.disable()
+        try:
+            with collector_spared():
+                assert gc.get_freeze_count() == 0
+        finally:
+            gc.enable()

@@ -1,6 +1,6 @@
 """``manage.py explain_case``: the stored decision, its replay, and today's rules."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from casework.models import Case
 from eligibility import rules
+from eligibility.evaluate import evaluate
+from eligibility.facts import Facts
 from eligibility.models import PolicyParameter
-from tests.eligibility.test_replay import rule_v2
+from tests.eligibility.test_replay import PENSION_NEXT, PENSION_NOW, rule_next
 from workflows.services import submit_application
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,7 @@ def test_explains_replays_and_compares_in_english(case):
         f"Case #{case.pk}: Pension-insurance subsidy (pension_subsidy)",
         "Applicant: 王大爷",
         f"Application date: {applied}",
-        "Rule version: pension_subsidy/1",
+        f"Rule version: {PENSION_NOW}",
         "  min_age = 60",
         "  benefit_yuan = 600",
         "  public_notice_days = 7",
@@ -82,15 +84,15 @@ def test_says_when_todays_rules_would_decide_otherwise(case, programs):
     assert "criteria that changed:" in text
     assert ("    min_age: Applicant is aged 60 or over: yes (" in text
             and "→ Applicant is aged 75 or over: no (" in text)
-    assert "Rule version: pension_subsidy/1" in text and "  min_age = 60" in text
+    assert f"Rule version: {PENSION_NOW}" in text and "  min_age = 60" in text
 
 
 def test_names_a_new_rule_version_and_its_new_criteria(case, monkeypatch):
-    monkeypatch.setitem(rules.REGISTRY, "pension_subsidy/2", rule_v2)
-    monkeypatch.setitem(rules.CURRENT, "pension_subsidy", "pension_subsidy/2")
+    monkeypatch.setitem(rules.REGISTRY, PENSION_NEXT, rule_next)
+    monkeypatch.setitem(rules.CURRENT, "pension_subsidy", PENSION_NEXT)
     text = explain(case.pk, "--lang", "en")
-    assert "replayed: same result" in text  # under its own version, pension_subsidy/1
-    assert "the rule has a new version since: pension_subsidy/1 → pension_subsidy/2" in text
+    assert "replayed: same result" in text  # under its own version, PENSION_NOW
+    assert f"the rule has a new version since: {PENSION_NOW} → {PENSION_NEXT}" in text
     assert "today's rules would decide otherwise: eligible → not eligible" in text
     assert "    insured_before_55: absent → Insured before 55: no" in text
 
@@ -119,3 +121,22 @@ def test_a_parameter_no_longer_in_force_is_named(case, programs):
     assert "replayed: same result" in text
     assert "Today's rules cannot be applied: no value of “min_age” is in force" in text
     assert "参数“min_age”在" in explain(case.pk)
+
+
+def test_a_case_decided_under_version_1_replays_with_its_wording(case):
+    """A case stored before the English reasons were made fully English: it replays under
+    its own version, word for word, and the explanation names the newer wording."""
+    stored = evaluate(Facts.from_json(case.facts), "pension_subsidy",
+                      case.eligibility["parameters"],
+                      date.fromisoformat(case.eligibility["on"]), version="pension_subsidy/1")
+    Case.objects.filter(pk=case.pk).update(eligibility=stored.to_json(),
+                                           rule_version=stored.rule_version)
+    age = stored.criterion("min_age").values["age"]
+    text = explain(case.pk, "--lang", "en")
+    assert "Rule version: pension_subsidy/1" in text
+    assert f"[passed] min_age: Applicant is aged 60 or over: yes ({age}岁)" in text
+    assert "replayed: same result" in text
+    assert f"the rule has a new version since: pension_subsidy/1 → {PENSION_NOW}" in text
+    assert "today's rules would decide the same: eligible" in text
+    assert (f"    min_age: Applicant is aged 60 or over: yes ({age}岁) → "
+            f"Applicant is aged 60 or over: yes (aged {age})") in text

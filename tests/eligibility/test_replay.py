@@ -12,7 +12,7 @@ from eligibility.evaluate import UnknownRuleVersion, evaluate, replay, snapshot
 from eligibility.facts import Facts, PersonFacts
 from eligibility.models import PolicyParameter
 from eligibility.parameters import parameters_on
-from eligibility.rules import pension_subsidy
+from eligibility.rules import CURRENT, pension_subsidy
 from workflows.services import submit_application
 
 ON = date(2024, 6, 1)
@@ -32,16 +32,21 @@ def _stored(decision, facts):
     return json.loads(json.dumps(snapshot(facts, decision)))
 
 
-def rule_v2(facts, params, on):
+#: the pension's version today, and the number a next release would take
+PENSION_NOW = CURRENT["pension_subsidy"]
+PENSION_NEXT = f"pension_subsidy/{int(PENSION_NOW.rsplit('/', 1)[1]) + 1}"
+
+
+def rule_next(facts, params, on):
     """A stand-in for a later version that also asks for a minimum insurance age."""
-    return (*pension_subsidy.rule_v1(facts, params, on),
+    return (*pension_subsidy.rule(facts, params, on),
             check("insured_before_55", False, "55周岁前参保", "Insured before 55"))
 
 
 @pytest.fixture
-def version_2(monkeypatch):
-    monkeypatch.setitem(rules.REGISTRY, "pension_subsidy/2", rule_v2)
-    monkeypatch.setitem(rules.CURRENT, "pension_subsidy", "pension_subsidy/2")
+def version_next(monkeypatch):
+    monkeypatch.setitem(rules.REGISTRY, PENSION_NEXT, rule_next)
+    monkeypatch.setitem(rules.CURRENT, "pension_subsidy", PENSION_NEXT)
 
 
 class TestRegistry:
@@ -52,8 +57,9 @@ class TestRegistry:
             for version, function in module.VERSIONS.items():
                 assert rules.rule_for(version) is function
                 assert rules.program_of(version) == module.PROGRAM
-        assert rules.RULES["pension_subsidy"] == ("pension_subsidy/1",
-                                                  pension_subsidy.rule_v1)
+        assert rules.RULES["pension_subsidy"] == ("pension_subsidy/2",
+                                                  pension_subsidy.rule_v2)
+        assert rules.rule_for("pension_subsidy/1") is pension_subsidy.rule_v1  # kept
 
     def test_an_unknown_version_is_refused(self):
         with pytest.raises(UnknownRuleVersion):
@@ -61,9 +67,8 @@ class TestRegistry:
         with pytest.raises(UnknownRuleVersion):  # another program's version
             evaluate(_facts(), "pension_subsidy", PARAMS, ON, version="welfare_grant/1")
 
-    def test_evaluate_uses_a_named_old_version(self, version_2):
-        assert evaluate(_facts(), "pension_subsidy", PARAMS, ON).rule_version == (
-            "pension_subsidy/2")
+    def test_evaluate_uses_a_named_old_version(self, version_next):
+        assert evaluate(_facts(), "pension_subsidy", PARAMS, ON).rule_version == PENSION_NEXT
         old = evaluate(_facts(), "pension_subsidy", PARAMS, ON, version="pension_subsidy/1")
         assert old.rule_version == "pension_subsidy/1" and old.eligible
 
@@ -85,12 +90,12 @@ class TestReplay:
         stored["eligibility"]["parameters"]["min_age"] = 59
         assert replay(stored).eligible
 
-    def test_replay_uses_the_stored_rule_version_after_a_new_one(self, version_2):
+    def test_replay_uses_the_stored_rule_version_after_a_new_one(self, version_next):
         facts = _facts()
         stored = _stored(evaluate(facts, "pension_subsidy", PARAMS, ON,
-                                  version="pension_subsidy/1"), facts)
+                                  version=PENSION_NOW), facts)
         replayed = replay(stored)
-        assert replayed.rule_version == "pension_subsidy/1" and replayed.eligible
+        assert replayed.rule_version == PENSION_NOW and replayed.eligible
         today = evaluate(Facts.from_json(stored["facts"]), "pension_subsidy", PARAMS, ON)
         assert not today.eligible
         [change] = compare(replayed, today)
@@ -115,7 +120,7 @@ def test_a_case_replays_after_its_parameters_are_edited(programs, family_home):
     case.refresh_from_db()
     stored = {"facts": case.facts, "eligibility": case.eligibility}
     assert case.eligibility["parameters"]["min_age"] == 60
-    assert case.rule_version == case.eligibility["rule_version"] == "pension_subsidy/1"
+    assert case.rule_version == case.eligibility["rule_version"] == PENSION_NOW
     assert replay(stored).to_json() == case.eligibility
 
     # the policy changes: a new period from today, and (wrongly) the old row in place too
