@@ -88,19 +88,45 @@ def checkpoint_valid(checkpoint: AuditCheckpoint, public_key: str) -> str | None
 
 def sealed_heads(public_key: str | None = None) -> tuple[dict[int, dict[int, str]], list[str],
                                                         int]:
-    """Every valid checkpoint's leaves as {case: {seq: hash}}; and what was invalid."""
+    """The newest valid checkpoint's leaves as {case: {seq: hash}}; every checkpoint's
+    validity is checked and the invalid ones reported.
+
+    The newest valid checkpoint is enough to check a chain against: its head for a
+    case covers every earlier event through the links.
+    """
     public_key = public_key or chain.public_key_b64(signing_key())
     sealed: dict[int, dict[int, str]] = {}
     bad, count = [], 0
-    for checkpoint in AuditCheckpoint.objects.order_by("sealed_at").iterator(chunk_size=10):
+    for checkpoint in AuditCheckpoint.objects.order_by("-sealed_at", "-pk").iterator(
+            chunk_size=10):
         count += 1
         problem = checkpoint_valid(checkpoint, public_key)
         if problem:
             bad.append(problem)
-            continue
-        for case_id, seq, head in checkpoint.leaves:
-            sealed.setdefault(case_id, {})[seq] = head
+        elif not sealed and checkpoint.leaves:
+            sealed = {case_id: {seq: head} for case_id, seq, head in checkpoint.leaves}
     return sealed, bad, count
+
+
+_latest_cache: dict[str, tuple[tuple, dict[int, tuple[int, str]]]] = {}
+
+
+def latest_sealed(case_id: int) -> dict[int, str]:
+    """``{seq: hash}`` the newest checkpoint sealed for ``case_id`` (empty if none, or if
+    that checkpoint does not verify). The checkpoint is checked once per process."""
+    newest = (AuditCheckpoint.objects.order_by("-sealed_at", "-pk")
+              .values_list("pk", "root", "signature").first())
+    if newest is None:
+        return {}
+    key = (*newest, chain.public_key_b64(signing_key()))
+    cached = _latest_cache.get("latest")
+    if cached is None or cached[0] != key:
+        checkpoint = AuditCheckpoint.objects.get(pk=newest[0])
+        valid = checkpoint_valid(checkpoint, key[-1]) is None
+        leaves = ({c: (seq, head) for c, seq, head in checkpoint.leaves} if valid else {})
+        cached = _latest_cache["latest"] = (key, leaves)
+    leaf = cached[1].get(case_id)
+    return {leaf[0]: leaf[1]} if leaf else {}
 
 
 def seal_checkpoint() -> AuditCheckpoint:
@@ -134,8 +160,7 @@ def _events(queryset) -> Iterator[chain.Event]:
 def verify_case(case: Case, sealed: dict[int, str] | None = None) -> CaseReport:
     """One case's history against its own links, its case row's head and the checkpoints."""
     if sealed is None:
-        all_sealed, _, _ = sealed_heads()
-        sealed = all_sealed.get(case.pk, {})
+        sealed = latest_sealed(case.pk)
     count, broken = chain.verify_chain(_events(AuditEvent.objects.filter(case_id=case.pk)),
                                        sealed=sealed, head=(case.version, case.audit_head))
     latest = (AuditCheckpoint.objects.filter(sealed_at__gte=case.submitted_at)
