@@ -164,13 +164,15 @@ def build_register(count: int) -> dict[str, int]:
             false, now(), now()
         FROM generate_series(1, {count}) AS i""",
         # members: the head (k = 0) and up to three more; person id 4i + k
-        f"""INSERT INTO casework_person (id, household_id, name, id_number, sex, birth_date,
-            phone, relationship, pension_insured)
-        SELECT 4 * i + k, i, '成员' || i || '-' || k, lpad((4 * i + k)::text, 18, '0'),
+        # identity numbers and phones are stored encrypted with a keyed hash; the
+        # re-certification never reads them, so synthetic stand-ins do
+        f"""INSERT INTO casework_person (id, household_id, name, id_number_enc, id_number_hash,
+            sex, birth_date, phone_enc, phone_hash, relationship, pension_insured)
+        SELECT 4 * i + k, i, '成员' || i || '-' || k, 'bench', md5((4 * i + k)::text),
             CASE WHEN k = 1 THEN 'F' ELSE 'M' END,
             CASE WHEN k = 0 THEN {head_birth} WHEN k = 1 THEN DATE '1950-01-01' + (i % 20000)
                  ELSE DATE '1985-01-01' + (i % 12000) END,
-            '138' || lpad((i % 100000000)::text, 8, '0'),
+            'bench', md5('138' || i),
             CASE k WHEN 0 THEN 'head' WHEN 1 THEN 'spouse' ELSE 'child' END,
             k < 2
         FROM generate_series(1, {count}) AS i, generate_series(0, 3) AS k

@@ -66,10 +66,10 @@ def fill(n: int) -> dict:
             SELECT 'BENCH' || g, v.code, '', 'local', false, false, '', 0, false, now(), now()
             FROM generate_series(1, {n}) g JOIN v ON v.i = g % {villages}""")
         c.execute("""
-            INSERT INTO casework_person (household_id, name, id_number, sex, birth_date, phone,
-                relationship, pension_insured)
-            SELECT h.id, '申请人' || h.id, 'B' || lpad(h.id::text, 17, '0'), 'M', date '1960-01-01',
-                '', 'head', false
+            INSERT INTO casework_person (household_id, name, id_number_enc, id_number_hash,
+                sex, birth_date, phone_enc, phone_hash, relationship, pension_insured)
+            SELECT h.id, '申请人' || h.id, 'bench', md5('B' || h.id), 'M', date '1960-01-01',
+                '', '', 'head', false
             FROM casework_household h WHERE h.number LIKE 'BENCH%'""")
         c.execute(f"""
             INSERT INTO viewflow_process (flow_class, status, created, data)

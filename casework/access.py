@@ -14,7 +14,8 @@ Role = User.Role
 
 STAFF_ROLES = frozenset({Role.VILLAGE_REVIEWER, Role.TOWNSHIP_APPROVER, Role.DISTRICT_APPROVER,
                          Role.AUDITOR, Role.ADMIN})
-# roles that see full resident identity numbers (their work needs them)
+# roles that see full resident identity and phone numbers (their work needs them), in
+# their own area: may_see_full_identity
 FULL_ID_ROLES = frozenset({Role.VILLAGE_REVIEWER, Role.TOWNSHIP_APPROVER,
                            Role.DISTRICT_APPROVER, Role.ADMIN})
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})
@@ -63,7 +64,35 @@ def in_scope(user: User, area_code: str, household_id: int | None) -> bool:
 
 
 def sees_full_id(user: User) -> bool:
+    """The role half of ``may_see_full_identity``: whether the role ever needs full numbers."""
     return user.is_authenticated and user.role in FULL_ID_ROLES
+
+
+def may_see_full_identity(user: User, person, *, area_code: str | None = None) -> bool:
+    """The rule for a person's full resident identity number and phone number.
+
+    Full for the roles whose work needs them (``FULL_ID_ROLES``), on people of their own
+    area: the village reviewer of the person's village (who registers and reviews its
+    households), the township and district approvers of the township or district that
+    holds it (who approve its applications), and the program administrator of the area
+    (who keeps its register). A superuser may see them anywhere (the Django admin's
+    reveal). Everyone else, auditors and families included, sees them masked
+    (``330703********123X``, ``138****5678``).
+
+    Only detail views (one household, one case file, one admin record) apply this rule,
+    and each full view is recorded (``casework.access_log``); lists are always masked.
+    ``area_code`` is the person's village code when the caller has it in hand (saves
+    reading the household).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if not sees_full_id(user):
+        return False
+    if area_code is None:
+        area_code = person.household.area_id
+    return in_scope(user, area_code, person.household_id)
 
 
 def can_write(user: User) -> bool:

@@ -3,17 +3,22 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
+from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from eligibility.admin import ProgramAdmin
 from eligibility.models import Program
 
+from . import access
+from .access_log import Kind, record_access
+from .identity import mask_resident_id, parse_resident_id
 from .models import (
     Area,
     AuditEvent,
@@ -29,6 +34,7 @@ from .models import (
     RecertificationRun,
     User,
 )
+from .phones import clean_mobile_phone, is_mobile_phone, mask_phone, normalize_mobile_phone
 
 
 @admin.register(User)
@@ -48,8 +54,82 @@ class AreaAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
+# --- persons: identity and phone numbers masked, revealed on request (recorded) ---------
+
+class PersonAdminForm(forms.ModelForm):
+    """The identity and phone numbers of a stored person come masked in the form: leaving
+    a masked value as it is keeps the stored number, typing a new one replaces it. The
+    full numbers never reach the page (``PersonAdmin.reveal_view`` shows them, recorded)."""
+
+    MASKED = (("id_number", mask_resident_id), ("phone", mask_phone))
+
+    class Meta:
+        model = Person
+        fields = ("household", "name", "id_number", "sex", "birth_date", "relationship",
+                  "phone", "pension_insured")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        for name, mask in self.MASKED:
+            if name in self.fields:
+                self.initial[name] = mask(getattr(self.instance, name))
+                self.fields[name].help_text = _(
+                    "Shown masked. Leave it as it is to keep the stored number, or type a "
+                    "new one to replace it.")
+
+    def _kept(self, name: str, value: str) -> bool:
+        return self.instance.pk is not None and value == self.initial.get(name)
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        if self._kept("id_number", value):
+            return self.instance.id_number
+        number = parse_resident_id(value).number
+        if Person.objects.filter(id_number=number).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Already registered: %(ids)s")
+                                        % {"ids": mask_resident_id(number)})
+        return number
+
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone", "")
+        if self._kept("phone", value):
+            return self.instance.phone
+        return clean_mobile_phone(value)
+
+
+class RevealForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Purpose"), max_length=200, widget=forms.TextInput(attrs={"size": 60}),
+        help_text=_("Required: why you need the full numbers (recorded with your name)."))
+
+    def clean_purpose(self):
+        purpose = " ".join(self.cleaned_data["purpose"].split())
+        if len(purpose) < 4:
+            raise forms.ValidationError(_("Say why, in a few words."))
+        return purpose
+
+
+REVEAL_TEMPLATE = """{% extends "admin/base_site.html" %}
+{% block breadcrumbs %}<div class="breadcrumbs">
+<a href="{% url 'admin:index' %}">{{ home }}</a> &rsaquo;
+<a href="{{ change_url }}">{{ person.name }}</a> &rsaquo; {{ title }}</div>{% endblock %}
+{% block content %}<div id="content-main">
+<table>
+<tr><th>{{ id_label }}</th><td class="pii-id-number">{{ id_number }}</td></tr>
+<tr><th>{{ phone_label }}</th><td class="pii-phone">{{ phone }}</td></tr>
+</table>
+{% if revealed %}<p>{{ recorded }}</p>{% else %}
+<form method="post">{% csrf_token %}{{ form.as_p }}
+<input type="submit" value="{{ submit }}"></form>{% endif %}
+</div>{% endblock %}
+"""
+
+
 class PersonInline(admin.TabularInline):
     model = Person
+    form = PersonAdminForm
     extra = 0
     fields = ("name", "id_number", "sex", "birth_date", "relationship", "phone",
               "pension_insured")
@@ -66,9 +146,76 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ("name", "masked_id_number", "household", "relationship")
-    search_fields = ("name", "id_number")
+    """Numbers masked in the list and the form; a search by a whole identity or mobile
+    number finds the person through the lookup hash; "show the full numbers" asks why,
+    records the view (``casework.access_log``) and shows them, to whom the rule allows
+    (``casework.access.may_see_full_identity``)."""
+
+    form = PersonAdminForm
+    list_display = ("name", "masked_id_number", "masked_phone", "household", "relationship")
+    search_fields = ("name",)
+    search_help_text = _("A name, or a whole resident identity number or mobile number.")
     raw_id_fields = ("household",)
+    readonly_fields = ("full_numbers",)
+
+    @admin.display(description=_("Full numbers"))
+    def full_numbers(self, person):
+        if person.pk is None:
+            return "-"
+        url = reverse("admin:casework_person_reveal", args=[person.pk])
+        return format_html('<a href="{}">{}</a>', url,
+                           _("Show the full identity and phone numbers (recorded)"))
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        try:
+            number = parse_resident_id(term).number
+        except ValidationError:
+            number = None
+        if number is not None:
+            return queryset.filter(id_number=number), False
+        phone = normalize_mobile_phone(term)
+        if is_mobile_phone(phone):
+            return queryset.filter(phone=phone), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_urls(self):
+        extra = [path("<int:object_id>/reveal/",
+                      self.admin_site.admin_view(self.reveal_view),
+                      name="casework_person_reveal")]
+        return extra + super().get_urls()
+
+    def reveal_view(self, request, object_id: int):
+        person = get_object_or_404(Person.objects.select_related("household"), pk=object_id)
+        if not (self.has_view_permission(request, person)
+                and access.may_see_full_identity(request.user, person)):
+            raise PermissionDenied
+        form = RevealForm(request.POST or None)
+        revealed = request.method == "POST" and form.is_valid()
+        if revealed:
+            purpose = form.cleaned_data["purpose"]
+            record_access(request.user, Kind.RESIDENT_ID, purpose=purpose, person=person,
+                          object_ref=f"person:{person.pk}", path=request.path)
+            if person.phone:
+                record_access(request.user, Kind.PHONE, purpose=purpose, person=person,
+                              object_ref=f"person:{person.pk}", path=request.path)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "person": person, "form": form, "revealed": revealed,
+            "title": _("Full numbers of %(name)s") % {"name": person.name},
+            "home": _("Home"),
+            "change_url": reverse("admin:casework_person_change", args=[person.pk]),
+            "id_label": Person._meta.get_field("id_number").verbose_name,
+            "phone_label": Person._meta.get_field("phone").verbose_name,
+            "id_number": person.id_number if revealed else person.masked_id_number,
+            "phone": (person.phone if revealed else person.masked_phone) or "-",
+            "recorded": _("This view has been recorded with its purpose."),
+            "submit": _("Show the full numbers"),
+        }
+        template = engines["django"].from_string(REVEAL_TEMPLATE)
+        response = TemplateResponse(request, template, context)
+        add_never_cache_headers(response)
+        return response
 
 
 @admin.register(Membership)

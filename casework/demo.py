@@ -756,7 +756,8 @@ def _chunks(items: Sequence, size: int = BATCH) -> Iterable[Sequence]:
 
 
 def _taken_id_numbers(plans: Sequence[HouseholdPlan]) -> set[str]:
-    """Identity numbers of the planned people that someone else already holds."""
+    """Identity numbers of the planned people that someone else already holds (found
+    through the lookup hashes; only a clash is decrypted)."""
     numbers = [p.id_number for plan in plans for p in plan.persons]
     taken: set[str] = set()
     for chunk in _chunks(numbers):
@@ -803,10 +804,11 @@ def _insert_people(plans: Sequence[HouseholdPlan], households: Sequence[Househol
             wanted.append(p.membership)
     Person.objects.bulk_create(people, batch_size=BATCH)
     if any(person.pk is None for person in people):
+        # matched on the lookup hashes: nothing to decrypt
         ids = dict(Person.objects.filter(id_number__in=[p.id_number for p in people])
-                   .values_list("id_number", "pk"))
+                   .values_list("id_number_hash", "pk"))
         for person in people:
-            person.pk = ids[person.id_number]
+            person.pk = ids[person.id_number_hash]
     memberships = [
         Membership(person_id=person.pk, number=m.number, joined=m.joined, role=m.role,
                    dues_paid_years=list(m.dues_paid_years))

@@ -5,6 +5,7 @@ whose parity gives the sex (odd: male), and an ISO 7064 MOD 11-2 check
 character (0-9 or X).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def check_character(first17: str) -> str:
@@ -32,9 +34,10 @@ class ResidentId:
 def parse_resident_id(value: str, *, today: date | None = None) -> ResidentId:
     """Validate and decode; raises ValidationError with a message for the field."""
     number = (value or "").strip().upper()
-    if len(number) != 18 or not number[:17].isdigit() or not (
-        number[17].isdigit() or number[17] == "X"
-    ):
+    # ASCII only: str.isdigit() also accepts fullwidth (３), Arabic-Indic (٣) and
+    # superscript (²) digits; the first would be stored unnormalised beside the ASCII
+    # number of the same person, the last made int() raise outside any ValidationError
+    if not _FORMAT.fullmatch(number):
         raise ValidationError(
             _("A resident identity number has 18 characters: 17 digits and a final digit or X."),
             code="id_format",
@@ -79,3 +82,21 @@ def mask_resident_id(number: str) -> str:
     if not number:
         return ""
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+# Free text (log lines, error reports, exports): an 18-character resident identity number
+# and an 11-digit mainland mobile number (also written +86 138 1234 5678 or 138-1234-5678)
+# standing on their own, not inside a longer run of digits or letters.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(
+    r"(?:(?<![0-9A-Za-z])|(?<=\+86)|(?<=\+86[ -]))"
+    r"(1[3-9][0-9])[ -]?[0-9]{4}[ -]?([0-9]{4})(?![0-9A-Za-z])")
+
+
+def mask_personal_text(text: str) -> str:
+    """``text`` with identity numbers as 330703********123X and mobile numbers as
+    138****5678, wherever they stand in it."""
+    if not text:
+        return text
+    text = _ID_IN_TEXT.sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(2)}", text)
+    return _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)

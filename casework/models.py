@@ -16,8 +16,10 @@ from django.utils.translation import pgettext_lazy
 
 from eligibility.models import Program
 
+from . import crypto
+from .crypto import EncryptedField, LookupHashField
 from .identity import mask_resident_id, validate_resident_id
-from .phones import validate_mobile_phone
+from .phones import mask_phone, validate_mobile_phone
 
 
 def _prefix_index(field: str, name: str) -> models.Index:
@@ -145,12 +147,20 @@ class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members",
                                   verbose_name=_("household"))
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
-    id_number = models.CharField(_("resident identity number"), max_length=18, unique=True,
-                                 validators=[validate_resident_id])
+    # encrypted at rest, with a keyed hash for exact lookup and uniqueness (casework.crypto);
+    # person.id_number is the plaintext, filter(id_number=...) compares hashes
+    id_number = EncryptedField(_("resident identity number"), kind=crypto.RESIDENT_ID,
+                               hash_field="id_number_hash", plain_max_length=18,
+                               db_column="id_number_enc", validators=[validate_resident_id])
+    id_number_hash = LookupHashField(_("resident identity number"), source="id_number",
+                                     unique=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
-    phone = models.CharField(_("phone"), max_length=20, blank=True,
-                             validators=[validate_mobile_phone])
+    phone = EncryptedField(_("phone"), kind=crypto.PHONE, hash_field="phone_hash",
+                           plain_max_length=20, db_column="phone_enc", blank=True, default="",
+                           validators=[validate_mobile_phone])
+    phone_hash = LookupHashField(_("phone"), source="phone", blank=True, default="",
+                                 db_index=True)
     relationship = models.CharField(_("relationship to head"), max_length=10,
                                     choices=Relationship.choices, default=Relationship.HEAD)
     pension_insured = models.BooleanField(_("enrolled in resident pension insurance"),
@@ -167,6 +177,10 @@ class Person(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_resident_id(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
 
 
 class Membership(models.Model):

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import access
+from .access_log import Kind, record_access, record_many
 from .identity import mask_resident_id
 from .models import AuditEvent, Case, Household, User
 
@@ -42,15 +43,53 @@ def case_history(case: Case):
 
 
 def shown_id_number(user: User, number: str) -> str:
-    """The full number for roles whose work needs it, masked for everyone else."""
+    """The role half of the rule (``access.sees_full_id``), for a number with no person in
+    hand; pages that show a person's number use ``reveal_identities``, which also checks
+    the area and records the view."""
     return number if access.sees_full_id(user) else mask_resident_id(number)
 
 
-def case_context(case: Case, user: User) -> dict:
-    """What a case page shows: facts, documents, reasons, decisions, history."""
+def reveal_identities(user: User, people, *, purpose: str, phones: bool = True,
+                      area_code: str | None = None, case: Case | None = None,
+                      path: str = "") -> set[int]:
+    """The ids of ``people`` whose full identity numbers (and with ``phones`` their phone
+    numbers) ``user`` is shown here, by the rule of ``access.may_see_full_identity``.
+
+    Each such view is recorded: one RESIDENT_ID record per person, one PHONE record per
+    person with a phone (``record_many``: one INSERT each). ``purpose`` says why, for the
+    auditor. Call it from a detail view only: lists are always masked.
+    """
+    shown = [p for p in people if access.may_see_full_identity(user, p, area_code=area_code)]
+    if not shown:
+        return set()
+    with_phone = [p for p in shown if p.phone] if phones else []
+    if case is not None and len(shown) == 1:
+        person = shown[0]
+        record_access(user, Kind.RESIDENT_ID, purpose=purpose, case=case, person=person,
+                      object_ref=f"person:{person.pk}", path=path)
+        if with_phone:
+            record_access(user, Kind.PHONE, purpose=purpose, case=case, person=person,
+                          object_ref=f"person:{person.pk}", path=path)
+    else:
+        record_many(user, Kind.RESIDENT_ID, purpose=purpose, people=shown, path=path)
+        if with_phone:
+            record_many(user, Kind.PHONE, purpose=purpose, people=with_phone, path=path)
+    return {p.pk for p in shown}
+
+
+def case_context(case: Case, user: User, *, path: str = "") -> dict:
+    """What a case page shows: facts, documents, reasons, decisions, history.
+
+    The applicant's identity number in full when the rule allows (the view recorded,
+    purpose: the case's file), masked otherwise."""
+    applicant = case.applicant
+    full = reveal_identities(user, [applicant], phones=False, area_code=case.area_id,
+                             case=case, path=path,
+                             purpose=f"case file of case #{case.pk} ({case.status})")
     return {
         "case": case,
-        "applicant_id_number": shown_id_number(user, case.applicant.id_number),
+        "applicant_id_number": (applicant.id_number if full
+                                else mask_resident_id(applicant.id_number)),
         "criteria": case.eligibility.get("criteria", []),
         "documents": list(case.documents.all()),
         "decisions": list(case.decisions.select_related("actor")),

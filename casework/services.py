@@ -22,7 +22,7 @@ from eligibility.parameters import parameters_on
 
 from .errors import CaseConflict, InvalidInput, NotPermitted
 from .facts import build_facts
-from .identity import parse_resident_id
+from .identity import mask_resident_id, parse_resident_id
 from .models import (
     Area,
     AuditEvent,
@@ -129,14 +129,26 @@ def register_household(*, actor: User, village: Area, number: str, address: str 
         raise NotPermitted(_("Only the village's staff may register its households."))
     if not members:
         raise InvalidInput(_("A household needs at least one member."), field="members")
-    household = Household.objects.create(area=village, number=number, address=address,
-                                         registration=registration, **facts)
+    parsed = []
     for i, m in enumerate(members):
         try:
-            rid = parse_resident_id(m.id_number)
+            parsed.append(parse_resident_id(m.id_number))
         except Exception as exc:  # ValidationError: name the field and the row
             raise InvalidInput(f"members[{i}].id_number: {' '.join(exc.messages)}",
                                field=f"members[{i}].id_number") from exc
+    numbers = [rid.number for rid in parsed]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidInput(_("The same resident identity number appears twice."),
+                           field="members")
+    # one query on the lookup hashes (the numbers are stored encrypted); named masked
+    taken = sorted(Person.objects.filter(id_number__in=numbers)
+                   .values_list("id_number", flat=True))
+    if taken:
+        raise InvalidInput(_("Already registered: %(ids)s") % {
+            "ids": ", ".join(mask_resident_id(n) for n in taken)}, field="members")
+    household = Household.objects.create(area=village, number=number, address=address,
+                                         registration=registration, **facts)
+    for m, rid in zip(members, parsed, strict=True):
         person = Person.objects.create(
             household=household, name=m.name, id_number=rid.number, sex=rid.sex,
             birth_date=rid.birth_date, phone=m.phone, relationship=m.relationship,

@@ -4,6 +4,7 @@ with the changed columns' old and new values, who (the request's user) and when.
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from casework import crypto
 from casework.models import Household, Membership, Person, RegisterChange
 from eligibility.models import PolicyParameter
 from tests import factories as f
@@ -41,8 +42,10 @@ def test_a_bulk_update_records_each_row_with_old_and_new_values(areas):
 def test_raw_sql_is_recorded_and_identity_numbers_and_phones_are_never_copied(areas):
     person = f.person(f.household(areas["v11"]), phone="13800138000")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE casework_person SET phone = '13900139000', name = '新名' "
-                       "WHERE id = %s", [person.pk])
+        cursor.execute("UPDATE casework_person SET phone_enc = %s, phone_hash = %s, "
+                       "name = '新名' WHERE id = %s",
+                       [crypto.encrypt("13900139000"),
+                        crypto.lookup_hash(crypto.PHONE, "13900139000"), person.pk])
     change = changes("casework_person", person.pk)[-1]
     assert change.new == {"phone": "***", "name": "新名"}
     assert change.old["phone"] == "***" and "13800138000" not in str(change.old)
