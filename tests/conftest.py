@@ -11,6 +11,16 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_done(monkeypatch):
+    """client.force_login of a user who must pass two-factor authentication gives the
+    account a confirmed TOTP device and a verified session (tests/auth/support.py), as
+    if the user had typed the code; the two-factor flow itself is tested in tests/auth."""
+    from tests.auth.support import verified_force_login
+
+    verified_force_login(monkeypatch)
+
+
 @pytest.fixture
 def programs(db):
     return install_programs()

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from casework.models import Household
+from tests.auth.support import otp_fields
 from workflows import services
 from workflows.tasks import fire_due_timers
 
@@ -39,7 +40,8 @@ def _fresh_throttle():
 
 def token_for(user) -> str:
     response = APIClient().post("/api/v1/auth/token/",
-                                {"username": user.username, "password": PASSWORD},
+                                {"username": user.username, "password": PASSWORD,
+                                 **otp_fields(user)},
                                 format="json")
     assert response.status_code == 200, response.content
     return response.json()["token"]

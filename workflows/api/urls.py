@@ -4,7 +4,6 @@ from . import messages, views
 
 app_name = "api"
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
     path("programs/", views.ProgramList.as_view(), name="programs"),
     path("households/", views.HouseholdList.as_view(), name="households"),

@@ -5,9 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 
@@ -21,17 +19,6 @@ from .. import services
 from ..deadlines import with_due
 from ..selectors import tasks_for
 from . import serializers as s
-
-
-class TokenThrottle(AnonRateThrottle):
-    rate = "30/min"
-
-
-class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} -> {"token"}."""
-
-    throttle_classes = [TokenThrottle]
-    permission_classes = []
 
 
 class MeView(APIView):
@@ -119,7 +106,8 @@ class CaseList(generics.ListCreateAPIView):
                                field="applicant")
         case = services.submit_application(actor=request.user, household=household,
                                            program=program, applicant=applicant,
-                                           statement=data.get("statement", ""))
+                                           statement=data.get("statement", ""),
+                                           consent=data["consent"])
         case = selectors.case_detail(user=request.user, case_id=case.pk)
         return Response(s.CaseSerializer(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
