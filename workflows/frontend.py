@@ -48,6 +48,7 @@ from casework.models import User
 
 from . import frontend_access as scope
 from . import frontend_views as views
+from .auditor_urls import AuditorApp
 from .flows import BenefitApplicationFlow
 from .message_views import MessagesApp, UnreadBadge, unread_messages
 from .recertification import RecertificationFlow
@@ -285,7 +286,7 @@ site = StaffSite(
     title=_("Benefit casework"),
     viewsets=[ScopedFlowAppViewset(BenefitApplicationFlow, icon="assignment"),
               ScopedFlowAppViewset(RecertificationFlow, icon="event_repeat"),
-              MessagesApp()],
+              MessagesApp(), AuditorApp()],
 )
 
 urlpatterns = [path("", site.urls)]

@@ -57,12 +57,14 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
-from casework.models import Case, Recertification, User
+from casework.access_log import record_access
+from casework.models import AccessRecord, Case, Recertification, User
 from eligibility.models import Program
+from eligibility.rules.health_check import PROGRAM as HEALTH_PROGRAM
 
 from . import frontend_access as scope
 from . import steps
-from .documents import document_rows
+from .documents import access_purpose, document_rows
 from .recertification import REVIEW_STEP, case_of_process
 
 # step names as staff read them (templates: workflows/staff/_step_label.html)
@@ -918,8 +920,14 @@ def task_actions(activation, user):
 
 def case_file_context(user, case_id) -> dict:
     """The case file a staff page shows (``workflows/staff/_case_file.html``):
-    ``casework.selectors.case_context``, with the documents as labelled download links."""
-    ctx = selectors.case_context(selectors.case_detail(user=user, case_id=case_id), user)
+    ``casework.selectors.case_context``, with the documents as labelled download links.
+    An annual health check's file shows health data (its pre-check counts the checks the
+    applicant had this year): each showing is recorded (kind ``health``)."""
+    case = selectors.case_detail(user=user, case_id=case_id)
+    if case.program.code == HEALTH_PROGRAM:
+        record_access(user, AccessRecord.Kind.HEALTH, case=case, person=case.applicant,
+                      object_ref=f"case:{case.pk} facts", purpose=access_purpose(user, case.pk))
+    ctx = selectors.case_context(case, user)
     ctx["documents"] = document_rows(ctx["documents"])
     return ctx
 
