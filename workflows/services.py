@@ -24,7 +24,16 @@ from viewflow.workflow.status import STATUS
 from casework import access
 from casework.audit import record_event, save_case, transition, unit_of_work
 from casework.errors import CaseConflict, IneligibleApplication, InvalidInput, NotPermitted
-from casework.models import Case, CaseStatus, Decision, Household, Objection, Person, User
+from casework.models import (
+    Case,
+    CaseStatus,
+    Decision,
+    Household,
+    LegalBasis,
+    Objection,
+    Person,
+    User,
+)
 from casework.services import issue_entitlement, precheck, store_precheck
 from eligibility.models import Program
 
@@ -41,12 +50,24 @@ def _require_writer(actor: User) -> None:
         raise NotPermitted(_("Your role is read-only."))
 
 
+# the version of the personal-data notice the family agrees to when applying
+CONSENT_NOTICE = "privacy-2026-1"
+
+
 def submit_application(*, actor: User, household: Household, program: Program,
                        applicant: Person, statement: str = "",
-                       on: date | None = None) -> Case:
+                       on: date | None = None, consent: bool = True) -> Case:
     """A family (or the village staff on its behalf) applies; the pre-check is stored
-    and the process starts at village review."""
+    and the process starts at village review.
+
+    ``consent``: the applicant agreed to the personal-data notice ``CONSENT_NOTICE``
+    (PIPL article 13): the family's form, the staff form and the API ask for it
+    explicitly and refuse without it; the case records when, and under which notice.
+    """
     _require_writer(actor)
+    if not consent:
+        raise InvalidInput(_("Please agree to the use of your family's personal data for "
+                             "this application."), field="consent")
     if not access.in_scope(actor, household.area_id, household.pk):
         raise NotPermitted(_("You may not apply for this household."))
     if actor.role not in (User.Role.FAMILY, User.Role.VILLAGE_REVIEWER, User.Role.ADMIN):
@@ -70,7 +91,9 @@ def submit_application(*, actor: User, household: Household, program: Program,
             case = Case(household=household, applicant=applicant, program=program,
                         area_id=household.area_id, statement=statement, filed_by=actor,
                         on_behalf=actor.role != User.Role.FAMILY, submitted_at=now,
-                        application_date=on, status=CaseStatus.SUBMITTED)
+                        application_date=on, status=CaseStatus.SUBMITTED,
+                        legal_basis=LegalBasis.CONSENT, consent_at=now,
+                        consent_text=CONSENT_NOTICE)
             store_precheck(case, decision, facts)
             save_case(case)  # inserted when the unit flushes, with its process and status
             record_event(case, actor=actor, action="submitted", to_status=CaseStatus.SUBMITTED,
@@ -232,7 +255,9 @@ def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
             if statement:
                 case.statement = statement
             record_event(case, actor=actor, action="resubmitted", from_status=case.status,
-                         to_status=case.status, detail={"statement": statement})
+                         to_status=case.status,
+                         # not the text: the history outlives the retention purge
+                         detail={"statement_changed": bool(statement)})
             case.last_decision = ""
             save_case(case, "statement", "last_decision")
             task.owner = actor

@@ -161,7 +161,8 @@ def test_auditor_cannot_submit_or_decide(api, world):
     client = api(world["users"]["auditor"])
     hh = world["homes"]["hh11"]
     response = client.post("/api/v1/cases/", {"household": hh.pk, "program": "welfare_grant",
-                                              "applicant": world["cases"]["a"].applicant_id},
+                                              "applicant": world["cases"]["a"].applicant_id,
+                                              "consent": True},
                            format="json")
     assert response.status_code == 403
     for task in world["tasks"].values():

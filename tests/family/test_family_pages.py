@@ -195,8 +195,15 @@ def test_apply_shows_precheck_then_submits(family_client, programs, family_home)
     assert "：是" in body  # the criteria reasons, in Chinese by default
     assert not Case.objects.exists()  # the pre-check stores nothing
 
+    # without ticking the consent box nothing is sent, and the box is named
     response = family_client.post(APPLY, {**choice, "confirm": "1"})
+    assert response.status_code == 200 and not Case.objects.exists()
+    assert "请勾选" in text(response)
+
+    response = family_client.post(APPLY, {**choice, "confirm": "1", "consent": "on"})
     case = Case.objects.get()
+    assert case.consent_at is not None and case.legal_basis == "consent"
+    assert case.consent_text == services.CONSENT_NOTICE
     assert response.status_code == 302
     assert response.url == case_url(case)
     assert case.status == CaseStatus.VILLAGE_REVIEW
@@ -245,7 +252,7 @@ def test_apply_requires_choices_and_names_the_fields(family_client, programs):
 def test_cannot_apply_for_someone_outside_the_household(family_client, programs, other_case):
     response = family_client.post(APPLY, {"program": programs["medical_discount"].pk,
                                           "applicant": other_case.applicant_id,
-                                          "confirm": "1"})
+                                          "confirm": "1", "consent": "on"})
     assert response.status_code == 200
     assert 'class="field-error"' in text(response)
     assert Case.objects.count() == 1
@@ -256,7 +263,7 @@ def test_duplicate_application_is_a_form_error_on_the_program(family_client, pro
     submit(programs, family_home)
     response = family_client.post(APPLY, {"program": programs["medical_discount"].pk,
                                           "applicant": family_home["applicant"].pk,
-                                          "confirm": "1"})
+                                          "confirm": "1", "consent": "on"})
     body = text(response)
     assert response.status_code == 200
     assert 'class="field has-error"' in body  # the program field carries the error

@@ -85,10 +85,11 @@ class MessageRead(APIView):
 
     @extend_schema(request=None, responses=MessageSerializer)
     def post(self, request, pk: int):
-        notify.mark_read(request.user, [pk])
         message = notify.inbox_for(request.user).filter(pk=pk).first()
-        if message is None:
+        if message is None:  # also an id past the integer range: no such row
             raise Http404(_("No such message among yours."))
+        notify.mark_read(request.user, [message.pk])
+        message.refresh_from_db(fields=["read_at"])
         return Response(MessageSerializer(message, context={"request": request}).data)
 
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework import access
+from casework import selectors
 from casework.identity import mask_resident_id, parse_resident_id
 from casework.models import (
     AuditEvent,
@@ -18,6 +18,7 @@ from casework.models import (
     Recertification,
     User,
 )
+from casework.phones import mask_phone
 from casework.uploads import check_upload
 from eligibility.models import Program
 
@@ -38,7 +39,16 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    id_number = serializers.SerializerMethodField()
+    """A household member. ``id_number`` and ``phone`` are masked (``330703********123X``,
+    ``138****5678``) unless the serializer that holds this one put the person's id in
+    ``context["full_identity"]``: a detail view that applied the rule and recorded the view
+    (``casework.selectors.reveal_identities``). Lists are always masked."""
+
+    id_number = serializers.SerializerMethodField(
+        help_text="Masked, or in full for the village reviewer, township and district "
+                  "approvers and administrator of the person's area on a household's "
+                  "detail (each such view recorded).")
+    phone = serializers.SerializerMethodField(help_text="Masked or in full, as id_number.")
     is_member = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,10 +56,14 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "id_number", "sex", "birth_date", "relationship", "phone",
                   "pension_insured", "is_member"]
 
+    def _full(self, person) -> bool:
+        return person.pk in self.context.get("full_identity", ())
+
     def get_id_number(self, person) -> str:
-        user = self.context["request"].user
-        return person.id_number if access.sees_full_id(user) else mask_resident_id(
-            person.id_number)
+        return person.id_number if self._full(person) else mask_resident_id(person.id_number)
+
+    def get_phone(self, person) -> str:
+        return person.phone if self._full(person) else mask_phone(person.phone)
 
     def get_is_member(self, person) -> bool:
         return hasattr(person, "membership")
@@ -67,10 +81,25 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class HouseholdDetailSerializer(HouseholdSerializer):
+    """One household with its members: their full identity and phone numbers for those
+    whose work needs them (``casework.access.may_see_full_identity``), each view recorded
+    with its purpose; masked for everyone else."""
+
     members = PersonSerializer(many=True, read_only=True)
 
     class Meta(HouseholdSerializer.Meta):
         fields = HouseholdSerializer.Meta.fields + ["members"]
+
+    def to_representation(self, household):
+        request = self.context.get("request")
+        if request is not None:
+            doing = ("registering household" if request.method == "POST"
+                     else "register record of household")
+            shown = selectors.reveal_identities(
+                request.user, household.members.all(), area_code=household.area_id,
+                purpose=f"{doing} #{household.pk}", path=request.path)
+            self.context.setdefault("full_identity", set()).update(shown)
+        return super().to_representation(household)
 
 
 class MemberInputSerializer(serializers.Serializer):
@@ -193,6 +222,16 @@ class CaseCreateSerializer(serializers.Serializer):
     program = serializers.SlugField(label=_("program"))
     applicant = serializers.IntegerField(label=_("applicant"))
     statement = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    consent = serializers.BooleanField(
+        label=_("consent"),
+        help_text="The applicant agrees to the personal-data notice (required, true).")
+
+    def validate_consent(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(
+                _("Please agree to the use of your family's personal data for this "
+                  "application."))
+        return value
 
 
 class DecisionSerializer(serializers.ModelSerializer):

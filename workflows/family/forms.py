@@ -44,6 +44,12 @@ class ApplyForm(forms.Form):
         label=_("Anything you want the reviewers to know (optional)"), required=False,
         max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
+    consent = forms.BooleanField(
+        label=_("I agree that the association uses my family's personal data (names, "
+                "identity numbers, phone, household circumstances) to decide this "
+                "application and to keep its record, as the notice above explains."),
+        required=False)
+
     def __init__(self, *args, household=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = Program.objects.filter(active=True).order_by("id")

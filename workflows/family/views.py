@@ -308,7 +308,9 @@ def apply(request):
 
     program = form.cleaned_data["program"]
     applicant = form.cleaned_data["applicant"]
-    if "confirm" not in request.POST:
+    if "confirm" not in request.POST or not form.cleaned_data["consent"]:
+        if "confirm" in request.POST:
+            form.add_error("consent", _("Please tick the box to agree before sending."))
         decision, _facts = precheck(household=household, applicant_id=applicant.pk,
                                     program=program, on=timezone.localdate())
         return render(request, "family/apply_check.html", {
@@ -323,7 +325,7 @@ def apply(request):
     try:
         case = services.submit_application(
             actor=request.user, household=household, program=program, applicant=applicant,
-            statement=form.cleaned_data["statement"])
+            statement=form.cleaned_data["statement"], consent=form.cleaned_data["consent"])
     except DomainError as exc:
         _add_domain_error(form, exc)
         return render(request, "family/apply.html", {"form": form})
