@@ -19,6 +19,8 @@ DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 # Django's own rule for a usable key (``manage.py check --deploy``, security.W009).
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+# The lookup-hash key of personal numbers (casework.crypto).
+PII_HASH_KEY_MIN_LENGTH = 32
 
 
 def check_production_settings(settings: Mapping[str, Any]) -> list[str]:
@@ -47,6 +49,8 @@ def check_production_settings(settings: Mapping[str, Any]) -> list[str]:
                         "seed (the audit checkpoints' signing key, kept apart from the "
                         "database).")
 
+    problems.extend(personal_data_key_problems(settings))
+
     hosts = [h for h in settings.get("ALLOWED_HOSTS") or [] if h]
     if not hosts:
         problems.append("ALLOWED_HOSTS is empty: set DJANGO_ALLOWED_HOSTS "
@@ -73,6 +77,44 @@ def check_production_settings(settings: Mapping[str, Any]) -> list[str]:
     if not broker.startswith(("redis://", "rediss://")):
         problems.append("The Celery broker is the embedded filesystem folder: set REDIS_URL "
                         "(redis://...).")
+    return problems
+
+
+def personal_data_key_problems(settings: Mapping[str, Any]) -> list[str]:
+    """The keys of resident identity and phone numbers at rest (casework.crypto): without
+    them the development keys, derived from SECRET_KEY, would be used."""
+    problems: list[str] = []
+    keys = settings.get("PII_KEYS") or []
+    if isinstance(keys, str):
+        keys = keys.split(",")
+    keys = [k.strip() for k in keys if k and k.strip()]
+    if not keys:
+        problems.append("PII_KEYS is missing: set it to one or more comma-separated Fernet "
+                        "keys (the first encrypts, all decrypt) for the personal data at "
+                        "rest.")
+    else:
+        from cryptography.fernet import Fernet
+
+        bad = 0
+        for key in keys:
+            try:
+                Fernet(key)
+            except ValueError:
+                bad += 1
+        if bad:
+            problems.append(f"PII_KEYS holds {bad} value(s) that are not Fernet keys (32 "
+                            "url-safe base64-encoded bytes): generate with "
+                            "Fernet.generate_key().")
+    hash_key = settings.get("PII_HASH_KEY") or ""
+    if not hash_key:
+        problems.append("PII_HASH_KEY is missing: set it to a random key of at least "
+                        f"{PII_HASH_KEY_MIN_LENGTH} characters (the lookup hashes of "
+                        "identity and phone numbers; keep it stable).")
+    elif len(hash_key) < PII_HASH_KEY_MIN_LENGTH:
+        problems.append(f"PII_HASH_KEY is too short: at least {PII_HASH_KEY_MIN_LENGTH} "
+                        "characters.")
+    elif hash_key in keys:
+        problems.append("PII_HASH_KEY is one of the PII_KEYS: use a key of its own.")
     return problems
 
 

@@ -5,9 +5,11 @@ Celery broker under ``var/``. ``DATABASE_URL`` and ``REDIS_URL`` switch to
 PostgreSQL and Redis, which is how production and CI run.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from kombu import Queue
 
 from config import production
@@ -47,6 +49,10 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "simple_history",  # who changed which policy parameter, when (eligibility admin)
+    "axes",  # login lockout by username and address ("security" below)
+    "django_otp",  # two-factor authentication (casework.twofactor)
+    "django_otp.plugins.otp_totp",
+    "csp",  # Content-Security-Policy header and nonces
     "eligibility",
     "casework",
     "workflows",
@@ -54,15 +60,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # every response, the API's and error pages too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "casework.twofactor.TwoFactorMiddleware",  # no page before the second factor
     "simple_history.middleware.HistoryRequestMiddleware",  # records the editing user
     "casework.db_actor.DbActorMiddleware",  # ... and tells PostgreSQL's change log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 answer
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -79,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for an inline <script>
             ],
         },
     },
@@ -118,10 +129,64 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "casework.auth.MinimumLengthValidator",  # Django's, message translated
+     "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- security: login lockout, two-factor, sessions, headers ------------------
+# docs/deploy.md, "Security". axes first: it refuses a locked-out (username, address)
+# pair before any password is checked; casework.auth.CaseworkBackend is Django's
+# ModelBackend whose session user also knows whether it has a confirmed TOTP device.
+AUTHENTICATION_BACKENDS = [
+    "casework.auth.LockoutBackend",  # axes.backends.AxesStandaloneBackend
+    "casework.auth.CaseworkBackend",
+]
+# Proxies in front of the app that append to X-Forwarded-For (the load balancer: 1).
+# The client's address is the entry the outermost one added (casework.auth.client_ip;
+# DRF's throttles read the same setting). 0: REMOTE_ADDR, nothing forwarded is trusted.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=1 if IS_PRODUCTION else 0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, never either alone
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_CLIENT_IP_CALLABLE = "casework.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "casework.auth.lockout_response"  # 429 in the user's language
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp", "otp_token",
+                             "csrfmiddlewaretoken"]
+# Two-factor (TOTP): required for these roles, and for anyone who may open the Django
+# admin (is_staff, is_superuser); optional for other staff, never asked of families.
+OTP_REQUIRED_ROLES = ("district_approver", "auditor", "admin")
+OTP_TOTP_ISSUER = "Jindong casework"
+# Sessions: a working day, then log in again; cookies out of JavaScript's reach. No
+# JavaScript of the staff UI (viewflow, Turbo) or of the API docs reads the CSRF cookie:
+# every form carries {% csrf_token %}.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=9 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Headers (SecurityMiddleware, XFrameOptionsMiddleware, CSPMiddleware).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts only from this site (viewflow, Turbo, Swagger UI are static files); an inline
+# script needs nonce="{{ CSP_NONCE }}". Styles also allow inline: the staff templates,
+# viewflow's components and Turbo's progress bar set style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    },
+}
 
 # --- i18n: zh-hans first, English a switch away ----------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -261,6 +326,22 @@ CELERY_BEAT_SCHEDULE = {
 # Generate: python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"
 AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 
+# --- personal data ---------------------------------------------------------
+# Resident identity numbers and phone numbers are stored encrypted, with a keyed hash for
+# exact lookup (casework.crypto); production requires both keys (config.production).
+# PII_KEYS: comma-separated Fernet keys; the first encrypts, every one decrypts. Rotate:
+# put a new key first, deploy, run `manage.py rotate_pii_keys`, then drop the old key.
+# Generate: python -c "from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())"
+PII_KEYS = [key.strip() for key in env.list("PII_KEYS", default=[]) if key.strip()]
+# PII_HASH_KEY: the HMAC-SHA256 key of the lookup hashes, at least 32 characters. Keep it
+# stable: a new one matches no stored hash until `manage.py rotate_pii_keys --rehash` ran.
+# Generate: python -c "import secrets;print(secrets.token_urlsafe(48))"
+PII_HASH_KEY = env.str("PII_HASH_KEY", default="")
+# Error reports (the DEBUG page, mails to ADMINS) with identity and mobile numbers masked;
+# log records are masked by LOGGING's filter (below).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.logging_filters.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.logging_filters.PersonalDataExceptionReporter"
+
 # --- notifications ---------------------------------------------------------
 SMS_BACKEND = env.str("SMS_BACKEND", default="workflows.sms.LoggingSmsBackend")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -290,6 +371,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,  # throttles key on the client's address, not the proxy's
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jindong benefit casework API",
@@ -323,13 +405,39 @@ if IS_PRODUCTION:
     CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
     production.enforce(globals())
 
+# Every log record has resident identity numbers and mobile numbers masked: the filter on
+# each handler below, and (configure_logging) on every record as it is made, so handlers
+# added elsewhere (Celery's worker) write them masked too.
+LOGGING_CONFIG = "config.logging_filters.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "mask_personal_data": {"()": "config.logging_filters.MaskPersonalData"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter",
+                          "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                    "filters": ["mask_personal_data"]},
+        # Django's own two, redefined with the filter
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["mask_personal_data"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false", "mask_personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # the records go on to the root's console
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO",
+                          "propagate": False},
+    },
 }
 
 # --- notifications -----------------------------------------------------------------
