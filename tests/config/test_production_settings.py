@@ -12,6 +12,8 @@ from config.production import DEV_SECRET_KEY, check_production_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIT_KEY = "bXktYXVkaXQtc2lnbmluZy1rZXktb2YtMzItYnl0ZXM="  # 32 bytes, base64
+PII_KEY = "bXktcGlpLWVuY3J5cHRpb24ta2V5LW9mLTMyYnl0ZXM="  # a Fernet key: 32 bytes, base64url
+PII_HASH_KEY = "a-lookup-hash-key-of-at-least-32-characters"
 GOOD_KEY = "q7Vt0-4mZ_Lr8cXw2bNf6YhJ1sKd9pGe3aUo5iTz7RyWvBnMxQlCjHk"
 # No server is contacted: settings and `check --deploy` only parse these URLs.
 PG_URL = "postgres://casework@127.0.0.1:1/casework"
@@ -23,6 +25,8 @@ def good_settings(**changes):
         "DEBUG": False,
         "SECRET_KEY": GOOD_KEY,
         "AUDIT_SIGNING_KEY": AUDIT_KEY,
+        "PII_KEYS": [PII_KEY],
+        "PII_HASH_KEY": PII_HASH_KEY,
         "ALLOWED_HOSTS": ["casework.example.org"],
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
@@ -46,6 +50,10 @@ def test_a_sound_configuration_passes():
     ({"SECRET_KEY": DEV_SECRET_KEY}, "development key"),
     ({"SECRET_KEY": "django-insecure-" + GOOD_KEY}, "development key"),
     ({"AUDIT_SIGNING_KEY": ""}, "AUDIT_SIGNING_KEY is missing"),
+    ({"PII_KEYS": []}, "PII_KEYS is missing"),
+    ({"PII_KEYS": ["not-a-fernet-key"]}, "not Fernet keys"),
+    ({"PII_HASH_KEY": ""}, "PII_HASH_KEY is missing"),
+    ({"PII_HASH_KEY": "short"}, "PII_HASH_KEY is too short"),
     ({"SECRET_KEY": "short-but-random-7f3a"}, "too short"),
     ({"SECRET_KEY": "ab" * 40}, "too short or too simple"),
     ({"ALLOWED_HOSTS": []}, "DJANGO_ALLOWED_HOSTS"),
@@ -81,7 +89,7 @@ def run_django(tmp_path, code, **env_vars):
 
 SETUP = "import django; django.setup()"
 PRODUCTION = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY,
-              "AUDIT_SIGNING_KEY": AUDIT_KEY,
+              "AUDIT_SIGNING_KEY": AUDIT_KEY, "PII_KEYS": PII_KEY, "PII_HASH_KEY": PII_HASH_KEY,
               "DJANGO_ALLOWED_HOSTS": "casework.example.org,www.casework.example.org",
               "DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}
 
