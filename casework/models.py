@@ -20,6 +20,7 @@ from . import crypto
 from .crypto import EncryptedField, LookupHashField
 from .identity import mask_resident_id, validate_resident_id
 from .phones import mask_phone, validate_mobile_phone
+from .uploads import document_path
 
 
 def _prefix_index(field: str, name: str) -> models.Index:
@@ -310,7 +311,10 @@ class Document(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents",
                              verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=40)
-    file = models.FileField(_("file"), upload_to="documents/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=document_path)
+    # the name the family's file came with, shown and offered on download; the stored
+    # name is random (casework.uploads.document_path). Cleared by the retention purge.
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")

@@ -188,7 +188,8 @@ def purge_case(case_id: int, *, today: date | None = None) -> tuple[Due, Purged]
                     document.file.storage.delete(document.file.name)
                     purged.files += 1
             purged.documents = Document.objects.filter(case=case).exclude(
-                file="", description="").update(file="", description="")
+                file="", description="", original_name="").update(
+                file="", description="", original_name="")
             purged.objections = Objection.objects.filter(case=case).exclude(
                 lodged_by_name="", text="").update(lodged_by_name="", text="")
             for row in OutboxMessage.objects.filter(case=case, channel=OutboxMessage.Channel.SMS):

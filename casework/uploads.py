@@ -1,6 +1,10 @@
 """What a supporting document may be: checked by content, not by the name it came with."""
 
+import uuid
+from pathlib import PurePath
+
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -32,3 +36,14 @@ def check_upload(file) -> str:
         raise ValidationError(_("Only PDF, JPEG or PNG files can be uploaded."),
                               code="file_type")
     return kind
+
+
+SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
+
+
+def document_path(instance, filename: str) -> str:
+    """A random stored name: nothing of the family's file name (which may hold a name or
+    an ID number) reaches the disk, and names cannot be guessed or collide."""
+    suffix = PurePath(filename).suffix.lower()
+    return (f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+            f"{suffix if suffix in SUFFIXES else ''}")

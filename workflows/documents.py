@@ -69,8 +69,9 @@ def kind_label(kind: str) -> str:
 
 
 def file_name(document: Document) -> str:
-    """The stored file's own name (no folders, no control characters)."""
-    name = PurePosixPath(document.file.name or "").name
+    """The name the file came with (no folders, no control characters); the stored name
+    is random."""
+    name = PurePosixPath(document.original_name or document.file.name or "").name
     return "".join(ch for ch in name if unicodedata.category(ch)[0] != "C") or "document"
 
 

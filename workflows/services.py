@@ -10,6 +10,7 @@ once end with one decision and a ``CaseConflict`` for the other.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -331,8 +332,9 @@ def add_document(*, actor: User, case: Case, kind: str, file: Any, description: 
         if not case.is_open:
             raise CaseConflict(_("Documents can only be added to an open case."),
                                code="closed")
-        document = Document.objects.create(case=case, kind=kind, file=file,
-                                           description=description, uploaded_by=actor)
+        document = Document.objects.create(
+            case=case, kind=kind, file=file, description=description, uploaded_by=actor,
+            original_name=PurePosixPath(getattr(file, "name", "") or "").name[:200])
         record_event(case, actor=actor, action="document_added", from_status=case.status,
                      to_status=case.status, detail={"document": document.pk, "kind": kind})
 
