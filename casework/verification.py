@@ -177,26 +177,23 @@ def verify_all(progress=None) -> AuditReport:
     head_iter = iter(heads)
     pending = next(head_iter, None)
     events = _events(AuditEvent.objects.filter(case__isnull=False))
-    seen: set[int] = set()
 
     def skip_cases_before(case_id: float) -> None:
         """Cases with no events at all: neither their row nor a checkpoint may claim any."""
         nonlocal pending
         while pending is not None and pending[0] < case_id:
-            if pending[1] or sealed.get(pending[0]):
+            if pending[1] or sealed.pop(pending[0], None):
                 report.broken.append(CaseReport(pending[0], 0, chain.Break(
                     1, "history is empty but events were recorded")))
-            seen.add(pending[0])
             pending = next(head_iter, None)
 
     for case_id, group in groupby(events, key=lambda e: e.case_id):
         skip_cases_before(case_id)
-        seen.add(case_id)
         head = None
         if pending is not None and pending[0] == case_id:
             head = (pending[1], pending[2])
             pending = next(head_iter, None)
-        checked, broken = chain.verify_chain(group, sealed=sealed.get(case_id), head=head)
+        checked, broken = chain.verify_chain(group, sealed=sealed.pop(case_id, None), head=head)
         report.cases += 1
         report.events += checked
         if broken is not None:
@@ -204,7 +201,7 @@ def verify_all(progress=None) -> AuditReport:
         if progress:
             progress(checked)
     skip_cases_before(float("inf"))
-    for case_id in sorted(sealed.keys() - seen):  # sealed, yet neither case nor events left
+    for case_id in sorted(sealed):  # sealed, yet neither the case nor its events are left
         report.broken.append(CaseReport(case_id, 0, chain.Break(
             1, "case and history removed after a checkpoint sealed them")))
     return report

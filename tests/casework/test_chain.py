@@ -127,3 +127,32 @@ def test_a_checkpoint_signature_verifies_only_for_its_own_root():
     assert not chain.signature_valid(public, chain.checkpoint_message("cd" * 32, 10, T0),
                                      signature)
     assert not chain.signature_valid(public, message, base64.b64encode(b"x" * 64).decode())
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53 - 1), 2**53 - 1)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case_id=st.none() | st.integers(1, 2**40), seq=st.integers(0, 10**6),
+       actor_id=st.none() | st.integers(1, 2**31), action=st.text(max_size=20),
+       from_status=st.text(max_size=12), to_status=st.text(max_size=12),
+       detail=st.dictionaries(st.text(max_size=8), json_values, max_size=5),
+       prev_hash=st.text(alphabet="0123456789abcdef", max_size=64),
+       at=st.datetimes(timezones=st.just(UTC)))
+def test_the_fast_canonical_form_is_exactly_rfc_8785(case_id, seq, actor_id, action,
+                                                     from_status, to_status, detail,
+                                                     prev_hash, at):
+    import rfc8785
+
+    fields = dict(case_id=case_id, seq=seq, at=at, actor_id=actor_id, action=action,
+                  from_status=from_status, to_status=to_status, detail=detail,
+                  prev_hash=prev_hash)
+    assert chain.canonical(**fields) == rfc8785.dumps({
+        "case": case_id, "seq": seq, "at": chain.timestamp(at), "actor": actor_id,
+        "action": action, "from": from_status, "to": to_status, "detail": detail,
+        "prev": prev_hash})
