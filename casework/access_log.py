@@ -41,3 +41,14 @@ def record_many(user: User, kind: str, *, purpose: str, people=(), path: str = "
             for person in people]
     AccessRecord.objects.bulk_create(rows)
     return len(rows)
+
+
+def record_health_view(user: User, case, *, purpose: str, path: str = "") -> None:
+    """An annual health check's case shows health data (its pre-check counts the checks
+    the applicant had this year): record each showing to staff. A family reading its
+    own case is not an access by someone else."""
+    from eligibility.rules.health_check import PROGRAM as HEALTH_PROGRAM
+
+    if case.program.code == HEALTH_PROGRAM and user.role != User.Role.FAMILY:
+        record_access(user, Kind.HEALTH, case=case, person=case.applicant,
+                      object_ref=f"case:{case.pk} facts", purpose=purpose, path=path)

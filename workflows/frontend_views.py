@@ -57,10 +57,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import selectors
-from casework.access_log import record_access
-from casework.models import AccessRecord, Case, Recertification, User
+from casework.access_log import record_health_view
+from casework.models import Case, Recertification, User
 from eligibility.models import Program
-from eligibility.rules.health_check import PROGRAM as HEALTH_PROGRAM
 
 from . import frontend_access as scope
 from . import steps
@@ -924,9 +923,7 @@ def case_file_context(user, case_id) -> dict:
     An annual health check's file shows health data (its pre-check counts the checks the
     applicant had this year): each showing is recorded (kind ``health``)."""
     case = selectors.case_detail(user=user, case_id=case_id)
-    if case.program.code == HEALTH_PROGRAM:
-        record_access(user, AccessRecord.Kind.HEALTH, case=case, person=case.applicant,
-                      object_ref=f"case:{case.pk} facts", purpose=access_purpose(user, case.pk))
+    record_health_view(user, case, purpose=access_purpose(user, case.pk))
     ctx = selectors.case_context(case, user)
     ctx["documents"] = document_rows(ctx["documents"])
     return ctx

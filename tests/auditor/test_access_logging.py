@@ -134,3 +134,17 @@ def test_a_health_check_outside_the_area_is_neither_shown_nor_recorded(client, w
     client.force_login(staff["village"])  # v11's reviewer; the health check is in v21
     assert client.get(process_url(world["v21"])).status_code == 404
     assert records(AccessRecord.Kind.HEALTH) == []
+
+
+def test_the_api_case_detail_of_a_health_check_is_recorded_for_staff(world, staff):
+    from rest_framework.test import APIClient
+
+    case = world["v21"]
+    client = APIClient()
+    client.force_authenticate(staff["district"])
+    assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    (record,) = records(AccessRecord.Kind.HEALTH)
+    assert record.user == staff["district"] and record.path == f"/api/v1/cases/{case.pk}/"
+    client.force_authenticate(staff["district"])
+    assert client.get(f"/api/v1/cases/{world['v11'].pk}/").status_code == 200  # not health
+    assert len(records(AccessRecord.Kind.HEALTH)) == 1

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 
 from casework import access, selectors
+from casework.access_log import record_health_view
 from casework.errors import InvalidInput, NotPermitted
 from casework.models import Case, CaseStatus, Person
 from casework.services import MemberInput, register_household
@@ -17,6 +18,7 @@ from eligibility.models import Program
 
 from .. import services
 from ..deadlines import with_due
+from ..documents import access_purpose
 from ..selectors import tasks_for
 from . import serializers as s
 
@@ -128,6 +130,8 @@ class CaseDetail(APIView):
         case = (type(case).objects.filter(pk=case.pk)
                 .select_related(*selectors.CASE_LIST_RELATED)
                 .prefetch_related("decisions__actor", "documents", "objections").get())
+        record_health_view(request.user, case, purpose=access_purpose(request.user, case.pk),
+                           path=request.path)
         ctx = {"request": request, "open_tasks": _open_tasks(case)}
         return Response(s.CaseDetailSerializer(case, context=ctx).data)
 
