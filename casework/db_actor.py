@@ -14,15 +14,22 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 def set_db_actor(user) -> None:
+    """Name ``user`` to the change log for this connection (nothing for anonymous)."""
     if connection.vendor != "postgresql":
         return  # the change log is PostgreSQL's (docs/architecture.md)
-    user_id = str(user.pk) if user is not None and user.is_authenticated else ""
+    if user is None or not user.is_authenticated:
+        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('casework.actor', %s, false)", [user_id])
+        cursor.execute("SELECT set_config('casework.actor', %s, false)", [str(user.pk)])
+    connection.casework_actor_set = True
 
 
 def clear_db_actor() -> None:
-    set_db_actor(None)
+    """Forget the user, if one was named on this connection."""
+    if getattr(connection, "casework_actor_set", False):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('casework.actor', '', false)")
+        connection.casework_actor_set = False
 
 
 class DbActorMiddleware:

@@ -21,6 +21,17 @@ def _second_factor_done(monkeypatch):
     verified_force_login(monkeypatch)
 
 
+@pytest.fixture(autouse=True)
+def _outbox_kicks_only_with_a_worker(request, monkeypatch):
+    """A test without a Celery worker of its own sends no relay kicks: the session's
+    worker (tests/integration) would act on them against the test database while the
+    runner flushes it after a transactional test (a deadlock on PostgreSQL). Tests that
+    deliver through a worker keep the kicks."""
+    if (request.node.get_closest_marker("celery_worker") is None
+            and "celery_worker_process" not in request.fixturenames):
+        monkeypatch.setattr("workflows.notify.KICKS_ENABLED", False)
+
+
 @pytest.fixture
 def programs(db):
     return install_programs()
