@@ -407,12 +407,14 @@ def floor_case(conn: Any, ctx: FloorContext, reg: Register, i: int, n: FloorCoun
             f"VALUES {values}", tuple(params))
 
     def audit(case_id: int, rows: list[tuple[int, int | None, str, str, str, dict]]) -> None:
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+        # the floor stores no hash chain (''), so it stays the cheaper side of the ratio
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, '', '')"] * len(rows))
         params: list[Any] = []
         for seq, actor, action, src, dst, detail in rows:
             params += [case_id, seq, actor, action, src, dst, Jsonb(detail), now]
         run(f"INSERT INTO {F}.casework_auditevent (case_id, seq, actor_id, action, "
-            f"from_status, to_status, detail, at) VALUES {values}", tuple(params))
+            f"from_status, to_status, detail, at, prev_hash, hash) VALUES {values}",
+            tuple(params))
 
     def next_task(process_id: int, step: str, role: str) -> int:
         return run(f"INSERT INTO {F}.viewflow_task (process_id, flow_task, flow_task_type, "
@@ -427,12 +429,13 @@ def floor_case(conn: Any, ctx: FloorContext, reg: Register, i: int, n: FloorCoun
     (case_id,) = run(
         f"INSERT INTO {F}.casework_case (household_id, applicant_id, program_id, area_id, "
         "status, statement, filed_by_id, on_behalf, submitted_at, application_date, "
-        "eligible, rule_version, eligibility, facts, process_id, last_decision, version) "
+        "eligible, rule_version, eligibility, facts, process_id, last_decision, version, "
+        "audit_head, legal_basis, consent_at, consent_text) "
         "VALUES (%s, %s, %s, %s, 'village_review', '', %s, false, %s, %s, true, %s, %s, %s, "
-        "%s, '', 3) RETURNING id",
+        "%s, '', 3, '', 'consent', %s, 'privacy-2026-1') RETURNING id",
         (household.pk, applicant.pk, ctx.program_id, ctx.area_id, family.pk, now, today,
          ctx.eligibility.get("rule_version", ""), Jsonb(ctx.eligibility), Jsonb(ctx.facts),
-         process_id))
+         process_id, now))
     audit(case_id, [
         (1, family.pk, "submitted", "", "submitted", {"program": "medical_discount"}),
         (2, None, "eligibility_precheck", "submitted", "submitted", {"eligible": True}),
