@@ -222,6 +222,7 @@ class CaseStatus(models.TextChoices):
     APPROVED = "approved", _("approved")
     REJECTED = "rejected", _("rejected")
     WITHDRAWN = "withdrawn", _("withdrawn")
+    APPEAL = "appeal", _("under appeal")
 
 
 OPEN_STATUSES = (
