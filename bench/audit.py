@@ -69,17 +69,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.lifecycle import (  # noqa: E402
-    build_register,
-    database_url,
-    ensure_database,
-    git_state,
-    load,
-    machine,
-    server_settings,
-    setup_django,
-    wipe,
-)
+from bench.lifecycle import build_register, load, open_database, print_header, wipe  # noqa: E402,E501
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_audit"
 EVENTS = 1_000_000
@@ -572,23 +562,16 @@ def main(argv: list[str] | None = None) -> int:
     cases = args.events // PER_CASE
     small_cases = cases // SMALL_SHARE
 
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    url = database_url()
-    ensure_database(url)
-    setup_django()
+    open_database(DEFAULT_DATABASE_URL)
     from importlib.metadata import version
 
     from django.conf import settings
-    from django.db import connection
 
     from casework.verification import seal_checkpoint
 
     wipe()
-    db = connection.settings_dict
-    print("Audit benchmark: verify every case's hash chain (casework.verification.verify_all)")
-    print(f"code        git {git_state()}")
-    print(f"machine     {machine()}")
-    print(f"database    {db['HOST']}:{db['PORT']}/{db['NAME']}  {server_settings()}")
+    print_header("Audit benchmark: verify every case's hash chain "
+                 "(casework.verification.verify_all)")
     print(f"django      DEBUG={settings.DEBUG}; rfc8785 {version('rfc8785')}, psycopg "
           f"{version('psycopg')}")
     print(f"events      {args.events:,} in {cases:,} cases x {PER_CASE} (a granted "

@@ -56,17 +56,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.lifecycle import (  # noqa: E402
-    build_register,
-    database_url,
-    ensure_database,
-    git_state,
-    load,
-    machine,
-    server_settings,
-    setup_django,
-    wipe,
-)
+from bench.lifecycle import build_register, load, open_database, print_header, wipe  # noqa: E402,E501
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_deadlines"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -644,13 +634,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.redis_prefix:
         parser.error("--redis-prefix must not be empty (the bench deletes its keys by it)")
 
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    url = database_url()
-    ensure_database(url)
-    setup_django()
+    open_database(DEFAULT_DATABASE_URL)
     import redis
     from django.conf import settings
-    from django.db import connection
 
     from config.celery import app
 
@@ -665,11 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     client.ping()
 
     wipe()
-    db = connection.settings_dict
-    print("Deadlines benchmark: deadline sweep at scale, outbox relay throughput")
-    print(f"code        git {git_state()}")
-    print(f"machine     {machine()}")
-    print(f"database    {db['HOST']}:{db['PORT']}/{db['NAME']}  {server_settings()}")
+    print_header("Deadlines benchmark: deadline sweep at scale, outbox relay throughput")
     print(f"django      DEBUG={settings.DEBUG}, celery broker {args.redis}")
     print(f"start       {load()}")
     try:

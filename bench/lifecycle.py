@@ -121,6 +121,25 @@ def setup_django() -> None:
     app.conf.broker_transport_options = {}
 
 
+def open_database(default_url: str) -> None:
+    """Point Django at the bench's own PostgreSQL database (``DATABASE_URL``, else
+    ``default_url``), create it on first use and migrate it: every bench starts so."""
+    os.environ.setdefault("DATABASE_URL", default_url)
+    ensure_database(database_url())
+    setup_django()
+
+
+def print_header(title: str) -> None:
+    """The lines every bench report starts with: what ran, where, on what code."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    print(title)
+    print(f"code        git {git_state()}")
+    print(f"machine     {machine()}")
+    print(f"database    {db['HOST']}:{db['PORT']}/{db['NAME']}  {server_settings()}")
+
+
 def wipe() -> None:
     """Empty every table the bench writes, so each run starts from the same state."""
     from django.apps import apps

@@ -7,14 +7,11 @@ dropped afterwards), so it never touches the test database.
 """
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from .support import run_bench
 
 pytestmark = [
     pytest.mark.postgres,
@@ -23,26 +20,8 @@ pytestmark = [
 ]
 
 
-def _url(db: dict, name: str) -> str:
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
 def test_audit_bench_runs_at_a_tiny_size():
-    import psycopg
-
-    name = f"bench_audit_smoke_{os.getpid()}"
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "DATABASE_URL": _url(db, name), "DJANGO_DEBUG": "False"}
-    command = [sys.executable, str(ROOT / "bench" / "audit.py"), "--events", "2000"]
-    try:
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=900)
-    finally:
-        with psycopg.connect(_url(db, "postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    out = result.stdout
-    assert result.returncode == 0, out[-4000:] + result.stderr[-4000:]
+    out = run_bench("audit.py", ["--events", "2000"], f"bench_audit_smoke_{os.getpid()}")
     # memory at a tenth and at all of the events, each after a sealed checkpoint
     assert "memory at 200 events" in out
     assert "memory at 2,000 events" in out

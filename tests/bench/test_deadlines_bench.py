@@ -8,14 +8,12 @@ of its own, so it never touches the test database or another run's keys.
 """
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from .support import run_bench
+
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 pytestmark = [
@@ -35,30 +33,13 @@ def _redis_down() -> str:
     return ""
 
 
-def _url(db: dict, name: str) -> str:
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
 def test_deadlines_bench_runs_at_a_tiny_size():
     if reason := _redis_down():
         pytest.skip(reason)
-    import psycopg
-
     name = f"bench_deadlines_smoke_{os.getpid()}"
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "DATABASE_URL": _url(db, name), "DJANGO_DEBUG": "False"}
-    command = [sys.executable, str(ROOT / "bench" / "deadlines.py"), "--timers", "20000",
-               "--due", "30", "--messages", "60", "--repeats", "1",
-               "--redis", REDIS_URL, "--redis-prefix", f"{name}:"]
-    try:
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=900)
-    finally:
-        with psycopg.connect(_url(db, "postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    out = result.stdout
-    assert result.returncode == 0, out[-4000:] + result.stderr[-4000:]
+    out = run_bench("deadlines.py", ["--timers", "20000", "--due", "30", "--messages", "60",
+                                     "--repeats", "1", "--redis", REDIS_URL,
+                                     "--redis-prefix", f"{name}:"], name)
     # the sizes 200, 2,000 and 20,000; the plan is checked at 20,000
     assert "20,000 timers (20,000 scheduled, 30 due" in out
     assert "every sweep moved exactly the 30 due rows: PASS" in out
