@@ -366,7 +366,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "casework.api.permissions.ReadOnlyRolesCannotWrite",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "casework.api.schema.CaseworkAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
