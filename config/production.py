@@ -59,6 +59,11 @@ def check_production_settings(settings: Mapping[str, Any]) -> list[str]:
         problems.append("ALLOWED_HOSTS contains '*': list the real host names in "
                         "DJANGO_ALLOWED_HOSTS.")
 
+    base = str(settings.get("PUBLIC_BASE_URL") or "")
+    if not base.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL is not an https:// address: set it to where the "
+                        "public reaches the service (printed cards' QR codes point there).")
+
     for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
         if not settings.get(name):
             problems.append(f"{name} is off: cookies must only travel over HTTPS.")

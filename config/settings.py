@@ -32,6 +32,11 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY",
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS",
                          default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 
+# Where the public reaches the service (``https://casework.example.org``): printed cards
+# carry QR codes to it for years, so it must not follow whatever Host header a request
+# came with. Empty in development: the request's own host is used.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -60,9 +60,12 @@ def _entitlement(case: Case):
 
 
 def verify_url(request, number: str) -> str:
-    """The absolute URL of the check page for entitlement ``number`` (the QR code's)."""
-    return request.build_absolute_uri(
-        reverse("printing:verify", args=[card_tokens.sign_card(number)]))
+    """The absolute URL of the check page for entitlement ``number`` (the QR code's):
+    on ``PUBLIC_BASE_URL`` when set (production), never on a host a request claimed."""
+    path = reverse("printing:verify", args=[card_tokens.sign_card(number)])
+    if settings.PUBLIC_BASE_URL:
+        return settings.PUBLIC_BASE_URL + path
+    return request.build_absolute_uri(path)
 
 
 def card_data(request, case: Case, entitlement, language: str) -> printing.CardData:

@@ -34,6 +34,7 @@ def good_settings(**changes):
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
         "DATABASES": {"default": {"ENGINE": "django.db.backends.postgresql"}},
         "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+        "PUBLIC_BASE_URL": "https://casework.example.org",
     }
     values.update(changes)
     return values
@@ -65,6 +66,8 @@ def test_a_sound_configuration_passes():
     ({"SECURE_PROXY_SSL_HEADER": None}, "SECURE_PROXY_SSL_HEADER"),
     ({"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3"}}}, "DATABASE_URL"),
     ({"CELERY_BROKER_URL": "filesystem://"}, "REDIS_URL"),
+    ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+    ({"PUBLIC_BASE_URL": "http://casework.example.org"}, "PUBLIC_BASE_URL"),
 ])
 def test_each_unsafe_setting_is_named(changes, says):
     problems = check_production_settings(good_settings(**changes))
@@ -91,7 +94,8 @@ SETUP = "import django; django.setup()"
 PRODUCTION = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY,
               "AUDIT_SIGNING_KEY": AUDIT_KEY, "PII_KEYS": PII_KEY, "PII_HASH_KEY": PII_HASH_KEY,
               "DJANGO_ALLOWED_HOSTS": "casework.example.org,www.casework.example.org",
-              "DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}
+              "DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL,
+              "PUBLIC_BASE_URL": "https://casework.example.org"}
 
 
 def test_production_refuses_the_default_key(tmp_path):

@@ -229,6 +229,18 @@ def test_the_rejection_letter_with_reasons_and_the_appeal_period():
 
 # --- downloads ----------------------------------------------------------------------------
 
+def test_the_qr_link_is_on_the_public_address_not_the_requests_host(granted, family_home,
+                                                                     client, settings):
+    """A card lives for years: its QR code points at PUBLIC_BASE_URL, whatever Host
+    header the request that printed it carried."""
+    settings.PUBLIC_BASE_URL = "https://casework.example.org"
+    client.force_login(family_home["user"])
+    pdf = client.get(card_url(granted), HTTP_HOST="localhost").content
+    url = pdfread.links(pdf)[0]
+    assert url.startswith("https://casework.example.org/verify/")
+    assert card_tokens.verify_card(url.split("/")[4]) == granted.entitlement.number
+
+
 def test_the_family_downloads_its_card_and_the_qr_link_verifies(granted, family_home, client):
     client.force_login(family_home["user"])
     response = client.get(card_url(granted))
