@@ -181,7 +181,8 @@ RULES = {
     "api:case-withdraw": Rule(post=FAMILIES | {VILLAGE, ADMIN}, target="case",
                               body="withdraw"),
     "api:case-resubmit": Rule(post=FAMILIES | {VILLAGE}, target="returned", body="resubmit"),
-    "api:case-objections": Rule(post=WRITERS, target="in_notice", body="objection"),
+    # objections are recorded by the staff who receive them (services.OBJECTION_RECORDERS)
+    "api:case-objections": Rule(post=WRITERS - FAMILIES, target="in_notice", body="objection"),
     "api:case-documents": Rule(post=WRITERS, target="case", body="document"),
     "api:messages": Rule(get=AUTH),
     "api:messages-unread-count": Rule(get=AUTH),

@@ -44,6 +44,9 @@ from .flows import BenefitApplicationFlow
 from .notify import notify_step
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+# who records an objection lodged at the office during the public notice
+OBJECTION_RECORDERS = (User.Role.VILLAGE_REVIEWER, User.Role.TOWNSHIP_APPROVER,
+                       User.Role.DISTRICT_APPROVER, User.Role.ADMIN)
 
 
 def _require_writer(actor: User) -> None:
@@ -297,8 +300,16 @@ def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
 
 
 def lodge_objection(*, actor: User, case: Case, lodged_by_name: str, text: str) -> Objection:
-    """Record an objection during the public notice; it holds the case until resolved."""
+    """Record an objection during the public notice; it holds the case until resolved.
+
+    Objections come to the village or township office, in writing or in person, from
+    whoever saw the notice; the staff who receive one record it, naming who objects.
+    A family account may not: its own case would be held by its own objection.
+    """
     _require_writer(actor)
+    if actor.role not in OBJECTION_RECORDERS:
+        raise NotPermitted(_("Objections are recorded by the village or township staff who "
+                             "receive them."), code="staff_only")
     if not text.strip():
         raise InvalidInput(_("Please state the objection."), field="text")
     if not lodged_by_name.strip():

@@ -573,7 +573,7 @@ def test_objection_holds_the_case_for_village_review_which_dismisses_it(programs
 def test_objection_upheld_rejects_the_case(programs, family_home, staff):
     case = submit(programs, family_home, "welfare_grant")
     approve(staff["village"], case)
-    objection = services.lodge_objection(actor=family_home["user"], case=case,
+    objection = services.lodge_objection(actor=staff["village"], case=case,
                                          lodged_by_name="村民甲", text="收入隐瞒")
     end_notice(case)
     services.decide(actor=staff["village"], task_id=open_task(case).pk, decision="reject",
@@ -593,6 +593,18 @@ def test_objections_are_refused_after_the_notice(programs, family_home, staff):
     with pytest.raises(CaseConflict):
         services.lodge_objection(actor=staff["village"], case=case, lodged_by_name="x",
                                  text="太晚了")
+    assert not Objection.objects.filter(case=case).exists()
+
+
+def test_a_family_may_not_lodge_an_objection(programs, family_home, staff):
+    """Not against its own case (that would hold it), nor through the API: objections are
+    recorded by the staff who receive them."""
+    case = submit(programs, family_home, "pension_subsidy")
+    approve(staff["village"], case)
+    with pytest.raises(NotPermitted) as refused:
+        services.lodge_objection(actor=family_home["user"], case=case, lodged_by_name="x",
+                                 text="y")
+    assert refused.value.code == "staff_only"
     assert not Objection.objects.filter(case=case).exists()
 
 
