@@ -15,6 +15,12 @@ def test_every_message_has_a_chinese_translation():
     missing = [m.id for m in catalog if m.id and (
         not (m.string if isinstance(m.string, str) else all(m.string)) or m.fuzzy)]
     assert missing == []
+    # a catalogue edit gone wrong (``msgstr msgstr "..."``) still reads as "translated",
+    # then shows ``sgstr "...`` on the page
+    garbled = [m.id for m in catalog if m.id and any(
+        '"' in s and "sgstr" in s for s in ([m.string] if isinstance(m.string, str)
+                                            else m.string))]
+    assert garbled == []
 
 
 def test_statuses_and_messages_render_in_chinese_by_default():
