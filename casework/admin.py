@@ -24,6 +24,7 @@ from .models import (
     AuditEvent,
     Case,
     Decision,
+    DuesPayment,
     Entitlement,
     Household,
     Membership,
@@ -222,6 +223,27 @@ class PersonAdmin(admin.ModelAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("number", "person", "joined", "left", "role")
     raw_id_fields = ("person",)
+    # the payments are the record (casework.dues keeps this list in step with them)
+    readonly_fields = ("dues_paid_years",)
+
+
+@admin.register(DuesPayment)
+class DuesPaymentAdmin(admin.ModelAdmin):
+    """Read-only: payments are recorded through casework.dues (one per member and year,
+    receipts unique, the membership's list kept in step)."""
+
+    list_display = ("receipt_number", "membership", "year", "amount_yuan", "paid_on", "area")
+    list_filter = ("year",)
+    search_fields = ("receipt_number", "membership__number")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

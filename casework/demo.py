@@ -815,7 +815,29 @@ def _insert_people(plans: Sequence[HouseholdPlan], households: Sequence[Househol
         for person, m in zip(people, wanted, strict=True) if m is not None
     ]
     Membership.objects.bulk_create(memberships, batch_size=BATCH)
+    village_of = {h.pk: h.area_id for h in households}
+    _insert_dues(memberships, {p.pk: village_of[p.household_id] for p in people})
     return len(people), len(memberships)
+
+
+def _insert_dues(memberships: Sequence[Membership], villages: dict[int, str]) -> None:
+    """Each paid year of the plan as a payment with its receipt (casework.dues); the
+    years left out (some 15 %) are the demo's arrears."""
+    from .dues import amount_for, receipt_for
+    from .models import DuesPayment
+
+    if any(m.pk is None for m in memberships):
+        ids = dict(Membership.objects.filter(number__in=[m.number for m in memberships])
+                   .values_list("number", "pk"))
+        for m in memberships:
+            m.pk = ids[m.number]
+    now = timezone.now()
+    DuesPayment.objects.bulk_create([
+        DuesPayment(membership_id=m.pk, area_id=villages[m.person_id], year=year,
+                    amount_yuan=amount_for(year) or Decimal("10"),
+                    paid_on=min(date(year, 3, 1), LAST_PAST_DAY),
+                    receipt_number=receipt_for(year, m.number), recorded_at=now)
+        for m in memberships for year in m.dues_paid_years], batch_size=BATCH)
 
 
 def ensure_households(total: int, report: SeedReport) -> list[HouseholdPlan]:
