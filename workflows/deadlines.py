@@ -118,7 +118,10 @@ def new_deadline(task, case: Case, step: str) -> Deadline | None:
     stage, next_at = planned.first_stage
     return Deadline(task=task, case=case, step=step, working_days=planned.working_days,
                     due_at=planned.due_at, remind_at=planned.remind_at,
-                    escalate_at=planned.escalate_at, stage=stage, next_at=next_at)
+                    escalate_at=planned.escalate_at, stage=stage, next_at=next_at,
+                    # the task's scope, copied for the inbox's order (``due_order``)
+                    role=task.owner_permission or "",
+                    scope_key=task.owner_permission_obj_pk or "")
 
 
 def close_for_case(case: Case) -> int:

@@ -517,7 +517,10 @@ PAGE_SIZE = 25
 # applicant and village joined, the menu's inbox and queue badges (ids up to a limit, one
 # statement), and the session write that pins the list for "back" (savepoint, update,
 # release) when the pinned list changes
-# open-task lists read the page's deadlines in one more statement
+# open-task lists read the page's deadlines in one more statement; the inbox and queue read
+# them with their rows (due order), and one more statement for the tasks without a deadline
+# only when the page reaches them (so 1 row may cost one statement more than 50)
+DUE_ORDERED = ("inbox/", "queue/")
 MAX_QUERIES = {"inbox/": 9, "queue/": 9, "archive/": 8, "flows/": 8, "": 8, "tasks/": 9}
 PIN = "vf-pin-location"
 ROW = re.compile(r'<tr data-row-id="(\d+)"')
@@ -549,7 +552,10 @@ def test_list_pages_read_a_bounded_number_of_statements(client, programs, areas,
         statements = [query["sql"] for query in ctx.captured_queries]
         assert not [sql for sql in statements if "COUNT(" in sql.upper()], statements
         assert not [sql for sql in statements if "OFFSET" in sql.upper()], statements
-    assert counts[0] == counts[1], counts
+    if page in DUE_ORDERED:
+        assert counts[1] <= counts[0], counts
+    else:
+        assert counts[0] == counts[1], counts
     if page:
         assert len(rows_in(response)) == PAGE_SIZE
         assert next_link(response)
@@ -659,16 +665,22 @@ def test_keyset_pages_follow_each_other_without_overlap(client, programs, areas,
     first = client.get(url)
     assert first.status_code == 200
     first_rows = rows_in(first)
-    assert len(first_rows) == PAGE_SIZE and first_rows == sorted(first_rows, reverse=True)
+    # the inbox and queue: all due the same day, so by id (test_due_order_and_bulk.py);
+    # the others newest first
+    due_order = page in DUE_ORDERED
+    assert len(first_rows) == PAGE_SIZE and first_rows == sorted(first_rows,
+                                                                 reverse=not due_order)
     following = next_link(first)
-    assert following and f"after={first_rows[-1]}" in following
+    assert following and (f"_{first_rows[-1]}" if due_order
+                          else f"after={first_rows[-1]}") in following
     if query:  # the filter is kept on the next page
         assert "flow_task=" in following
 
     second = client.get(APP + page + following)
     assert second.status_code == 200
     second_rows = rows_in(second)
-    assert len(second_rows) == 5 and max(second_rows) < min(first_rows)
+    assert len(second_rows) == 5 and (min(second_rows) > max(first_rows) if due_order
+                                      else max(second_rows) < min(first_rows))
     assert len(set(first_rows) | set(second_rows)) == 30
     assert next_link(second) is None
     assert "wf-first-page" in second.content.decode()  # and back to the newest
