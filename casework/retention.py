@@ -79,12 +79,14 @@ class Purged:
     documents: int = 0
     files: int = 0
     objections: int = 0
+    appeals: int = 0
     phone_numbers: int = 0
 
     def as_detail(self) -> dict:
         return {"statement": self.statement, "facts": self.facts, "criteria": self.criteria,
                 "documents": self.documents, "files": self.files,
-                "objections": self.objections, "phone_numbers": self.phone_numbers}
+                "objections": self.objections, "appeals": self.appeals,
+                "phone_numbers": self.phone_numbers}
 
 
 @dataclass
@@ -192,6 +194,9 @@ def purge_case(case_id: int, *, today: date | None = None) -> tuple[Due, Purged]
                 file="", description="", original_name="")
             purged.objections = Objection.objects.filter(case=case).exclude(
                 lodged_by_name="", text="").update(lodged_by_name="", text="")
+            # the family's grounds of its appeals (``workflows.Appeal``, reached through its
+            # reverse relation: casework does not import workflows)
+            purged.appeals = case.appeals.exclude(grounds="").update(grounds="")
             for row in OutboxMessage.objects.filter(case=case, channel=OutboxMessage.Channel.SMS):
                 masked = mask_phone(row.recipient)
                 if masked != row.recipient:

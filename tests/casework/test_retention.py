@@ -116,7 +116,8 @@ def test_a_withdrawn_case_past_retention_is_purged_and_its_history_verifies(with
     assert set(sms.values_list("recipient", flat=True)) == {"138****0000"}
     assert purged.as_detail() == {"statement": True, "facts": True,
                                   "criteria": purged.criteria, "documents": 1, "files": 1,
-                                  "objections": 1, "phone_numbers": sms.count()}
+                                  "objections": 1, "appeals": 0,
+                                  "phone_numbers": sms.count()}
     assert purged.criteria > 0
 
     # the history: every earlier event as it was, one event appended
@@ -250,3 +251,29 @@ def test_a_resubmitted_statement_does_not_outlive_the_purge(programs, family_hom
 
     assert Case.objects.get(pk=case.pk).statement == ""
     assert STATEMENT not in " ".join(str(d) for _, _, d, _ in _history(case))
+
+
+def test_the_grounds_of_an_appeal_are_purged_with_the_case(programs, family_home, staff):
+    """A rejection appealed and the appeal dismissed: the family's grounds are personal
+    text and go with the rest; the appeal row (who decided, when, the outcome) stays."""
+    from workflows import appeals
+    from workflows.models import Appeal
+
+    case = services.submit_application(
+        actor=family_home["user"], household=family_home["household"],
+        program=programs["medical_discount"], applicant=family_home["applicant"])
+    services.decide(actor=staff["village"], task_id=_open_task(case).pk, decision="reject",
+                    reason="不符合条件")
+    appeal = appeals.lodge_appeal(actor=family_home["user"], case=Case.objects.get(pk=case.pk),
+                                  grounds="我家去年收入因病大减，请复核。")
+    task = Task.objects.get(process_id=appeal.process_id, flow_task_type="HUMAN")
+    appeals.decide_appeal(actor=staff["township"], task_id=task.pk, outcome="dismiss",
+                          reason="复核后维持原决定")
+    Case.objects.filter(pk=case.pk).update(closed_at=closed_on(date(2020, 6, 1)))
+
+    _, purged = purge_case(case.pk, today=TODAY)
+
+    appeal.refresh_from_db()
+    assert purged.appeals == 1 and appeal.grounds == ""
+    assert appeal.outcome == Appeal.Outcome.DISMISSED and appeal.decided_by == staff["township"]
+    assert verify_case(Case.objects.get(pk=case.pk)).intact
