@@ -7,9 +7,21 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
+# the browser tests' Chromium: Debian's package, never a browser Playwright downloads
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+
 .PHONY: setup run test lint bench lock migrate messages clean
 
-setup: $(STAMP) messages migrate
+setup: $(STAMP) $(CHROMIUM) messages migrate
+
+# installed when missing (a Chinese font too, for readable failure screenshots); fails
+# loudly if it cannot be
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "$(CHROMIUM) is missing and there is no apt-get: install Debian's chromium"; exit 1; }
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-wqy-zenhei
+	@test -x $(CHROMIUM) || { echo "apt-get installed no $(CHROMIUM)"; exit 1; }
 
 $(STAMP): requirements.lock pyproject.toml
 	@test "$(PYTHON_OK)" = 1 || { echo "Python 3.11 is required (found: $(PYTHON))"; exit 1; }
