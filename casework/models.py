@@ -212,6 +212,46 @@ class Membership(models.Model):
         return self.joined <= on and (self.left is None or self.left > on)
 
 
+class DuesPayment(models.Model):
+    """A member's yearly dues (会费) for one year, with its receipt (收据).
+
+    The record of who paid: one row per member and year (a constraint), each with a
+    receipt number unique across the district (the paper receipt's, or one the service
+    makes). ``Membership.dues_paid_years`` is kept in step by ``casework.dues`` for the
+    code that reads the list. ``area`` is the household's village when it was paid,
+    copied so scoping filters one indexed column. Rows moved from the earlier list have
+    no payment date, recorder or receipt of their own (``LEGACY-`` numbers).
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT,
+                                   related_name="dues_payments",
+                                   verbose_name=_("membership"))
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("village"))
+    year = models.PositiveSmallIntegerField(_("dues year"))
+    amount_yuan = models.DecimalField(_("amount (yuan)"), max_digits=8, decimal_places=2)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=40, unique=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("dues payment")
+        verbose_name_plural = _("dues payments")
+        ordering = ["membership_id", "year"]
+        indexes = [_prefix_index("area", "duespayment_area_prefix")]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "year"],
+                                    name="dues_once_per_member_year"),
+            models.CheckConstraint(condition=Q(amount_yuan__gt=0), name="dues_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+
 class CaseStatus(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     VILLAGE_REVIEW = "village_review", _("village review")
@@ -225,9 +265,13 @@ class CaseStatus(models.TextChoices):
     APPEAL = "appeal", _("under appeal")
 
 
+# "under appeal" is open: the rejection may yet be overturned, so the family may not file
+# a second application for the program meanwhile (one open application per person and
+# program: ``case_one_open_per_person_program``)
 OPEN_STATUSES = (
     CaseStatus.SUBMITTED, CaseStatus.VILLAGE_REVIEW, CaseStatus.RETURNED,
     CaseStatus.PUBLIC_NOTICE, CaseStatus.TOWNSHIP_REVIEW, CaseStatus.DISTRICT_REVIEW,
+    CaseStatus.APPEAL,
 )
 FINAL_STATUSES = (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
 

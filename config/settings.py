@@ -450,3 +450,8 @@ LOGGING = {
 # hour; a message over it is deferred to when the window allows, never dropped.
 SMS_RATE_LIMIT_PER_HOUR = env.int("SMS_RATE_LIMIT_PER_HOUR", default=5)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="casework@localhost")
+
+# --- association dues (casework.dues) ------------------------------------------------------
+# yearly dues per member, in yuan: each amount in force from its year on; none are owed
+# for the years before the first
+ASSOCIATION_DUES_YUAN = {2024: "10.00"}

@@ -23,8 +23,16 @@ SLA_PARAMETERS: dict[str, int] = {
     "sla_township_review_days": 5,
     "sla_district_review_days": 10,
     "sla_family_revision_days": 10,
+    "sla_appeal_review_days": 10,
     "sla_reminder_days_before": 1,
     "sla_escalation_grace_days": 3,
+}
+
+# Appeals (``workflows.appeals``): a family may appeal a rejection within this many
+# calendar days of it (the last day included); a program may set its own value in its
+# parameters below. The decision letter states it.
+APPEAL_PARAMETERS: dict[str, int] = {
+    "appeal_days": 30,
 }
 
 # code: (name_zh, name_en, is_cash, {key: value})
@@ -67,7 +75,7 @@ def install_programs() -> dict[str, Program]:
         program, _ = Program.objects.get_or_create(
             code=code, defaults={"name_zh": zh, "name_en": en, "is_cash": is_cash})
         programs[code] = program
-        for key, value in {**SLA_PARAMETERS, **params}.items():
+        for key, value in {**SLA_PARAMETERS, **APPEAL_PARAMETERS, **params}.items():
             PolicyParameter.objects.get_or_create(
                 program=program, key=key, effective_from=SINCE,
                 defaults={"value": value,

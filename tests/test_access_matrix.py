@@ -88,6 +88,7 @@ from eligibility.defaults import install_programs
 from tests import factories as f
 from tests.workflows.test_recertification import YEAR, change_parameter
 from workflows import services
+from workflows.appeals import decide_appeal, lodge_appeal
 from workflows.recertification import decide_review, recertify
 from workflows.tasks import fire_due_timers
 
@@ -127,7 +128,10 @@ STAFF = frozenset({VILLAGE, TOWNSHIP, DISTRICT, AUDITOR, ADMIN})
 WRITERS = AUTH - {AUDITOR}  # every role that may change a case it sees
 NOBODY = frozenset()
 AUDITORS = frozenset({DISTRICT, AUDITOR})  # who may use the auditor's workspace
+KEEPERS = frozenset({VILLAGE, ADMIN})  # who keep a village's household register
+REPORTERS = frozenset({TOWNSHIP, DISTRICT, AUDITOR, ADMIN})  # who may read the reports
 ACTORS = "actors"  # the roles that act on the target task's step: STEP_ACTORS
+BULK_APPROVERS = "bulk_approvers"  # who may approve the target task in bulk: BULK_ACTORS
 
 # who acts on each human step; the family acts on its revision through /family/ and the
 # API, its village staff on its behalf in the staff UI
@@ -138,7 +142,12 @@ STEP_ACTORS = {
     "township_review": frozenset({TOWNSHIP}),
     "district_review": frozenset({DISTRICT}),
     "recertification_review": frozenset({VILLAGE}),
+    # the fixture appeal is against a village rejection: the township reviews it
+    "appeal_review": frozenset({TOWNSHIP}),
 }
+# who may approve each step's fixture task in bulk (workflows.bulk): never an objection
+# review, and the district review's case is a cash program's (pension subsidy)
+BULK_ACTORS = {"village_review": frozenset({VILLAGE}), "township_review": frozenset({TOWNSHIP})}
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -190,7 +199,16 @@ RULES = {
     "api:message-read": Rule(post=AUTH, target="message", scope="own", personal=True),
     "api:tasks": Rule(get=AUTH),
     "api:task-decision": Rule(post=ACTORS, target="decision_tasks", body="decision"),
+    # several tasks approved at once: a task that is not the caller's to approve in bulk
+    # is reported as such (200) and nothing is decided
+    "api:task-bulk-approve": Rule(post=BULK_APPROVERS, target="decision_tasks",
+                                  body="bulk_approve", silent=True, must_change=True),
     "api:task-recertification": Rule(post=ACTORS, target="review_task", body="review"),
+    # appeals (workflows.appeals): the family or its village staff lodge one against a
+    # rejection; the level above decides it
+    "api:case-appeals": Rule(get=AUTH, post=FAMILIES | {VILLAGE, ADMIN}, target="rejected",
+                             body="appeal"),
+    "api:task-appeal": Rule(post=ACTORS, target="appeal_task", body="appeal_decision"),
     # family pages (staff are sent to /workflow/)
     "family:home": Rule(get=FAMILIES),
     # applying for another household's member: the form's error (200), nothing written
@@ -200,6 +218,7 @@ RULES = {
     "family:withdraw": Rule(get=FAMILIES, post=FAMILIES, target="case", body="withdraw_form"),
     "family:resubmit": Rule(post=FAMILIES, target="returned", body="resubmit_form"),
     "family:upload": Rule(post=FAMILIES, target="case", body="document_form"),
+    "family:appeal": Rule(post=FAMILIES, target="rejected", body="appeal_form"),
     "family:messages": Rule(get=FAMILIES, personal=True),  # opening it reads them
     "family:messages_read_all": Rule(post=FAMILIES, personal=True),
     # documents of the cases one may see
@@ -217,6 +236,27 @@ RULES = {
     "auditor:case": Rule(get=AUDITORS, post=NOBODY, target="case"),
     "auditor:export_csv": Rule(get=AUDITORS, post=NOBODY),
     "auditor:export_xlsx": Rule(get=AUDITORS, post=NOBODY),
+    # the reports (workflows.report_views): aggregate numbers of the caller's own area,
+    # read-only, for township and district staff, auditors and administrators
+    "reports:index": Rule(get=REPORTERS, post=NOBODY),
+    "reports:export_xlsx": Rule(get=REPORTERS, post=NOBODY),
+    # the household register (workflows.register_views): staff read their area's
+    # households; the village's own staff and the administrators keep it (dues,
+    # membership, applying on the family's behalf, the Excel import). An empty form
+    # posted is the form again with its errors (200); a confirmation or problem list
+    # without its dry run goes back to the import page
+    "register:index": Rule(get=STAFF),
+    "register:household": Rule(get=STAFF, target="household"),
+    "register:dues": Rule(get=KEEPERS, post=KEEPERS, target="household"),
+    "register:membership": Rule(get=KEEPERS, post=KEEPERS, target="household"),
+    "register:apply": Rule(get=KEEPERS, post=KEEPERS, target="household",
+                           body="register_apply", must_change=True),
+    "register:arrears": Rule(get=STAFF),
+    "register:import": Rule(get=KEEPERS, post=KEEPERS),
+    "register:import_confirm": Rule(post=KEEPERS),
+    "register:import_errors": Rule(get=KEEPERS),
+    "register:import_template": Rule(get=KEEPERS),
+    "register:export": Rule(get=STAFF),
 }
 
 # the staff UI's flows (namespaces) and their own pages
@@ -232,6 +272,9 @@ FLOW_VIEWS = {
                          must_change=True),
     "tasks_unassign": Rule(post=ACTORS, target="bulk", body="bulk", prepare="assign",
                            silent=True, must_change=True),
+    # bulk approval (workflows.bulk): refused tasks are reported on the list, nothing decided
+    "tasks_approve": Rule(post=BULK_APPROVERS, target="bulk", body="bulk", silent=True,
+                          must_change=True),
     "process_detail": Rule(get=STAFF, target="process"),
     "process_chart": Rule(get=STAFF, target="process"),
     # only the services change a case (the flows' has_manage_permission is False)
@@ -255,11 +298,14 @@ NODE_TASKS = {
         "public_notice": "in_notice", "after_notice": "objection",
         "objection_review": "objection", "township_review": "township",
         "district_review": "district", "end": "closed",
+        "resume": "resumed",  # the second start: a case resumed by an upheld appeal
     },
     "recertification": {"start": "review", "recertification_review": "review",
                         "end": "review_done"},
+    "appeal": {"start": "appeal", "appeal_review": "appeal", "end": "appeal_done"},
 }
-FLOW_PROCESS = {"benefitapplication": "village", "recertification": "review"}
+FLOW_PROCESS = {"benefitapplication": "village", "recertification": "review",
+                "appeal": "appeal"}
 
 # left out of the matrix, with the reason
 NOT_IN_MATRIX = {
@@ -295,10 +341,12 @@ TARGET_PARAMS = {
     "returned": frozenset({"pk", "case_id"}),
     "in_notice": frozenset({"pk", "case_id"}),
     "closed": frozenset({"pk", "case_id"}),
+    "rejected": frozenset({"pk", "case_id"}),
     "document": frozenset({"pk", "document_id"}),
     "message": frozenset({"pk"}),
     "decision_tasks": frozenset({"pk", "task_pk"}),
     "review_task": frozenset({"pk", "task_pk"}),
+    "appeal_task": frozenset({"pk", "task_pk"}),
     "process": frozenset({"process_pk"}),
     "task": frozenset({"process_pk", "task_pk"}),
 }
@@ -467,7 +515,7 @@ def _place(programs, place, village, family, vil, town, now):
     """One place's household, cases at every step, document and re-check candidates."""
     mark = marker(place)
     hh = family.household
-    people = iter([f.person(hh, name=f"{mark} {i}", birth=_birth()) for i in range(8)])
+    people = iter([f.person(hh, name=f"{mark} {i}", birth=_birth()) for i in range(12)])
 
     def submit(code):
         return services.submit_application(actor=family, household=Household.objects.get(
@@ -488,11 +536,12 @@ def _place(programs, place, village, family, vil, town, now):
     cases["township"] = decide(vil, submit("medical_discount"))
     cases["district"] = decide(town, _end_notice(decide(vil, submit("pension_subsidy"))))
     cases["closed"] = decide(vil, submit("health_check"))
+    cases["rejected"] = decide(vil, submit("medical_discount"), "reject", "不符合条件")
     assert {k: c.status for k, c in cases.items()} == {
         "village": CaseStatus.VILLAGE_REVIEW, "returned": CaseStatus.RETURNED,
         "in_notice": CaseStatus.PUBLIC_NOTICE, "objection": CaseStatus.PUBLIC_NOTICE,
         "township": CaseStatus.TOWNSHIP_REVIEW, "district": CaseStatus.DISTRICT_REVIEW,
-        "closed": CaseStatus.APPROVED}, place
+        "closed": CaseStatus.APPROVED, "rejected": CaseStatus.REJECTED}, place
     assert open_task(cases["objection"]).flow_task.name == "objection_review"
     document = services.add_document(actor=family, case=cases["village"], kind="id_card",
                                      file=SimpleUploadedFile("id.pdf", PDF))
@@ -501,10 +550,25 @@ def _place(programs, place, village, family, vil, town, now):
         person = f.person(hh, name=f"{mark} pensioner", birth=_birth(YEAR - 64))
         f.entitlement(person, programs["pension_subsidy"], valid_from=date(YEAR - 1, 3, 1),
                       valid_to=date(YEAR + 1, 2, 28), amount_yuan=600, filed_by=vil)
+    # appeals against village rejections: one under review, one dismissed
+    # and one upheld, its case resumed at township review in a new process
+    appealed = {}
+    for key in ("appeal", "appeal_done", "upheld"):
+        rejected = decide(vil, submit("medical_discount"), "reject", "不符合条件")
+        appealed[key] = lodge_appeal(actor=family, case=rejected, grounds="请复核")
+    # decided by a colleague of the township's reviewer: who upheld an appeal may not
+    # also review the resumed case (services.decide), which the matrix probes
+    appeal_reviewer = f.user("township_approver", town.area)
+    for key, outcome in (("appeal_done", "dismiss"), ("upheld", "uphold")):
+        decide_appeal(actor=appeal_reviewer, task_id=task_of(appealed[key].process_id,
+                                                             "appeal_review").pk,
+                      outcome=outcome, reason="复核意见")
+    cases["resumed"] = Case.objects.get(pk=appealed.pop("upheld").case_id)
+    assert cases["resumed"].status == CaseStatus.TOWNSHIP_REVIEW, place
     return SimpleNamespace(
         name=place, village=village, household=hh, cases=cases, document=document,
         spare=next(people), family=family, message=_own_message(family, now),
-        reviewers={"village": vil, "township": town})
+        reviewers={"village": vil, "township": town}, appeals=appealed)
 
 
 def build_world():
@@ -566,9 +630,11 @@ def build_world():
         place.tasks = {}
         for flow, nodes in NODE_TASKS.items():
             for node, source in nodes.items():
-                row = place.cases.get(source) or place.reviews.get(source)
+                row = (place.cases.get(source) or place.reviews.get(source)
+                       or place.appeals[source])
                 place.tasks[flow, node] = task_of(row.process_id, node)
-        place.processes = {flow: (place.cases.get(source) or place.reviews[source]).process_id
+        place.processes = {flow: (place.cases.get(source) or place.reviews.get(source)
+                                  or place.appeals[source]).process_id
                            for flow, source in FLOW_PROCESS.items()}
     messages = {role: _own_message(user, now) for role, user in users.items()
                 if role != FAMILY}
@@ -617,7 +683,7 @@ def targets(world, role, rule, place) -> list[tuple[str | None, dict, object]]:
         return [(None, {}, p.spare)]
     if kind == "household":
         return [(None, _ids(p.household, "pk"), p.household)]
-    if kind in ("case", "returned", "in_notice", "closed"):
+    if kind in ("case", "returned", "in_notice", "closed", "rejected"):
         case = p.cases["village" if kind == "case" else kind]
         return [(None, _ids(case, "pk", "case_id"), case)]
     if kind == "document":
@@ -632,6 +698,9 @@ def targets(world, role, rule, place) -> list[tuple[str | None, dict, object]]:
     if kind == "review_task":
         task = p.tasks["recertification", "recertification_review"]
         return [("recertification_review", _ids(task, "pk", "task_pk"), task)]
+    if kind == "appeal_task":
+        task = p.tasks["appeal", "appeal_review"]
+        return [("appeal_review", _ids(task, "pk", "task_pk"), task)]
     raise AssertionError(f"unknown target {kind!r}: add it here and to TARGET_PARAMS")
 
 
@@ -698,7 +767,14 @@ BODIES = {
                                                  "file": SimpleUploadedFile("m.pdf", PDF)}),
     "decision": lambda w, p, obj: _json({"decision": "approve"}),
     "review": lambda w, p, obj: _json({"decision": "continue"}),
+    "appeal": lambda w, p, obj: _json({"grounds": "matrix"}),
+    "appeal_form": lambda w, p, obj: ("form", {"grounds": "matrix"}),
+    "appeal_decision": lambda w, p, obj: _json({"outcome": "dismiss", "reason": "matrix"}),
     "bulk": lambda w, p, obj: ("form", {"pk": obj.pk, "_confirm": "1"}),
+    "register_apply": lambda w, p, obj: ("form", {
+        "program": w.programs["medical_discount"].pk, "applicant": w.places[p].spare.pk,
+        "statement": "", "consent": "on"}),
+    "bulk_approve": lambda w, p, obj: _json({"tasks": [obj.pk]}),
 }
 
 
@@ -715,6 +791,8 @@ def expected_allowed(probe: Probe, role: str) -> bool:
         return False
     if roles == ACTORS:
         roles = STEP_ACTORS[probe.label]
+    elif roles == BULK_APPROVERS:
+        roles = BULK_ACTORS.get(probe.label, NOBODY)
     if role not in roles:
         return False
     if probe.place is None:
@@ -791,8 +869,8 @@ def _prepare(world, role, probe):
     if may_act(role, probe.place, step):
         owner = world.users[role]
     else:
-        level = {"township_review": "township", "district_review": "district"}.get(
-            step, "village")
+        level = {"township_review": "township", "district_review": "district",
+                 "appeal_review": "township"}.get(step, "village")
         owner = world.places[probe.place].reviewers[level]
     with task.activation() as activation:
         activation.assign(owner)

@@ -3,6 +3,9 @@
     start -> village_review -> [public_notice -> (objection_review)] -> township_review
           -> [district_review] -> end
     (any review may return the case to family_revision, which goes back to village review)
+    resume -> public_notice | township_review | district_review
+    (the second start: a case whose rejection an appeal overturned, ``workflows.appeals``,
+    goes on in a new process after the level that rejected it)
 
 Human steps are ``DecisionStep`` tasks. A decision is made through
 ``workflows.services.decide``, which stores the outcome on the case
@@ -73,6 +76,47 @@ class StartCaseActivation(StartHandleActivation):
 
 class StartCase(flow.StartHandle):
     activation_class = StartCaseActivation
+
+
+class ResumeCaseActivation(StartCaseActivation):
+    """The start of a case resumed after an upheld appeal: it routes, like an exclusive
+    gateway folded into the start, to the step the appeal service chose
+    (``process.data["resume_at"]``)."""
+
+    @Activation.status.super()
+    def create_next(self):
+        for node, condition in self.flow_task._routes:
+            if condition is None or condition(self):
+                yield node._create(self, self.task.token)
+                return
+        raise FlowRuntimeError(f"No route out of {self.flow_task.name}")
+
+
+class ResumeCase(StartCase):
+    """A second start of the application flow: an upheld appeal (``workflows.appeals``)
+    resumes its case in a new process at the step after the level whose rejection was
+    overturned; the process the rejection ended is kept as it was."""
+
+    activation_class = ResumeCaseActivation
+
+    def __init__(self, func=None, undo_func=None):
+        super().__init__(func, undo_func)
+        self._routes: list = []
+
+    def Route(self, *routes):
+        """``(node, condition)`` pairs, first match wins; ``condition`` None is the default."""
+        self._routes = list(routes)
+        self._next = routes[-1][0]
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._routes = [(this.resolve(instance, node), this.resolve(instance, cond))
+                        for node, cond in self._routes]
+
+    def _outgoing(self):
+        for node, cond in self._routes:
+            yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
 
 
 class DecisionStepActivation(ViewActivation):
@@ -235,6 +279,10 @@ REJECTED = _decided(Decision.Outcome.REJECT)
 RETURNED = _decided(Decision.Outcome.RETURN)
 
 
+def _resume_at(step):
+    return lambda activation: (activation.process.data or {}).get("resume_at") == step
+
+
 class BenefitApplicationFlow(flow.Flow):
     """Benefit application
 
@@ -245,6 +293,12 @@ class BenefitApplicationFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock if settings.IS_POSTGRES else lock.no_lock
 
     start = StartCase(this.start_case).Next(this.village_review)
+    # an upheld appeal resumes its case after the overturned level (workflows.appeals)
+    resume = ResumeCase(this.resume_case).Route(
+        (this.public_notice, _resume_at("public_notice")),
+        (this.township_review, _resume_at(steps.TOWNSHIP_REVIEW)),
+        (this.district_review, _resume_at(steps.DISTRICT_REVIEW)),
+    )
 
     village_review = DecisionStep(decision_page, steps.VILLAGE_REVIEW).Route(
         (this.end, REJECTED),
@@ -296,6 +350,17 @@ class BenefitApplicationFlow(flow.Flow):
         """
         case._actor = actor
         activation.process.case = case  # caches both directions, no query
+        return case
+
+    def resume_case(self, activation, case, actor, resume_at: str, appeal_id: int):
+        """Link a new process to ``case``, resumed at ``resume_at`` by an upheld appeal.
+
+        The process records where it resumed and why (``data``); the caller then points
+        ``case.process`` at it (the case's lock from then on) and saves the case.
+        """
+        case._actor = actor
+        activation.process.data = {"resume_at": resume_at, "appeal": appeal_id}
+        activation.process.case = case
         return case
 
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.middleware import SiteMiddleware
 from viewflow.urls import Site
 from viewflow.urls.base import _URLResolver
+from viewflow.utils import viewprop
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import nodes as flow_nodes
 from viewflow.workflow.flow.utils import wrap_task_view
@@ -48,10 +49,14 @@ from casework.models import User
 
 from . import frontend_access as scope
 from . import frontend_views as views
+from .appeals import AppealFlow
 from .auditor_urls import AuditorApp
+from .bulk_views import ScopedBulkApproveView
 from .flows import BenefitApplicationFlow
 from .message_views import MessagesApp, UnreadBadge, unread_messages
 from .recertification import RecertificationFlow
+from .register_urls import RegisterApp
+from .report_views import ReportsApp
 
 FAMILY_HOME = "/family/"
 # a task in these states has no form any more: its form pages (take it, decide it) say so
@@ -77,6 +82,17 @@ class ScopedFlowAppViewset(FlowAppViewset):
     chart_view_class = views.ScopedChartView
     tasks_assign_view_class = views.ScopedBulkAssignView
     tasks_unassign_view_class = views.ScopedBulkUnassignView
+    tasks_approve_view_class = ScopedBulkApproveView
+
+    @viewprop
+    def tasks_approve_view(self):
+        return self.tasks_approve_view_class.as_view(
+            **self.filter_kwargs(self.tasks_approve_view_class))
+
+    @property
+    def tasks_approve_path(self):
+        """Approve several inbox or queue tasks at once (``workflows.bulk``)."""
+        return path("inbox/approve/", self.tasks_approve_view, name="tasks_approve")
 
     def has_view_permission(self, user, obj=None):
         if not scope.is_staff(user):
@@ -286,7 +302,8 @@ site = StaffSite(
     title=_("Benefit casework"),
     viewsets=[ScopedFlowAppViewset(BenefitApplicationFlow, icon="assignment"),
               ScopedFlowAppViewset(RecertificationFlow, icon="event_repeat"),
-              MessagesApp(), AuditorApp()],
+              ScopedFlowAppViewset(AppealFlow, icon="gavel"),
+              MessagesApp(), AuditorApp(), ReportsApp(), RegisterApp()],
 )
 
 urlpatterns = [path("", site.urls)]

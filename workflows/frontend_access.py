@@ -59,13 +59,25 @@ def scoped_review_process_ids(user: User):
     return scoped_reviews(user).values("process_id")
 
 
+def scoped_appeals(user: User):
+    """The appeals with a process that ``user`` may see: the same rule on the appeal's own
+    indexed village column (the case's village)."""
+    from .models import Appeal
+
+    return access.scope(Appeal.objects.filter(process_id__isnull=False), user,
+                        household_field="case__household")
+
+
 def scoped_rows(user: User, flow_class):
     """The rows that scope ``flow_class``'s processes, each with its process id: reviews
-    their own row, applications their case."""
+    and appeals their own row, applications their case."""
+    from .appeals import AppealFlow
     from .recertification import RecertificationFlow
 
     if flow_class is RecertificationFlow:
         return scoped_reviews(user)
+    if flow_class is AppealFlow:
+        return scoped_appeals(user)
     return scoped_cases(user)
 
 
@@ -144,7 +156,8 @@ def may_view_process(user: User, process_pk) -> bool:
         return False
     return (access.scope(Case.objects.filter(process_id=process_pk), user).exists()
             or access.scope(Recertification.objects.filter(process_id=process_pk), user,
-                            household_field="case__household").exists())
+                            household_field="case__household").exists()
+            or scoped_appeals(user).filter(process_id=process_pk).exists())
 
 
 def scoped_task(user: User, flow_class, *, process_pk, task_pk):

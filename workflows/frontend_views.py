@@ -8,9 +8,11 @@ instead of viewflow's model-permission filters, and the detail pages answer
 The list pages (inbox, queue, archive, all tasks, applications) page by keyset
 (``KeysetListMixin``): newest first on the indexed id, ``?after=<id>`` for the
 next page, ``page_size + 1`` rows read to know whether there is one; no COUNT,
-no OFFSET, no sortable columns. Their filters offer fixed choices (the flow's
-steps, dates, statuses) so that no filter reads the database. The board reads
-all its columns in one statement. A list page therefore runs the same few
+no OFFSET, no sortable columns. The inbox and queue instead show the most urgent
+first (``DueOrderMixin``, ``workflows.due_order``: overdue, then by due date, untimed
+last), keyset on (due, id), and offer bulk approval (``workflows.bulk``). Their filters
+offer fixed choices (the flow's steps, dates, statuses) so that no filter reads the
+database. The board reads all its columns in one statement. A list page therefore runs the same few
 statements whatever the number of rows: session, user, the page's rows, their
 cases (program, applicant and village joined), the menu's two badges in one
 statement (``MenuBadges``: ids up to a limit, no COUNT), and the session write
@@ -56,14 +58,16 @@ from viewflow.workflow.flow import views as vf_views
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework import selectors
+from casework import access, selectors
 from casework.access_log import record_health_view
 from casework.models import Case, Recertification, User
 from eligibility.models import Program
 
+from . import bulk, steps
 from . import frontend_access as scope
-from . import steps
 from .documents import access_purpose, document_rows
+from .due_order import DueCursor, area_scope, deadline_scope, due_page
+from .models import Appeal
 from .recertification import REVIEW_STEP, case_of_process
 
 # step names as staff read them (templates: workflows/staff/_step_label.html)
@@ -74,6 +78,8 @@ STEP_LABELS = {
     steps.DISTRICT_REVIEW: _("District review"),
     steps.FAMILY_REVISION: _("Family revision"),
     REVIEW_STEP: _("Re-certification review"),
+    steps.APPEAL_REVIEW: _("Appeal review"),
+    "resume": _("Resumed after an appeal"),
     "start": _("Submitted"),
     "public_notice": _("Public notice"),
     "end": _("Closed"),
@@ -133,7 +139,8 @@ def _program_fields() -> tuple:
 def cases_by_process(process_ids) -> dict:
     """The cases of these processes (already scoped: the ids come from a scoped page) as
     ``CaseRow``, by process id: an application's own case, a re-certification review's
-    granting case. One statement per kind of process on the page (none if no id),
+    granting case, an appeal's appealed case. One statement per kind of process on the
+    page (none if no id),
     joining program, applicant and village."""
     process_ids = set(process_ids)
     if not process_ids:
@@ -147,8 +154,11 @@ def cases_by_process(process_ids) -> dict:
     reviews = Recertification.objects.order_by().values_list(
         "process_id", "case_id", "case__status", "case__applicant__name", "case__area__name",
         *(f"case__program__{name}" for name in program_fields))
-    for queryset in (applications, reviews):
-        if queryset is reviews:
+    appeals = Appeal.objects.order_by().values_list(
+        "process_id", "case_id", "case__status", "case__applicant__name", "case__area__name",
+        *(f"case__program__{name}" for name in program_fields))
+    for queryset in (applications, reviews, appeals):
+        if queryset is not applications:
             process_ids -= cases.keys()
             if not process_ids:
                 break
@@ -296,11 +306,13 @@ class KeysetPage:
     links to the next page (``?after=<last id>``) and back to the first page; the
     other query parameters (filters) are kept."""
 
-    def __init__(self, rows, *, has_next, after, query, page_kwarg):
+    def __init__(self, rows, *, has_next, after, query, page_kwarg, cursor=None):
         self.object_list = rows
         self.has_next = has_next
         self.after = after
-        self.next_after = rows[-1].pk if has_next and rows else None
+        # the last row's id, or what ``cursor`` makes of it (``DueOrderMixin``)
+        self.next_after = ((cursor(rows[-1]) if cursor else rows[-1].pk)
+                           if has_next and rows else None)
         self._query, self._page_kwarg = query, page_kwarg
 
     def __iter__(self):
@@ -525,6 +537,90 @@ class AllTaskFilter(ArchiveTaskFilter):
 
 # --- task lists: inbox, queue, archive ---------------------------------------
 
+def due_cell(due_at, closed_at=None, escalated_at=None):
+    """A deadline as the lists show it: its local date, marked "escalated" or "overdue"
+    while it is open."""
+    from .deadlines import is_overdue
+
+    text = date_format(timezone.localtime(due_at).date(), "SHORT_DATE_FORMAT")
+    if escalated_at and closed_at is None:
+        return format_html('{} <strong class="overdue wf-escalated">{}</strong>', text,
+                           _("escalated"))
+    if is_overdue(due_at, closed_at):
+        return format_html('{} <strong class="overdue wf-overdue">{}</strong>', text,
+                           _("overdue"))
+    return text
+
+
+class DueOrderMixin:
+    """The inbox and queue, most urgent first (``workflows.due_order``): overdue tasks,
+    then by due date, untimed last; keyset pages on (due, id) with ``?after=<cursor>``.
+    The rows come with their open deadline (no statement of their own for the due column).
+
+    And the bulk approval of the listed tasks (``workflows.bulk``): a checkbox on each row
+    that may be approved in bulk (a review step, not a cash program), for a role that
+    writes, posting to the flow's ``tasks_approve`` page."""
+
+    def get_after(self):
+        return DueCursor.parse(self.request.GET.get(self.page_kwarg, ""))
+
+    def paginate_queryset(self, queryset, page_size):
+        after = self.get_after()
+        queryset = queryset.select_related(None)
+        if self.row_related:
+            queryset = queryset.select_related(*self.row_related)
+        queryset = queryset.only(*self.row_fields, *self.row_related)
+        rows = due_page(queryset, after, page_size + 1, self.deadline_scope())
+        page = KeysetPage(rows[:page_size], has_next=len(rows) > page_size, after=after,
+                          query=self.request.GET, page_kwarg=self.page_kwarg,
+                          cursor=lambda task: str(DueCursor.of(task)))
+        self.prepare_rows(page.object_list)
+        return None, page, page.object_list, page.has_next
+
+    def deadline_scope(self):
+        """The list's scope on the deadlines (``due_order``), for their indexes."""
+        user = self.request.user
+        if isinstance(self, ScopedQueueView):
+            return area_scope(user) if scope.is_read_only(user) else deadline_scope(user)
+        return None  # the inbox: the tasks taken by the user, found by owner
+
+    @cached_property
+    def bulk_approve_url(self):
+        """Where the selected rows are posted; None where there is nothing to approve."""
+        user = self.request.user
+        if not access.can_write(user) or not any(
+                node.name in bulk.BULK_STEPS for node in self.flow_class.instance.nodes()):
+            return None
+        return self.request.resolver_match.flow_viewset.reverse("tasks_approve")
+
+    def bulk_cell(self, task):
+        """The row's checkbox, or nothing for a task not approved in bulk (its step, a
+        cash program, a colleague's task)."""
+        case = self._case(task)
+        if (case is None or not bulk.may_approve_row(self.request.user, task.flow_task.name,
+                                                    case.program)
+                or task.owner_id not in (None, self.request.user.pk)):
+            return ""
+        return mark_safe(f'<input type="checkbox" name="pk" value="{int(task.pk)}" '
+                         f'form="wf-bulk-approve" class="wf-bulk-select" '
+                         f'aria-label="{html_escape(gettext("Select"))} #{int(case.pk)}">')
+
+    def table(self, objects):
+        headers, rows = super().table(objects)
+        if self.bulk_approve_url is None:
+            return headers, rows
+        headers = [("action", gettext("Select")), *headers]
+        rows = [(pk, mark_safe(f'<td class="vf-list__action-cell">{self.bulk_cell(task)}</td>'
+                               + cells))
+                for task, (pk, cells) in zip(objects, rows, strict=True)]
+        return headers, rows
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["bulk_approve_url"] = self.bulk_approve_url
+        return ctx
+
+
 class TaskRowColumns(KeysetListMixin):
     """Columns of a task row: the case, the step, program, applicant, village, times."""
 
@@ -534,7 +630,11 @@ class TaskRowColumns(KeysetListMixin):
 
     def prepare_rows(self, tasks):
         self._cases = cases_by_process(task.process_id for task in tasks)
-        if "due" in self.columns and tasks:
+        if "due" in self.columns and tasks and hasattr(tasks[0], "due_at"):
+            # read with the rows (``DueOrderMixin``): open deadlines only
+            self._deadlines = {task.pk: (task.due_at, None, task.escalated_at)
+                               for task in tasks if task.due_at is not None}
+        elif "due" in self.columns and tasks:
             from .models import Deadline
 
             self._deadlines = {
@@ -583,18 +683,10 @@ class TaskRowColumns(KeysetListMixin):
 
     def due(self, task):
         """The step's deadline (local date), marked when overdue or escalated."""
-        from .deadlines import is_overdue
-
         deadline = self._deadlines.get(task.pk)
         if deadline is None:
             return ""
-        due_at, closed_at, escalated_at = deadline
-        text = date_format(timezone.localtime(due_at).date(), "SHORT_DATE_FORMAT")
-        if escalated_at and closed_at is None:
-            return format_html('{} <strong class="overdue">{}</strong>', text, _("escalated"))
-        if is_overdue(due_at, closed_at):
-            return format_html('{} <strong class="overdue">{}</strong>', text, _("overdue"))
-        return text
+        return due_cell(*deadline)
 
     due.short_description = _("Due")
 
@@ -609,7 +701,7 @@ class TaskRowColumns(KeysetListMixin):
     owner.short_description = _("Assigned to")
 
 
-class ScopedInboxView(TaskRowColumns, vf_views.FlowInboxListView):
+class ScopedInboxView(DueOrderMixin, TaskRowColumns, vf_views.FlowInboxListView):
     """Tasks assigned to me, in my area."""
 
     filterset_class = TaskFilter
@@ -620,7 +712,7 @@ class ScopedInboxView(TaskRowColumns, vf_views.FlowInboxListView):
         return scope.inbox_for(self.request.user, self.flow_class)
 
 
-class ScopedQueueView(TaskRowColumns, vf_views.FlowQueueListView):
+class ScopedQueueView(DueOrderMixin, TaskRowColumns, vf_views.FlowQueueListView):
     """Unassigned tasks I may take; for an auditor, every open task in the district."""
 
     filterset_class = TaskFilter
@@ -926,7 +1018,51 @@ def case_file_context(user, case_id) -> dict:
     record_health_view(user, case, purpose=access_purpose(user, case.pk))
     ctx = selectors.case_context(case, user)
     ctx["documents"] = document_rows(ctx["documents"])
+    ctx["facts_rows"] = facts_rows(case)
     return ctx
+
+
+def _yes_no(value) -> str:
+    return gettext("yes") if value else gettext("no")
+
+
+def facts_rows(case) -> list[tuple[str, str]]:
+    """The facts the pre-check decided on (``case.facts``, the snapshot taken when the
+    application was filed), as (label, value) in the active language: what the rule saw,
+    which the household's current record below may no longer show. No query."""
+    from casework.models import Household
+
+    facts = case.facts or {}
+    if not facts:
+        return []
+    registration = dict(Household.Registration.choices)
+    special = dict(Household.SpecialFamily.choices)
+    members = facts.get("members") or []
+    applicant = facts.get("applicant") or {}
+    rows = [
+        (_("Household registration"),
+         registration.get(facts.get("registration"), facts.get("registration") or "—")),
+        (_("Household members"), str(max(1, len(members)))),
+        (_("Annual household income (yuan)"), str(facts.get("annual_income_yuan", "0"))),
+        (_("One-child parents' certificate date"),
+         facts.get("one_child_certificate_date") or "—"),
+        (_("Two-daughter household"), _yes_no(facts.get("two_daughter_household"))),
+        (_("Second birth renounced on"), facts.get("second_birth_renounced_date") or "—"),
+        (_("Hardship household"), _yes_no(facts.get("hardship"))),
+        (_("Special family"), special.get(facts.get("special_family") or "", "—") or "—"),
+        (_("Already paired for assistance"), _yes_no(facts.get("already_paired"))),
+        (_("Applicant's birth date"), applicant.get("birth_date") or "—"),
+        (_("Applicant enrolled in resident pension insurance"),
+         _yes_no(applicant.get("pension_insured"))),
+        (_("Village enrolled in the annual health check"),
+         _yes_no(facts.get("village_health_check_enrolled"))),
+        (_("Health checks this year"), str(facts.get("health_checks_this_year", 0))),
+        (_("Open applications (programs)"),
+         ", ".join(facts.get("open_programs") or ()) or "—"),
+        (_("Live entitlements (programs)"),
+         ", ".join(facts.get("live_entitlement_programs") or ()) or "—"),
+    ]
+    return [(str(label), str(value)) for label, value in rows]
 
 
 class CaseFileMixin:

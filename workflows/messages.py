@@ -31,6 +31,15 @@ TEMPLATES = {
     "task_escalated": lambda p: _("Case #%(case)s (%(step)s) passed its deadline of "
                                   "%(due_at)s and has been escalated; please follow it "
                                   "up.") % p,
+    # appeals (workflows.appeals)
+    "appeal_lodged": lambda p: _("Your appeal against the decision on application "
+                                 "#%(case)s has been received; the level above will review "
+                                 "it.") % p,
+    "appeal_dismissed": lambda p: _("Your appeal on application #%(case)s was dismissed: the "
+                                    "decision stands. Reason: %(reason)s") % p,
+    "appeal_upheld": lambda p: _("Your appeal on application #%(case)s was upheld: the "
+                                 "rejection is overturned and your application goes "
+                                 "on.") % p,
     "recertification_flagged": lambda p: _(
         "The %(year)s annual review found that entitlement %(entitlement)s may no longer "
         "qualify. Your village will review it with you; nothing changes until it "
@@ -51,6 +60,7 @@ STEP_NAMES = {
     "district_review": gettext_lazy("district review"),
     "family_revision": gettext_lazy("adding the missing information"),
     "recertification_review": gettext_lazy("re-certification review"),
+    "appeal_review": gettext_lazy("appeal review"),
 }
 
 # what the case pages and the API call a template (the text itself is ``render``)
@@ -65,6 +75,9 @@ TEMPLATE_LABELS = {
     "task_reminder": gettext_lazy("deadline reminder"),
     "task_overdue": gettext_lazy("deadline passed"),
     "task_escalated": gettext_lazy("escalated"),
+    "appeal_lodged": gettext_lazy("appeal received"),
+    "appeal_dismissed": gettext_lazy("appeal dismissed"),
+    "appeal_upheld": gettext_lazy("appeal upheld"),
     "recertification_flagged": gettext_lazy("annual review opened"),
     "recertification_continued": gettext_lazy("annual review: continues"),
     "recertification_ended": gettext_lazy("annual review: ended"),

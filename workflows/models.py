@@ -1,4 +1,4 @@
-"""Deadlines of human steps and the working-day calendar they are counted in.
+"""Deadlines of human steps and the working-day calendar they are counted in; appeals.
 
 The database is the source of truth for every deadline: a ``Deadline`` row per
 human task holds when it is due and the next time the sweep must look at it
@@ -6,6 +6,7 @@ human task holds when it is due and the next time the sweep must look at it
 loses nothing, the next sweep finds the row still due.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -98,12 +99,86 @@ class Deadline(models.Model):
     overdue_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # the task's scope (its ``owner_permission`` and ``owner_permission_obj_pk``, fixed when
+    # the task is created), copied so that the inbox and queue's order (``due_order``) is
+    # read from this table's indexes alone
+    role = models.CharField(max_length=255, blank=True, default="", db_default="")
+    scope_key = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [
             models.Index(fields=["next_at"], condition=Q(next_at__isnull=False),
                          name="deadline_next_due"),
+            # the inbox and queue, most urgent first (``workflows.due_order``): open
+            # deadlines by due time, ties by task, for a wide scope (walked in order) ...
+            models.Index(fields=["due_at", "task"], condition=Q(closed_at__isnull=True),
+                         name="wf_deadline_open_due"),
+            # ... and by role and village-code prefix, for a narrow one (read, then sorted)
+            models.Index(fields=["role", "scope_key", "due_at", "task"],
+                         condition=Q(closed_at__isnull=True), name="wf_deadline_open_scope",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops",
+                                    "timestamptz_ops", "int8_ops"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.step} of case {self.case_id} due {self.due_at:%Y-%m-%d}"
+
+
+class Appeal(models.Model):
+    """A family's appeal against a rejection (``workflows.appeals``).
+
+    One per rejection (``decision`` is unique): reviewed one level above the level that
+    rejected (``review_role``), never by the person who made the appealed decision. While
+    it is pending the case is "under appeal"; dismissed, the rejection stands; upheld,
+    the case resumes after the appealed level in a new application process
+    (``resumed_process``), the old one (``appealed_process``) kept as it ended.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("under review")
+        DISMISSED = "dismissed", _("dismissed: the decision stands")
+        UPHELD = "upheld", _("upheld: the rejection is overturned")
+
+    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="appeals",
+                             verbose_name=_("case"))
+    # the case's village, copied so scoping filters one indexed column
+    area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("village"))
+    decision = models.OneToOneField("casework.Decision", on_delete=models.PROTECT,
+                                    related_name="appeal", verbose_name=_("appealed decision"))
+    appealed_step = models.CharField(_("appealed step"), max_length=50)
+    appealed_process = models.ForeignKey("viewflow.Process", on_delete=models.PROTECT,
+                                         null=True, blank=True, related_name="+")
+    review_role = models.CharField(_("reviewed by"), max_length=20)
+    grounds = models.TextField(_("grounds"))
+    lodged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("lodged by"))
+    on_behalf = models.BooleanField(_("lodged on the family's behalf"), default=False)
+    lodged_at = models.DateTimeField(_("lodged at"))
+    deadline = models.DateField(_("last day to appeal"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices,
+                               default=Outcome.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    process = models.OneToOneField("viewflow.Process", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="appeal")
+    resumed_process = models.ForeignKey("viewflow.Process", on_delete=models.SET_NULL,
+                                        null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["area"], name="appeal_area_prefix",
+                                opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            # one appeal open per case at a time (and one per rejection: ``decision``)
+            models.UniqueConstraint(fields=["case"], condition=Q(outcome="pending"),
+                                    name="appeal_one_pending_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} of case {self.case_id}"

@@ -8,7 +8,8 @@ kicked, and the beat sweep catches anything a lost kick left behind. The worker'
   ``casework.models.Message`` rows, one per user and row (a unique constraint), in the
   transaction that marks the row sent. ``household:<id>`` means the household's family
   accounts, ``<step>:<area code>`` the active staff whose role acts on that step in an
-  area containing that one (``workflows.steps.STEP_ROLE``), and ``recipient_user`` one
+  area containing that one (``workflows.steps.STEP_ROLE``; for ``appeal_review``, those
+  who may decide the case's pending appeal), and ``recipient_user`` one
   account. A staff notice about their work (``STAFF_EMAIL_TEMPLATES``) also queues an
   e-mail outbox row for each of those users who has an e-mail address, in the same
   transaction, so it too is sent once and can be traced;
@@ -32,7 +33,7 @@ from casework.models import Case, Message, OutboxMessage, User
 from casework.phones import mask_email, mask_phone
 
 from .messages import STEP_NAMES, render, template_label
-from .steps import STEP_ROLE
+from .steps import APPEAL_REVIEW, STEP_ROLE
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,10 @@ def recipient_users(message: OutboxMessage):
     kind, sep, key = message.recipient.partition(":")
     if sep and kind == "household" and key.isdigit():
         return active.filter(household_id=int(key), role=User.Role.FAMILY)
+    if sep and kind == APPEAL_REVIEW:  # the role depends on the level appealed
+        from .appeals import appeal_reviewers
+
+        return appeal_reviewers(message.case_id)
     role = _step_roles().get(kind) if sep else None
     if role is None or not key:
         raise UnknownRecipient(f"unknown recipient {message.recipient!r}")

@@ -110,6 +110,14 @@ def appeal_days(case: Case, decided_on) -> int | None:
     return days if days > 0 else None
 
 
+def _appealed(decision: Decision) -> bool:
+    """Whether ``decision`` (a rejection) has been appealed: its letter then offers no
+    second appeal."""
+    from .models import Appeal
+
+    return Appeal.objects.filter(decision=decision).exists()
+
+
 def letter_data(request, case: Case, language: str) -> printing.LetterData:
     """The final decision of ``case`` (approved or rejected), or 404."""
     outcome = FINAL_OUTCOMES.get(case.status)
@@ -131,7 +139,9 @@ def letter_data(request, case: Case, language: str) -> printing.LetterData:
         decided_on=decided_on, approved=approved, printed_on=timezone.localdate(),
         reason="" if approved else (decision.reason if decision else ""),
         criteria=() if approved else _criteria(case, language),
-        appeal_days=None if approved else appeal_days(case, decided_on),
+        # no appeal to offer once this rejection has been appealed (workflows.appeals)
+        appeal_days=None if approved or (decision is not None and _appealed(decision))
+        else appeal_days(case, decided_on),
         card=card_data(request, case, entitlement, language) if entitlement else None)
 
 

@@ -498,12 +498,16 @@ def _decide_locked(recertification: Recertification, case: Case, task: Task, act
 
 
 def case_of_process(process: Process) -> Case | None:
-    """The case a process is about: an application's own case, or for a re-certification
-    review the case that granted the entitlement (where its history is written)."""
+    """The case a process is about: an application's own case, for a re-certification
+    review the case that granted the entitlement (where its history is written), for an
+    appeal the appealed case."""
     case = getattr(process, "case", None)
     if case is None:
         recertification = getattr(process, "recertification", None)
         case = recertification.case if recertification is not None else None
+    if case is None:
+        appeal = getattr(process, "appeal", None)
+        case = appeal.case if appeal is not None else None
     return case
 
 

@@ -29,6 +29,13 @@ TASK_ROW_FIELDS = (
     "process__recertification__case__applicant__id",
     "process__recertification__case__applicant__name",
     "process__recertification__case__household_id",
+    # an appeal review shows the appealed case
+    "process__appeal__id", "process__appeal__process_id", "process__appeal__case__id",
+    "process__appeal__case__status", "process__appeal__case__area__code",
+    "process__appeal__case__area__name", "process__appeal__case__program__id",
+    "process__appeal__case__program__code", "process__appeal__case__program__name_zh",
+    "process__appeal__case__program__name_en", "process__appeal__case__applicant__id",
+    "process__appeal__case__applicant__name", "process__appeal__case__household_id",
     # the step's working-day deadline (none for untimed steps and reviews)
     "deadline__task_id", "deadline__due_at", "deadline__escalated_at",
 )
@@ -51,12 +58,15 @@ def tasks_for(user: User):
         if user.role == User.Role.VILLAGE_REVIEWER:
             roles.append(steps.Role.FAMILY)  # acting for offline families
         qs = qs.filter(owner_permission__in=roles,
-                       owner_permission_obj_pk__startswith=user.area_id)
+                       owner_permission_obj_pk__startswith=user.area_id).exclude(
+            # separation of duties: an appeal is not shown to whom made the appealed decision
+            owner_permission_obj_pk__endswith=f"{steps.EXCLUDED}{user.pk}")
     else:
         return qs.none()
     # left joins to both: an application's task has a case, a review a re-certification
     return qs.select_related(
         "deadline", "process__case__program", "process__case__area", "process__case__applicant",
         "process__recertification__case__program", "process__recertification__case__area",
-        "process__recertification__case__applicant",
+        "process__recertification__case__applicant", "process__appeal__case__program",
+        "process__appeal__case__area", "process__appeal__case__applicant",
     ).only(*TASK_ROW_FIELDS).order_by("-id")

@@ -41,6 +41,7 @@ from eligibility.models import Program
 from . import steps
 from .deadlines import close_for_case
 from .flows import BenefitApplicationFlow
+from .models import Appeal
 from .notify import notify_step
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -153,7 +154,11 @@ def _lock_task(task_id: int, actor: User):
         "data", "process__data", "process__case__facts", "process__case__statement"
     ).annotate(decided_other_level=Exists(Decision.objects.filter(
         case_id=OuterRef("process__case__id"), actor_id=actor.pk,
-        step__in=_other_level_steps(actor)))).order_by()
+        step__in=_other_level_steps(actor))),
+        # who upheld an appeal of the case has judged it once already
+        decided_appeal=Exists(Appeal.objects.filter(
+            case_id=OuterRef("process__case__id"), decided_by_id=actor.pk,
+            outcome=Appeal.Outcome.UPHELD))).order_by()
     if connection.features.has_select_for_update_of:
         qs = qs.select_for_update(of=("self", "process"))
     task = qs.filter(pk=task_id).first()
@@ -193,6 +198,9 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
                 raise NotPermitted(_("You already decided this case at another level; "
                                      "someone else must decide it at this level."),
                                    code="decided_other_level")
+            if task.decided_appeal:
+                raise NotPermitted(_("You upheld this case's appeal; someone else must "
+                                     "review it now."), code="decided_appeal")
             if actor.household_id is not None and actor.household_id == case.household_id:
                 raise NotPermitted(_("You may not decide a case of your own household."),
                                    code="own_household")
@@ -286,6 +294,12 @@ def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
                 pk=case.pk)
             if not case.is_open:
                 raise CaseConflict(_("The case is already closed."), code="closed")
+            if case.status == CaseStatus.APPEAL:
+                # the application's process has ended in the rejection; what is open is
+                # the appeal, which its reviewer decides
+                raise CaseConflict(_("The application was rejected and its appeal is being "
+                                     "reviewed: there is no application left to withdraw."),
+                                   code="under_appeal")
             BenefitApplicationFlow.instance.cancel(case.process)
             close_for_case(case)
             case.closed_at = timezone.now()

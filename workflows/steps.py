@@ -6,6 +6,8 @@ task is created: ``owner_permission`` holds the role that acts on it and
 family's own step, prefixed by the village code so the village
 staff can act for families who are offline). Checking a user against a task, and listing a user's
 inbox, then needs no join: a role match and a prefix match on indexed columns.
+An appeal's task also names who may not act on it (``excluding``: the scope key ends in
+``/not<user id>``), still one column.
 """
 
 from casework.models import CaseStatus, User
@@ -37,6 +39,26 @@ STEP_LEVEL = {VILLAGE_REVIEW: "village", OBJECTION_REVIEW: "village",
               TOWNSHIP_REVIEW: "township", DISTRICT_REVIEW: "district"}
 LEVEL_ORDER = ("village", "township", "district")
 
+# the appeal of a rejection (``workflows.appeals``): reviewed one level above the level
+# that rejected; the district, the top of the association, reviews its own rejections
+# (by another approver: the task's scope key excludes the one who rejected)
+APPEAL_REVIEW = "appeal_review"
+APPEAL_ROLE = {"village": Role.TOWNSHIP_APPROVER, "township": Role.DISTRICT_APPROVER,
+               "district": Role.DISTRICT_APPROVER}
+# a scope key ending in EXCLUDED + a user id: that user may not act on the task
+EXCLUDED = "/not"
+
+
+def excluding(scope_key: str, user_id: int) -> str:
+    """``scope_key`` with ``user_id`` barred from the task (separation of duties)."""
+    return f"{scope_key}{EXCLUDED}{user_id}"
+
+
+def is_excluded(user: User, scope_key: str) -> bool:
+    """Whether the scope key bars ``user`` (an appeal's task bars the appealed decision's
+    maker): checked before the role and area, so no role lets them act."""
+    return scope_key.endswith(f"{EXCLUDED}{user.pk}")
+
 
 def task_scope_key(step: str, case) -> str:
     """What ``owner_permission_obj_pk`` holds for a task of ``step`` on ``case``."""
@@ -47,7 +69,7 @@ def task_scope_key(step: str, case) -> str:
 
 def user_may_act(user: User, role: str, scope_key: str) -> bool:
     """Whether ``user`` may decide a task of ``role`` scoped to ``scope_key`` (no query)."""
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or is_excluded(user, scope_key):
         return False
     if role == Role.FAMILY:
         # the family, or the village staff acting on its behalf

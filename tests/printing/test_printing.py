@@ -59,8 +59,9 @@ def granted(programs, family_home, staff):
 def rejected(programs, family_home, staff):
     """Another member's application for the same program, rejected by the village; the
     program has an appeal period."""
-    PolicyParameter.objects.create(program=programs["medical_discount"], key="appeal_days",
-                                   value=60, effective_from=SINCE)
+    PolicyParameter.objects.update_or_create(program=programs["medical_discount"],
+                                             key="appeal_days", effective_from=SINCE,
+                                             defaults={"value": 60})
     spouse = family_home["household"].members.get(relationship="spouse")
     case = decide(staff["village"], submit(programs, {**family_home, "applicant": spouse}),
                   "reject", "家庭情况与申报不符")

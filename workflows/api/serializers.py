@@ -307,7 +307,8 @@ class TaskSerializer(serializers.Serializer):
     step = serializers.CharField(source="flow_task.name")
     action = serializers.SerializerMethodField(
         help_text="decide: POST /tasks/{id}/decision/; resubmit: POST /cases/{case}/resubmit/; "
-                  "recertify: POST /tasks/{id}/recertification/")
+                  "recertify: POST /tasks/{id}/recertification/; "
+                  "appeal: POST /tasks/{id}/appeal/")
     created = serializers.DateTimeField()
     due_at = serializers.SerializerMethodField(
         help_text="End of the step's last working day (Asia/Shanghai); null if untimed.")
@@ -335,20 +336,29 @@ class TaskSerializer(serializers.Serializer):
         except Deadline.DoesNotExist:
             return None
 
+    @classmethod
+    def _open_deadline(cls, task):
+        """(due_at, escalated_at) of the task's open deadline, or None: as the page read it
+        (``workflows.due_order``), else from its deadline row."""
+        if hasattr(task, "due_at"):
+            return (task.due_at, task.escalated_at) if task.due_at is not None else None
+        deadline = cls._deadline(task)
+        return (deadline.due_at, deadline.escalated_at) if deadline is not None else None
+
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, task) -> str | None:
-        deadline = self._deadline(task)
-        return serializers.DateTimeField().to_representation(deadline.due_at) if deadline else None
+        deadline = self._open_deadline(task)
+        return serializers.DateTimeField().to_representation(deadline[0]) if deadline else None
 
     def get_overdue(self, task) -> bool:
         from workflows.deadlines import is_overdue
 
-        deadline = self._deadline(task)
-        return bool(deadline) and is_overdue(deadline.due_at)
+        deadline = self._open_deadline(task)
+        return bool(deadline) and is_overdue(deadline[0])
 
     def get_escalated(self, task) -> bool:
-        deadline = self._deadline(task)
-        return bool(deadline and deadline.escalated_at)
+        deadline = self._open_deadline(task)
+        return bool(deadline and deadline[1])
 
     def get_program(self, task) -> str:
         return self._case(task).program.code
@@ -361,11 +371,13 @@ class TaskSerializer(serializers.Serializer):
 
     def get_action(self, task) -> str:
         from workflows.recertification import REVIEW_STEP
-        from workflows.steps import DECISION_STEPS
+        from workflows.steps import APPEAL_REVIEW, DECISION_STEPS
 
         name = task.flow_task.name
         if name == REVIEW_STEP:
             return "recertify"
+        if name == APPEAL_REVIEW:
+            return "appeal"
         return "decide" if name in DECISION_STEPS else "resubmit"
 
 
@@ -458,3 +470,44 @@ class CaseDetailSerializer(CaseSerializer):
     def get_entitlement(self, case):
         entitlement = getattr(case, "entitlement", None) if hasattr(case, "entitlement") else None
         return EntitlementSerializer(entitlement).data if entitlement else None
+
+
+class AppealSerializer(serializers.Serializer):
+    """An appeal against a rejection (``workflows.appeals``)."""
+
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    decision = serializers.IntegerField(source="decision_id",
+                                        help_text="the rejection appealed (a decision id)")
+    appealed_step = serializers.CharField()
+    review_role = serializers.CharField(help_text="the role that reviews it (the level above)")
+    grounds = serializers.CharField()
+    lodged_by = serializers.CharField(source="lodged_by.username")
+    on_behalf = serializers.BooleanField()
+    lodged_at = serializers.DateTimeField()
+    deadline = serializers.DateField(help_text="the last day an appeal could be lodged")
+    outcome = serializers.CharField(help_text="pending, dismissed or upheld")
+    reason = serializers.CharField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True,
+                                       default=None)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    case_status = serializers.CharField(source="case.status")
+
+
+class AppealLodgeSerializer(serializers.Serializer):
+    grounds = serializers.CharField(max_length=4000, label=_("grounds"))
+
+
+class AppealDecisionSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[("uphold", _("uphold the appeal: overturn the rejection")),
+                 ("dismiss", _("dismiss the appeal: the rejection stands"))],
+        label=_("outcome"))
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                   label=_("reason"))
+
+    def validate(self, attrs):
+        if attrs["outcome"] == "dismiss" and not (attrs.get("reason") or "").strip():
+            raise serializers.ValidationError(
+                {"reason": [_("A reason is required to dismiss an appeal.")]})
+        return attrs

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import messages, views
+from . import messages, tasks, views
 
 app_name = "api"
 urlpatterns = [
@@ -16,13 +16,16 @@ urlpatterns = [
     path("cases/<int:pk>/resubmit/", views.CaseResubmit.as_view(), name="case-resubmit"),
     path("cases/<int:pk>/objections/", views.CaseObjections.as_view(), name="case-objections"),
     path("cases/<int:pk>/documents/", views.CaseDocuments.as_view(), name="case-documents"),
+    path("cases/<int:pk>/appeals/", views.CaseAppeals.as_view(), name="case-appeals"),
     path("cases/<int:pk>/messages/", messages.CaseMessages.as_view(), name="case-messages"),
     path("messages/", messages.MessageList.as_view(), name="messages"),
     path("messages/unread-count/", messages.UnreadCount.as_view(), name="messages-unread-count"),
     path("messages/read-all/", messages.MessageReadAll.as_view(), name="messages-read-all"),
     path("messages/<int:pk>/read/", messages.MessageRead.as_view(), name="message-read"),
     path("tasks/", views.TaskList.as_view(), name="tasks"),
+    path("tasks/approve/", tasks.TaskBulkApprove.as_view(), name="task-bulk-approve"),
     path("tasks/<int:pk>/decision/", views.TaskDecision.as_view(), name="task-decision"),
     path("tasks/<int:pk>/recertification/", views.TaskRecertification.as_view(),
          name="task-recertification"),
+    path("tasks/<int:pk>/appeal/", views.TaskAppeal.as_view(), name="task-appeal"),
 ]

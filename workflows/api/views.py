@@ -21,6 +21,7 @@ from ..deadlines import with_due
 from ..documents import access_purpose
 from ..selectors import tasks_for
 from . import serializers as s
+from .tasks import DuePagination
 
 
 class MeView(APIView):
@@ -208,7 +209,10 @@ class CaseDocuments(_CaseAction):
 
 
 class TaskList(generics.ListAPIView):
+    """My open tasks, most urgent first: overdue, then by due date, untimed last."""
+
     serializer_class = s.TaskSerializer
+    pagination_class = DuePagination
 
     def get_queryset(self):
         return tasks_for(self.request.user)
@@ -245,3 +249,39 @@ class TaskDecision(APIView):
         return Response(s.CaseSerializer(case, context={"request": request}).data)
 
 
+
+
+class CaseAppeals(_CaseAction):
+    """A case's appeals (GET), and lodging one against its rejection (POST)."""
+
+    @extend_schema(responses=s.AppealSerializer(many=True))
+    def get(self, request, pk: int):
+        from ..appeals import appeals_of
+
+        return Response(s.AppealSerializer(appeals_of(self.case(request, pk)), many=True).data)
+
+    @extend_schema(request=s.AppealLodgeSerializer, responses={201: s.AppealSerializer})
+    def post(self, request, pk: int):
+        from ..appeals import lodge_appeal
+
+        ser = s.AppealLodgeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        appeal = lodge_appeal(actor=request.user, case=self.case(request, pk),
+                              grounds=ser.validated_data["grounds"])
+        return Response(s.AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+
+class TaskAppeal(APIView):
+    """The level above decides an appeal task: uphold, or dismiss with a reason."""
+
+    @extend_schema(request=s.AppealDecisionSerializer, responses=s.AppealSerializer)
+    def post(self, request, pk: int):
+        from ..appeals import decide_appeal
+
+        ser = s.AppealDecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            appeal = decide_appeal(actor=request.user, task_id=pk, **ser.validated_data)
+        except Task.DoesNotExist:
+            raise Http404(_("No such task among yours.")) from None
+        return Response(s.AppealSerializer(appeal).data)

@@ -70,6 +70,13 @@ class ResubmitForm(forms.Form):
         help_text=_("Add any missing documents above first, then resubmit."))
 
 
+class AppealForm(forms.Form):
+    grounds = forms.CharField(
+        label=_("Why do you disagree with the decision?"), max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Please state why you disagree with the decision.")})
+
+
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type of document"), choices=DOCUMENT_KINDS,
                              error_messages={"required": _("Please choose the type of "

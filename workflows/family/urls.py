@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:case_id>/withdraw/", views.withdraw, name="withdraw"),
     path("cases/<int:case_id>/resubmit/", views.resubmit, name="resubmit"),
     path("cases/<int:case_id>/documents/", views.upload_document, name="upload"),
+    path("cases/<int:case_id>/appeal/", views.appeal, name="appeal"),
     path("messages/", views.messages_list, name="messages"),
     path("messages/read-all/", views.messages_read_all, name="messages_read_all"),
 ]

@@ -1,5 +1,5 @@
 """Family pages: see your household's cases, apply, withdraw, resubmit, add documents,
-read your messages.
+appeal a rejection, read your messages.
 
 Plain HTML forms and POST-redirect-GET, no JavaScript: they must work on any
 phone. Views translate HTTP into a selector or service call and back; every
@@ -25,10 +25,10 @@ from casework import selectors
 from casework.errors import DomainError
 from casework.models import CaseStatus, Decision, Household, User
 from casework.services import precheck
-from workflows import notify, services
+from workflows import appeals, notify, services
 from workflows.documents import document_rows
 
-from .forms import ApplyForm, DocumentForm, ResubmitForm, WithdrawForm
+from .forms import AppealForm, ApplyForm, DocumentForm, ResubmitForm, WithdrawForm
 
 STAFF_HOME = "/workflow/"
 
@@ -52,6 +52,9 @@ ACTION_LABELS = {
     "granted": gettext_lazy("Benefit granted"),
     "rejected": gettext_lazy("Application not approved"),
     "withdrawn": gettext_lazy("Application withdrawn"),
+    "appeal_lodged": gettext_lazy("Appeal lodged"),
+    "appeal_dismissed": gettext_lazy("Appeal dismissed: the decision stands"),
+    "appeal_upheld": gettext_lazy("Appeal upheld: the rejection is overturned"),
 }
 STEP_LABELS = {
     "village_review": gettext_lazy("village review"),
@@ -59,9 +62,11 @@ STEP_LABELS = {
     "township_review": gettext_lazy("township review"),
     "district_review": gettext_lazy("district review"),
     "family_revision": gettext_lazy("your revision"),
+    "appeal_review": gettext_lazy("appeal review"),
 }
 # which actions carry a reason the family should read in the timeline
-REASON_ACTIONS = ("decision_return", "decision_reject", "withdrawn")
+REASON_ACTIONS = ("decision_return", "decision_reject", "withdrawn", "appeal_dismissed",
+                  "appeal_upheld")
 SYSTEM_ACTIONS = ("enter_", "public_notice_", "eligibility_precheck")
 STATUS_LABELS = dict(CaseStatus.choices)
 ROLE_LABELS = dict(User.Role.choices)
@@ -198,7 +203,15 @@ def _program_name(program) -> str:
     return program.display_name(_lang())
 
 
-def _case_page(request, case, *, document_form=None, resubmit_form=None):
+def _appeal_rows(case) -> list[dict]:
+    return [{
+        "appeal": a,
+        "step": STEP_LABELS.get(a.appealed_step, a.appealed_step),
+        "outcome_label": a.get_outcome_display(),
+    } for a in appeals.appeals_of(case)]
+
+
+def _case_page(request, case, *, document_form=None, resubmit_form=None, appeal_form=None):
     decisions = list(case.decisions.all())
     latest = decisions[-1] if decisions else None
     # the reason the family most needs: why it came back, or why it was refused
@@ -220,11 +233,14 @@ def _case_page(request, case, *, document_form=None, resubmit_form=None):
         "notice_reason": notice_reason,
         "entitlement": _entitlement(case),
         "documents": documents,
-        "can_withdraw": case.is_open,
+        "can_withdraw": case.is_open and case.status != CaseStatus.APPEAL,
         "can_upload": case.is_open,
         "can_resubmit": case.status == CaseStatus.RETURNED,
         "document_form": document_form or DocumentForm(),
         "resubmit_form": resubmit_form or ResubmitForm(),
+        "appeal_window": appeals.appeal_window(case),
+        "appeals": _appeal_rows(case),
+        "appeal_form": appeal_form or AppealForm(),
     }
     return render(request, "family/case_detail.html", context)
 
@@ -394,3 +410,25 @@ def upload_document(request, case_id: int):
             messages.success(request, _("Your document has been added."))
         return redirect(_case_url(case))
     return _case_page(request, case, document_form=form)
+
+
+@family_required
+@require_POST
+def appeal(request, case_id: int):
+    """Lodge an appeal against the case's rejection (the form is on the case page)."""
+    case = selectors.case_detail(user=request.user, case_id=case_id)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            appeals.lodge_appeal(actor=request.user, case=case,
+                                 grounds=form.cleaned_data["grounds"])
+        except DomainError as exc:
+            if exc.field in form.fields:
+                _add_domain_error(form, exc)
+                return _case_page(request, case, appeal_form=form)
+            messages.error(request, exc.message)  # e.g. the period is over: says its date
+        else:
+            messages.success(request, _("Your appeal has been sent. The level above will "
+                                        "review it and you will be told the outcome."))
+        return redirect(_case_url(case))
+    return _case_page(request, case, appeal_form=form)
