@@ -37,6 +37,7 @@ migrate: $(STAMP)
 
 run: setup
 	$(BIN)/python manage.py seed_demo --credentials-json var/demo-credentials.json
+	$(BIN)/python manage.py seed_demo_cases
 	bin/run-all
 
 test: setup
