@@ -14,6 +14,17 @@ from .models import AccessRecord, User
 Kind = AccessRecord.Kind
 
 
+def site_language(text, **params) -> str:
+    """``text`` (a translatable message with ``%(name)s`` placeholders) in the site's
+    language (zh-hans), whatever the reader's: a purpose is stored once and read later,
+    by auditors, in the association's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text) % params
+
+
 def record_access(user: User, kind: str, *, purpose: str, case=None, person=None,
                   object_ref: str = "", path: str = "") -> AccessRecord | None:
     """Record that ``user`` saw ``kind`` of personal data, and why.

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import access
-from .access_log import Kind, record_access, record_many
+from .access_log import Kind, record_access, record_many, site_language
 from .identity import mask_resident_id
 from .models import AuditEvent, Case, Household, User
 
@@ -85,7 +85,9 @@ def case_context(case: Case, user: User, *, path: str = "") -> dict:
     applicant = case.applicant
     full = reveal_identities(user, [applicant], phones=False, area_code=case.area_id,
                              case=case, path=path,
-                             purpose=f"case file of case #{case.pk} ({case.status})")
+                             purpose=site_language(_("case file of case #%(case)s (%(status)s)"),
+                                                   case=case.pk,
+                                                   status=case.get_status_display()))
     return {
         "case": case,
         "applicant_id_number": (applicant.id_number if full

@@ -28,12 +28,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
-from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from casework.access_log import record_access
+from casework.access_log import record_access, site_language
 from casework.models import AccessRecord, Document, User
 from casework.selectors import cases_for
 
@@ -114,8 +113,7 @@ def access_purpose(user, case_id: int) -> str:
     """The purpose recorded when ``user`` sees personal data of case ``case_id``, from
     their role; written in the site's language (zh-hans) whatever the reader's."""
     text = ACCESS_PURPOSES.get(getattr(user, "role", None), _("case #%(case)s"))
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text) % {"case": case_id}
+    return site_language(text, case=case_id)
 
 
 def scoped_document(user, document_id: int) -> Document:

@@ -253,7 +253,8 @@ def test_the_household_shows_full_numbers_to_whom_needs_them_and_records_it(peop
     assert kinds_recorded(user, head) == ["phone", "resident_id"]
     assert kinds_recorded(user, spouse) == ["resident_id"]
     record = AccessRecord.objects.filter(user=user, person=head).first()
-    assert record.purpose == f"register record of household #{home['household'].pk}"
+    # stored in the site's language, whoever reads it
+    assert record.purpose == f"户籍资料：第{home['household'].pk}户"
     assert record.path == f"/api/v1/households/{home['household'].pk}/"
 
 
@@ -297,7 +298,7 @@ def test_registering_a_household_records_the_numbers_shown_back(people, areas):
     person = Person.objects.get(id_number=number)
     assert person.phone == "13800009999"
     record = AccessRecord.objects.get(user=user, person=person, kind="resident_id")
-    assert record.purpose.startswith("registering household #")
+    assert record.purpose.startswith("登记家庭户：第")
 
 
 def test_the_case_file_shows_the_full_number_to_the_approver_and_records_it(people, home,
@@ -312,7 +313,7 @@ def test_the_case_file_shows_the_full_number_to_the_approver_and_records_it(peop
             record = AccessRecord.objects.get(user=user)
             assert (record.kind, record.case_id, record.person_id) == (
                 "resident_id", case.pk, home["head"].pk)
-            assert f"case #{case.pk}" in record.purpose
+            assert f"第{case.pk}号申请" in record.purpose  # the site's language
         else:
             assert shown == mask_resident_id(home["head"].id_number)
             assert kinds_recorded(user) == []

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework import selectors
+from casework.access_log import site_language
 from casework.identity import mask_resident_id, parse_resident_id
 from casework.models import (
     AuditEvent,
@@ -93,11 +94,11 @@ class HouseholdDetailSerializer(HouseholdSerializer):
     def to_representation(self, household):
         request = self.context.get("request")
         if request is not None:
-            doing = ("registering household" if request.method == "POST"
-                     else "register record of household")
+            doing = (_("registering household #%(household)s") if request.method == "POST"
+                     else _("register record of household #%(household)s"))
             shown = selectors.reveal_identities(
                 request.user, household.members.all(), area_code=household.area_id,
-                purpose=f"{doing} #{household.pk}", path=request.path)
+                purpose=site_language(doing, household=household.pk), path=request.path)
             self.context.setdefault("full_identity", set()).update(shown)
         return super().to_representation(household)
 
