@@ -7,7 +7,9 @@ staff and auditors the district. Families see their own household.
 """
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from .errors import NotPermitted
 from .models import User
 
 Role = User.Role
@@ -97,3 +99,9 @@ def may_see_full_identity(user: User, person, *, area_code: str | None = None) -
 
 def can_write(user: User) -> bool:
     return user.is_authenticated and user.role not in READ_ONLY_ROLES
+
+
+def require_writer(user: User) -> None:
+    """Refuse a read-only role (or an anonymous user) any change: ``NotPermitted`` (403)."""
+    if not can_write(user):
+        raise NotPermitted(_("Your role is read-only."))

@@ -227,25 +227,6 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ("dues_paid_years",)
 
 
-@admin.register(DuesPayment)
-class DuesPaymentAdmin(admin.ModelAdmin):
-    """Read-only: payments are recorded through casework.dues (one per member and year,
-    receipts unique, the membership's list kept in step)."""
-
-    list_display = ("receipt_number", "membership", "year", "amount_yuan", "paid_on", "area")
-    list_filter = ("year",)
-    search_fields = ("receipt_number", "membership__number")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The case file changes only through services, never by hand."""
 
@@ -257,6 +238,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DuesPayment)
+class DuesPaymentAdmin(ReadOnlyAdmin):
+    """Read-only: payments are recorded through casework.dues (one per member and year,
+    receipts unique, the membership's list kept in step)."""
+
+    list_display = ("receipt_number", "membership", "year", "amount_yuan", "paid_on", "area")
+    list_filter = ("year",)
+    search_fields = ("receipt_number", "membership__number")
 
 
 @admin.register(Case)

@@ -35,7 +35,7 @@ import re
 import tempfile
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -718,6 +718,39 @@ def import_workbook(user: User, upload: IO[bytes], *, size: int | None = None) -
     return plan
 
 
+def _fill(row: Household | Person, values: dict[str, Any], fields: Sequence[str],
+          present: Container[str]) -> None:
+    """Set on a new row each of ``fields`` the file has a column for."""
+    for key in fields:
+        if key in present:
+            setattr(row, key, _value(values, key))
+
+
+def _apply_changes(row: Household | Person, values: dict[str, Any], fields: Sequence[str],
+                   present: Container[str]) -> list[str]:
+    """Set on a known row each of ``fields`` the file has a column for and gives another
+    value; returns their names (what to save)."""
+    changed = [key for key in fields if key in present and getattr(row, key) != _value(values, key)]
+    for key in changed:
+        setattr(row, key, _value(values, key))
+    return changed
+
+
+def _insert(model: type[Household | Person | Membership], rows: list, *, lookup: str,
+            key: str) -> None:
+    """Insert the new ``rows`` in batches and make sure each has its id: on a backend
+    whose bulk insert returns none, they are read back by ``lookup`` (a unique field)
+    and matched on ``key`` (the column that lookup compares, for an encrypted one its
+    hash)."""
+    model.objects.bulk_create(rows, batch_size=EXPORT_CHUNK)
+    if any(row.pk is None for row in rows):  # a backend that returns no ids
+        ids = dict(model.objects.filter(**{f"{lookup}__in": [getattr(row, lookup)
+                                                             for row in rows]})
+                   .values_list(key, "pk"))
+        for row in rows:
+            row.pk = ids[getattr(row, key)]
+
+
 def _write(user: User, plan: Plan, reg: Register) -> None:
     now = timezone.now()
     h_present = plan.present[HOUSEHOLDS]
@@ -733,25 +766,15 @@ def _write(user: User, plan: Plan, reg: Register) -> None:
         household = existing.get(v["number"])
         if household is None:
             household = Household(number=v["number"], area=reg.villages[v["village_code"]])
-            for key in HOUSEHOLD_FIELDS:
-                if key in h_present:
-                    setattr(household, key, _value(v, key))
+            _fill(household, v, HOUSEHOLD_FIELDS, h_present)
             new_households.append(household)
         else:
-            changed = [key for key in HOUSEHOLD_FIELDS if key in h_present
-                       and getattr(household, key) != _value(v, key)]
-            for key in changed:
-                setattr(household, key, _value(v, key))
+            changed = _apply_changes(household, v, HOUSEHOLD_FIELDS, h_present)
             if changed:
                 household.save(update_fields=[*changed, "updated"])
                 plan.counts["households_updated"] += 1
         by_number[v["number"]] = household
-    Household.objects.bulk_create(new_households, batch_size=EXPORT_CHUNK)
-    if any(h.pk is None for h in new_households):  # a backend that returns no ids
-        ids = dict(Household.objects.filter(number__in=[h.number for h in new_households])
-                   .values_list("number", "pk"))
-        for h in new_households:
-            h.pk = ids[h.number]
+    _insert(Household, new_households, lookup="number", key="number")
     plan.counts["households_created"] = len(new_households)
     for number, household in existing.items():
         by_number.setdefault(number, household)
@@ -767,26 +790,16 @@ def _write(user: User, plan: Plan, reg: Register) -> None:
         if person is None:
             person = Person(household_id=household.pk, id_number=v["id_number"], sex=v["sex"],
                             birth_date=v["birth_date"])
-            for key in PERSON_FIELDS:
-                if key in m_present:
-                    setattr(person, key, _value(v, key))
+            _fill(person, v, PERSON_FIELDS, m_present)
             new_people.append(person)
         else:
-            changed = [key for key in PERSON_FIELDS if key in m_present
-                       and getattr(person, key) != _value(v, key)]
-            for key in changed:
-                setattr(person, key, _value(v, key))
+            changed = _apply_changes(person, v, PERSON_FIELDS, m_present)
             if changed:
                 fields = changed + (["phone_hash"] if "phone" in changed else [])
                 person.save(update_fields=fields)
                 plan.counts["members_updated"] += 1
         person_of_row[id(row)] = person
-    Person.objects.bulk_create(new_people, batch_size=EXPORT_CHUNK)
-    if any(p.pk is None for p in new_people):
-        ids = dict(Person.objects.filter(id_number__in=[p.id_number for p in new_people])
-                   .values_list("id_number_hash", "pk"))
-        for p in new_people:
-            p.pk = ids[p.id_number_hash]
+    _insert(Person, new_people, lookup="id_number", key="id_number_hash")
     plan.counts["members_created"] = len(new_people)
     # memberships and dues
     new_memberships, pending_dues = [], []
@@ -813,12 +826,7 @@ def _write(user: User, plan: Plan, reg: Register) -> None:
                 membership.save(update_fields=changed)
                 plan.counts["memberships_updated"] += 1
         pending_dues.append((membership, person, v.get("dues_years") or ()))
-    Membership.objects.bulk_create(new_memberships, batch_size=EXPORT_CHUNK)
-    if any(m.pk is None for m in new_memberships):
-        ids = dict(Membership.objects.filter(number__in=[m.number for m in new_memberships])
-                   .values_list("number", "pk"))
-        for m in new_memberships:
-            m.pk = ids[m.number]
+    _insert(Membership, new_memberships, lookup="number", key="number")
     plan.counts["memberships_created"] = len(new_memberships)
     payments, touched = [], []
     area_of = {pk: by_number[row.values["household"]].area_id

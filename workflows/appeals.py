@@ -44,7 +44,6 @@ from viewflow.workflow.status import STATUS
 from casework import access
 from casework.audit import (
     queue_insert,
-    queue_outbox,
     record_event,
     save_case,
     transition,
@@ -57,7 +56,6 @@ from casework.models import (
     CaseStatus,
     Decision,
     Entitlement,
-    OutboxMessage,
     User,
 )
 from casework.services import case_parameter, issue_entitlement
@@ -65,10 +63,11 @@ from eligibility.defaults import APPEAL_PARAMETERS
 
 from . import steps
 from .deadlines import new_deadline
-from .flows import BenefitApplicationFlow, CaseEnd, StartCase
+from .flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase, new_task
 from .models import Appeal
-from .notify import kick_relay, notify_step
-from .taskrows import complete_task_row, insert_task
+from .notify import notify_step, queue_case_messages
+from .services import deciding
+from .taskrows import complete_task_row, insert_task, lock_actor_task
 
 APPEAL_STEP = steps.APPEAL_REVIEW
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -105,10 +104,7 @@ class AppealReviewActivation(ViewActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         process = prev_activation.process
-        task = flow_task.flow_class.task_class(process=process, flow_task=flow_task,
-                                               token=token, flow_task_type=flow_task.task_type)
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = new_task(flow_task, prev_activation, token, data, seed)
         appeal = process.appeal
         task.owner_permission = appeal.review_role
         task.owner_permission_obj_pk = steps.excluding(appeal.area_id,
@@ -128,20 +124,11 @@ class AppealReviewActivation(ViewActivation):
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
-class AppealReview(flow.View):
+class AppealReview(ScopedTaskView):
     """The appeal's one human step: only the level above may act, never the person who
     made the appealed decision (``steps.user_may_act`` reads both off the task row)."""
 
     activation_class = AppealReviewActivation
-
-    def _may_act(self, user, task) -> bool:
-        return steps.user_may_act(user, task.owner_permission, task.owner_permission_obj_pk or "")
-
-    def can_execute(self, user, task):
-        return task.owner_id == user.pk and self._may_act(user, task)
-
-    def can_assign(self, user, task):
-        return task.owner_id is None and self._may_act(user, task)
 
 
 class AppealFlow(flow.Flow):
@@ -280,25 +267,8 @@ FAMILY_TEMPLATES = {
 def _notify(case: Case, event: str, payload: dict, *, reviewers: bool = False) -> None:
     """The family's messages (SMS if it has a phone, and in-app) and, for a new appeal,
     the reviewers' in-app notice; relayed after commit like every outbox row."""
-    now = timezone.now()
-    template = FAMILY_TEMPLATES[event]
-    rows = []
-    phone = case.applicant.phone
-    if phone:
-        rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.SMS,
-                                  recipient=phone, template=template, payload=payload,
-                                  created_at=now))
-    rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.INAPP,
-                              recipient=f"household:{case.household_id}", template=template,
-                              payload=payload, created_at=now))
-    if reviewers:
-        rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.INAPP,
-                                  recipient=f"{APPEAL_STEP}:{case.area_id}",
-                                  template="task_waiting", payload=payload, created_at=now))
-    queue_outbox(rows)
-    conn = transaction.get_connection()
-    if not any(func is kick_relay for _, func, _ in conn.run_on_commit):
-        transaction.on_commit(kick_relay)
+    queue_case_messages(case, FAMILY_TEMPLATES[event], payload,
+                        staff_recipient=f"{APPEAL_STEP}:{case.area_id}" if reviewers else None)
 
 
 # --- lodging --------------------------------------------------------------------------------
@@ -322,8 +292,7 @@ def lodge_appeal(*, actor: User, case: Case, grounds: str, today: date | None = 
     rejected (approved, withdrawn, open or already under appeal), a rejection already
     appealed, or after the appeal period (the message names its last day).
     """
-    if not access.can_write(actor):
-        raise NotPermitted(_("Your role is read-only."))
+    access.require_writer(actor)
     if actor.role not in LODGERS or not access.in_scope(actor, case.area_id, case.household_id):
         raise NotPermitted(_("Only the family or its village staff may appeal."))
     grounds = (grounds or "").strip()
@@ -401,14 +370,7 @@ def _lock_appeal_task(task_id: int, actor: User) -> Task:
     say that a task exists elsewhere)."""
     qs = Task.objects.select_related("process", "process__appeal",
                                      "process__appeal__decision").order_by()
-    if connection.features.has_select_for_update_of:
-        qs = qs.select_for_update(of=("self", "process"))
-    task = qs.filter(pk=task_id).first()
-    if task is None or not task.owner_permission or not steps.user_may_act(
-        actor, task.owner_permission, task.owner_permission_obj_pk or ""
-    ):
-        raise Task.DoesNotExist
-    return task
+    return lock_actor_task(qs, task_id, actor)
 
 
 def decide_appeal(*, actor: User, task_id: int, outcome: str, reason: str = "") -> Appeal:
@@ -421,36 +383,31 @@ def decide_appeal(*, actor: User, task_id: int, outcome: str, reason: str = "") 
     is already live), ``NotPermitted`` (403) for the maker of the appealed decision or
     a member of the case's household, ``InvalidInput`` (400).
     """
-    if not access.can_write(actor):
-        raise NotPermitted(_("Your role is read-only."))
+    access.require_writer(actor)
     if outcome not in (Outcome.DISMISS, Outcome.UPHOLD):
         raise InvalidInput(_("Choose uphold or dismiss."), field="outcome")
     reason = (reason or "").strip()
     if outcome == Outcome.DISMISS and not reason:
         raise InvalidInput(_("A reason is required to dismiss an appeal."), field="reason")
-    try:
-        with transaction.atomic(), unit_of_work():
-            task = _lock_appeal_task(task_id, actor)
-            appeal = getattr(task.process, "appeal", None)
-            node = task.flow_task
-            if appeal is None or node is None or node.name != APPEAL_STEP or (
-                    node.flow_class is not AppealFlow):
-                raise CaseConflict(_("This task is not an appeal."), code="wrong_step")
-            if task.status not in OPEN_TASK or appeal.outcome != Appeal.Outcome.PENDING:
-                raise CaseConflict(_("This task has already been decided."),
-                                   code="task_closed")
-            case = _lock_case(appeal.case_id)
-            if appeal.decision.actor_id == actor.pk:
-                raise NotPermitted(_("You made the decision under appeal; someone else must "
-                                     "decide the appeal."), code="own_decision")
-            if actor.household_id is not None and actor.household_id == case.household_id:
-                raise NotPermitted(_("You may not decide a case of your own household."),
-                                   code="own_household")
-            appeal.case = case
-            _decide_locked(appeal, case, task, actor, outcome, reason)
-    except OperationalError as exc:  # lock timeout or deadlock victim
-        raise CaseConflict(_("Someone else is deciding this case; try again."),
-                           code="locked") from exc
+    with deciding():
+        task = _lock_appeal_task(task_id, actor)
+        appeal = getattr(task.process, "appeal", None)
+        node = task.flow_task
+        if appeal is None or node is None or node.name != APPEAL_STEP or (
+                node.flow_class is not AppealFlow):
+            raise CaseConflict(_("This task is not an appeal."), code="wrong_step")
+        if task.status not in OPEN_TASK or appeal.outcome != Appeal.Outcome.PENDING:
+            raise CaseConflict(_("This task has already been decided."),
+                               code="task_closed")
+        case = _lock_case(appeal.case_id)
+        if appeal.decision.actor_id == actor.pk:
+            raise NotPermitted(_("You made the decision under appeal; someone else must "
+                                 "decide the appeal."), code="own_decision")
+        if actor.household_id is not None and actor.household_id == case.household_id:
+            raise NotPermitted(_("You may not decide a case of your own household."),
+                               code="own_household")
+        appeal.case = case
+        _decide_locked(appeal, case, task, actor, outcome, reason)
     return appeal
 
 

@@ -26,7 +26,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import access
-from casework.errors import DomainError, InvalidInput, NotPermitted
+from casework.errors import DomainError, InvalidInput
 from casework.models import Decision, User
 
 from . import steps
@@ -180,8 +180,7 @@ def approve(*, actor: User, task_ids, note: str = "", flow_class=None) -> list[B
     more than one step, ``NotPermitted`` for a read-only role."""
     from . import services
 
-    if not access.can_write(actor):
-        raise NotPermitted(_("Your role is read-only."))
+    access.require_writer(actor)
     items = review(actor, parse_ids(task_ids), flow_class)
     if not one_step(items):
         raise InvalidInput(_("Select tasks of one step at a time."), field="tasks")

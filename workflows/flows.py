@@ -61,6 +61,64 @@ def revision_page(request, *args, **kwargs):
 
 
 # --- nodes -----------------------------------------------------------------
+def _first_route(activation):
+    """The next node of a routed node (``Routed``): the first of its routes whose
+    condition holds for ``activation``."""
+    for node, condition in activation.flow_task._routes:
+        if condition is None or condition(activation):
+            yield node._create(activation, activation.task.token)
+            return
+    raise FlowRuntimeError(f"No route out of {activation.flow_task.name}")
+
+
+class Routed:
+    """A node that routes, like an exclusive gateway folded into it, to the first of its
+    routes whose condition holds (its activation's ``create_next``: ``_first_route``)."""
+
+    _routes: list
+
+    def Route(self, *routes):
+        """``(node, condition)`` pairs, first match wins; ``condition`` None is the default."""
+        self._routes = list(routes)
+        self._next = routes[-1][0]  # for viewflow's own graph helpers
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._routes = [(this.resolve(instance, node), this.resolve(instance, cond))
+                        for node, cond in self._routes]
+
+    def _outgoing(self):
+        for node, cond in self._routes:
+            yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
+
+
+def new_task(flow_task, prev_activation, token, data=None, seed=None):
+    """The task row a human step's activation creates after ``prev_activation``, as
+    viewflow's own ``create`` builds it, unsaved: the caller sets its scope and inserts it
+    with its link (``insert_task``)."""
+    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task,
+                                           token=token, flow_task_type=flow_task.task_type)
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
+class ScopedTaskView(flow.View):
+    """A human step whose task row carries who may act on it (``owner_permission``, and
+    ``owner_permission_obj_pk``: see ``steps.user_may_act``)."""
+
+    def _may_act(self, user, task) -> bool:
+        return steps.user_may_act(user, task.owner_permission, task.owner_permission_obj_pk or "")
+
+    def can_execute(self, user, task):
+        """The task page: only its owner (assigned first, as viewflow's UI does)."""
+        return task.owner_id == user.pk and self._may_act(user, task)
+
+    def can_assign(self, user, task):
+        return task.owner_id is None and self._may_act(user, task)
+
+
 class StartCaseActivation(StartHandleActivation):
     """Start inside the caller's transaction, without locking the process row
     it has just inserted (nobody else can see it yet): saves a savepoint pair
@@ -85,14 +143,10 @@ class ResumeCaseActivation(StartCaseActivation):
 
     @Activation.status.super()
     def create_next(self):
-        for node, condition in self.flow_task._routes:
-            if condition is None or condition(self):
-                yield node._create(self, self.task.token)
-                return
-        raise FlowRuntimeError(f"No route out of {self.flow_task.name}")
+        yield from _first_route(self)
 
 
-class ResumeCase(StartCase):
+class ResumeCase(Routed, StartCase):
     """A second start of the application flow: an upheld appeal (``workflows.appeals``)
     resumes its case in a new process at the step after the level whose rejection was
     overturned; the process the rejection ended is kept as it was."""
@@ -103,21 +157,6 @@ class ResumeCase(StartCase):
         super().__init__(func, undo_func)
         self._routes: list = []
 
-    def Route(self, *routes):
-        """``(node, condition)`` pairs, first match wins; ``condition`` None is the default."""
-        self._routes = list(routes)
-        self._next = routes[-1][0]
-        return self
-
-    def _resolve(self, instance):
-        super()._resolve(instance)
-        self._routes = [(this.resolve(instance, node), this.resolve(instance, cond))
-                        for node, cond in self._routes]
-
-    def _outgoing(self):
-        for node, cond in self._routes:
-            yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
-
 
 class DecisionStepActivation(ViewActivation):
     """Creates the task row with its scope already set (one statement with its link),
@@ -125,12 +164,8 @@ class DecisionStepActivation(ViewActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        flow_class = flow_task.flow_class
         process = prev_activation.process
-        task = flow_class.task_class(process=process, flow_task=flow_task, token=token,
-                                     flow_task_type=flow_task.task_type)
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = new_task(flow_task, prev_activation, token, data, seed)
         task.owner_permission = steps.STEP_ROLE[flow_task.step]
         task.owner_permission_obj_pk = steps.task_scope_key(flow_task.step, process.case)
         insert_task(task, prev_activation.task.pk)
@@ -150,14 +185,10 @@ class DecisionStepActivation(ViewActivation):
 
     @Activation.status.super()
     def create_next(self):
-        for node, condition in self.flow_task._routes:
-            if condition is None or condition(self):
-                yield node._create(self, self.task.token)
-                return
-        raise FlowRuntimeError(f"No route out of {self.flow_task.name}")
+        yield from _first_route(self)
 
 
-class DecisionStep(flow.View):
+class DecisionStep(Routed, ScopedTaskView):
     """A human step whose task row carries its role and area (see ``steps``) and
     that routes on the decision stored on the case."""
 
@@ -168,21 +199,6 @@ class DecisionStep(flow.View):
         self.step = step
         self._routes: list = []
 
-    def Route(self, *routes):
-        """``(node, condition)`` pairs, first match wins; ``condition`` None is the default."""
-        self._routes = list(routes)
-        self._next = routes[-1][0]  # for viewflow's own graph helpers
-        return self
-
-    def _resolve(self, instance):
-        super()._resolve(instance)
-        self._routes = [(this.resolve(instance, node), this.resolve(instance, cond))
-                        for node, cond in self._routes]
-
-    def _outgoing(self):
-        for node, cond in self._routes:
-            yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
-
     def enter(self, activation):
         """Entering the step: move the case, write the history, tell who must act."""
         case = _case(activation)
@@ -192,16 +208,6 @@ class DecisionStep(flow.View):
             transition(case, to_status=to_status, actor=actor, action=f"enter_{self.step}",
                        detail={"task": activation.task.pk})
         notify_step(case, self.step)
-
-    def _may_act(self, user, task) -> bool:
-        return steps.user_may_act(user, task.owner_permission, task.owner_permission_obj_pk or "")
-
-    def can_execute(self, user, task):
-        """The task page: only its owner (assigned first, as viewflow's UI does)."""
-        return task.owner_id == user.pk and self._may_act(user, task)
-
-    def can_assign(self, user, task):
-        return task.owner_id is None and self._may_act(user, task)
 
 
 class NoticeActivation(TimerActivation):

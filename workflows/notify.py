@@ -21,6 +21,7 @@ The case pages and the API read a case's messages through ``case_outbox``.
 
 import logging
 import time
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -59,28 +60,42 @@ Channel = OutboxMessage.Channel
 
 def notify_step(case: Case, step: str) -> None:
     """Queue the messages that entering ``step`` (or reaching an outcome) sends."""
+    staff_recipient = f"{step}:{case.area_id}" if step in STAFF_STEPS else None
+    queue_case_messages(case, FAMILY_TEMPLATES.get(step),
+                        {"step": step, "program": case.program_id},  # the case is the row's FK
+                        staff_recipient=staff_recipient)
+
+
+def queue_case_messages(case: Case, template: str | None, payload: dict[str, Any], *,
+                        staff_recipient: str | None = None) -> None:
+    """Queue a case's outbox rows in the caller's transaction: with a family
+    ``template``, the family's SMS (if the applicant has a phone) and its in-app message;
+    with a ``staff_recipient`` (``<step>:<area code>``), that group's in-app
+    "task_waiting" notice. The relay is kicked after commit."""
     now = timezone.now()
     rows = []
-    payload = {"step": step, "program": case.program_id}  # the case is the row's FK
-    if step in FAMILY_TEMPLATES:
+    if template is not None:
         phone = case.applicant.phone
         if phone:
-            rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.SMS,
-                                      recipient=phone, template=FAMILY_TEMPLATES[step],
-                                      payload=payload, created_at=now))
-        rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.INAPP,
+            rows.append(OutboxMessage(case=case, channel=Channel.SMS, recipient=phone,
+                                      template=template, payload=payload, created_at=now))
+        rows.append(OutboxMessage(case=case, channel=Channel.INAPP,
                                   recipient=f"household:{case.household_id}",
-                                  template=FAMILY_TEMPLATES[step], payload=payload,
-                                  created_at=now))
-    if step in STAFF_STEPS:
-        rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.INAPP,
-                                  recipient=f"{step}:{case.area_id}", template="task_waiting",
-                                  payload=payload, created_at=now))
+                                  template=template, payload=payload, created_at=now))
+    if staff_recipient is not None:
+        rows.append(OutboxMessage(case=case, channel=Channel.INAPP, recipient=staff_recipient,
+                                  template="task_waiting", payload=payload, created_at=now))
     if rows:
         queue_outbox(rows)
-        connection = transaction.get_connection()
-        if not any(func is kick_relay for _, func, _ in connection.run_on_commit):
-            transaction.on_commit(kick_relay)  # once per transaction
+        kick_relay_on_commit()
+
+
+def kick_relay_on_commit() -> None:
+    """Kick the relay after the current transaction commits, once per transaction
+    however many steps in it queued rows."""
+    connection = transaction.get_connection()
+    if not any(func is kick_relay for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(kick_relay)
 
 
 _last_kick = 0.0

@@ -39,7 +39,7 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,13 +52,12 @@ from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import access
-from casework.audit import queue_outbox, record_event, unit_of_work
+from casework.audit import record_event, unit_of_work
 from casework.bulk_facts import DEFAULT_CHUNK, EntitlementChunks, EntitlementFacts
-from casework.errors import CaseConflict, InvalidInput, NotPermitted
+from casework.errors import CaseConflict, InvalidInput
 from casework.models import (
     Case,
     Entitlement,
-    OutboxMessage,
     Recertification,
     RecertificationRun,
     User,
@@ -70,10 +69,10 @@ from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT
 
-from . import steps
-from .flows import CaseEnd, StartCase
-from .notify import kick_relay
-from .taskrows import insert_task
+from .flows import CaseEnd, ScopedTaskView, StartCase, new_task
+from .notify import queue_case_messages
+from .services import deciding
+from .taskrows import insert_task, lock_actor_task
 
 logger = logging.getLogger(__name__)
 
@@ -113,10 +112,7 @@ class ReviewActivation(ViewActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         process = prev_activation.process
-        task = flow_task.flow_class.task_class(process=process, flow_task=flow_task,
-                                               token=token, flow_task_type=flow_task.task_type)
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = new_task(flow_task, prev_activation, token, data, seed)
         recertification = process.recertification
         task.owner_permission = REVIEW_ROLE
         task.owner_permission_obj_pk = recertification.area_id
@@ -132,19 +128,10 @@ class ReviewActivation(ViewActivation):
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
-class ReviewStep(flow.View):
+class ReviewStep(ScopedTaskView):
     """The village's review of a failed re-check: only its village's reviewers may act."""
 
     activation_class = ReviewActivation
-
-    def _may_act(self, user, task) -> bool:
-        return steps.user_may_act(user, task.owner_permission, task.owner_permission_obj_pk or "")
-
-    def can_execute(self, user, task):
-        return task.owner_id == user.pk and self._may_act(user, task)
-
-    def can_assign(self, user, task):
-        return task.owner_id is None and self._may_act(user, task)
 
 
 class RecertificationFlow(flow.Flow):
@@ -185,25 +172,8 @@ FAMILY_TEMPLATES = {
 def _notify(case: Case, event: str, payload: dict[str, Any], *, staff: bool = False) -> None:
     """Queue the family's messages (SMS if there is a phone, and in-app) and, for a new
     review, the village's in-app notice; relayed after commit like every outbox row."""
-    now = timezone.now()
-    template = FAMILY_TEMPLATES[event]
-    rows = []
-    phone = case.applicant.phone
-    if phone:
-        rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.SMS,
-                                  recipient=phone, template=template, payload=payload,
-                                  created_at=now))
-    rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.INAPP,
-                              recipient=f"household:{case.household_id}", template=template,
-                              payload=payload, created_at=now))
-    if staff:
-        rows.append(OutboxMessage(case=case, channel=OutboxMessage.Channel.INAPP,
-                                  recipient=f"{REVIEW_STEP}:{payload['area']}",
-                                  template="task_waiting", payload=payload, created_at=now))
-    queue_outbox(rows)
-    conn = transaction.get_connection()
-    if not any(func is kick_relay for _, func, _ in conn.run_on_commit):
-        transaction.on_commit(kick_relay)
+    queue_case_messages(case, FAMILY_TEMPLATES[event], payload,
+                        staff_recipient=f"{REVIEW_STEP}:{payload['area']}" if staff else None)
 
 
 # --- opening reviews -----------------------------------------------------------------
@@ -422,14 +392,7 @@ def _lock_review_task(task_id: int, actor: User) -> Task:
     qs = Task.objects.select_related(
         "process", "process__recertification", "process__recertification__entitlement",
     ).order_by()
-    if connection.features.has_select_for_update_of:
-        qs = qs.select_for_update(of=("self", "process"))
-    task = qs.filter(pk=task_id).first()
-    if task is None or not task.owner_permission or not steps.user_may_act(
-        actor, task.owner_permission, task.owner_permission_obj_pk or ""
-    ):
-        raise Task.DoesNotExist
-    return task
+    return lock_actor_task(qs, task_id, actor)
 
 
 def decide_review(*, actor: User, task_id: int, decision: str, reason: str = ""
@@ -440,31 +403,26 @@ def decide_review(*, actor: User, task_id: int, decision: str, reason: str = ""
     Raises ``Task.DoesNotExist`` for a task the actor may not act on (404),
     ``CaseConflict`` when it is not an open review task (409), ``InvalidInput`` (400).
     """
-    if not access.can_write(actor):
-        raise NotPermitted(_("Your role is read-only."))
+    access.require_writer(actor)
     if decision not in (Outcome.CONTINUE, Outcome.END):
         raise InvalidInput(_("Choose continue or end."), field="decision")
     reason = (reason or "").strip()
     if decision == Outcome.END and not reason:
         raise InvalidInput(_("A reason is required to end an entitlement."), field="reason")
-    try:
-        with transaction.atomic(), unit_of_work():
-            task = _lock_review_task(task_id, actor)
-            recertification = getattr(task.process, "recertification", None)
-            node = task.flow_task
-            if recertification is None or node is None or node.name != REVIEW_STEP or (
-                    node.flow_class is not RecertificationFlow):
-                raise CaseConflict(_("This task is not a re-certification review."),
-                                   code="wrong_step")
-            if (task.status not in OPEN_TASK
-                    or recertification.outcome != Recertification.Outcome.PENDING):
-                raise CaseConflict(_("This task has already been decided."),
-                                   code="task_closed")
-            case = _lock_cases([recertification.case_id])[recertification.case_id]
-            _decide_locked(recertification, case, task, actor, decision, reason)
-    except OperationalError as exc:  # lock timeout or deadlock victim
-        raise CaseConflict(_("Someone else is deciding this case; try again."),
-                           code="locked") from exc
+    with deciding():
+        task = _lock_review_task(task_id, actor)
+        recertification = getattr(task.process, "recertification", None)
+        node = task.flow_task
+        if recertification is None or node is None or node.name != REVIEW_STEP or (
+                node.flow_class is not RecertificationFlow):
+            raise CaseConflict(_("This task is not a re-certification review."),
+                               code="wrong_step")
+        if (task.status not in OPEN_TASK
+                or recertification.outcome != Recertification.Outcome.PENDING):
+            raise CaseConflict(_("This task has already been decided."),
+                               code="task_closed")
+        case = _lock_cases([recertification.case_id])[recertification.case_id]
+        _decide_locked(recertification, case, task, actor, decision, reason)
     return recertification
 
 

@@ -99,9 +99,12 @@ def scoped_household(user, pk: int) -> Household:
     return household
 
 
-def _require_keeper(user, household: Household) -> None:
+def _kept_household(user, pk: int) -> Household:
+    """The household if ``user`` may see it (else 404) and keep its register (else 403)."""
+    household = scoped_household(user, pk)
     if not dues.may_keep_register(user, household.area_id):
         raise PermissionDenied
+    return household
 
 
 def _base_context(request) -> dict:
@@ -198,15 +201,10 @@ def household_list(request):
         listed.append({"household": household, "head": head, "size": len(members),
                        "members": sum(1 for m in members if m.active),
                        "in_arrears": sum(1 for m in members if m.owed)})
-    keep = request.GET.copy()
-    keep.pop("after", None)
-    if has_next:
-        keep["after"] = page[-1].number
     return TemplateResponse(request, "workflows/register/households.html", {
         **_base_context(request),
         "rows": listed, "query": query, "area": area, "areas": _areas(user), "year": year,
-        "next_url": f"?{keep.urlencode()}" if has_next else "",
-        "first_url": f"?{_without(request, 'after')}" if after else "",
+        **_pager(request, page[-1].number if has_next else None),
         "export_form": ExportForm(areas=_areas(user)),
     })
 
@@ -233,8 +231,7 @@ def household_detail(request, pk: int):
 @staff_only
 def dues_record(request, pk: int):
     user = request.user
-    household = scoped_household(user, pk)
-    _require_keeper(user, household)
+    household = _kept_household(user, pk)
     form = DuesPaymentForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -281,15 +278,22 @@ def arrears_list(request):
     has_next, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
     listed = [{"membership": m, "person": m.person, "household": m.person.household,
                "owed": dues.arrears(m, dues.paid_years_of(m), year)} for m in page]
-    keep = request.GET.copy()
-    keep.pop("after", None)
-    if has_next:
-        keep["after"] = page[-1].pk
     return TemplateResponse(request, "workflows/register/arrears.html", {
         **_base_context(request), "form": form, "rows": listed, "year": year,
-        "next_url": f"?{keep.urlencode()}" if has_next else "",
-        "first_url": f"?{_without(request, 'after')}" if after else "",
+        **_pager(request, page[-1].pk if has_next else None),
     })
+
+
+def _pager(request, next_after: str | int | None) -> dict[str, str]:
+    """The keyset pager's links, keeping the other filters: the next page (the rows after
+    ``next_after``; none on the last page) and the first (unless this is it)."""
+    keep = request.GET.copy()
+    keep.pop("after", None)
+    if next_after is not None:
+        keep["after"] = next_after
+    first = f"?{_without(request, 'after')}" if request.GET.get("after") else ""
+    return {"next_url": f"?{keep.urlencode()}" if next_after is not None else "",
+            "first_url": first}
 
 
 def _without(request, *names) -> str:
@@ -306,8 +310,7 @@ def _without(request, *names) -> str:
 def membership(request, pk: int):
     """Enrol a person of the household in the association, or record that one leaves."""
     user = request.user
-    household = scoped_household(user, pk)
-    _require_keeper(user, household)
+    household = _kept_household(user, pk)
     action = request.POST.get("action", "")
     add = AddMembershipForm(request.POST if action == "add" else None, household=household,
                             prefix="add")
@@ -344,8 +347,7 @@ def apply_on_behalf(request, pk: int):
     """The village staff apply for a member of the household; the case records that it
     was filed on the family's behalf, with the family's consent to the notice."""
     user = request.user
-    household = scoped_household(user, pk)
-    _require_keeper(user, household)
+    household = _kept_household(user, pk)
     form = OnBehalfForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

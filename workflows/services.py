@@ -43,16 +43,12 @@ from .deadlines import close_for_case
 from .flows import BenefitApplicationFlow
 from .models import Appeal
 from .notify import notify_step
+from .taskrows import lock_actor_task
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 # who records an objection lodged at the office during the public notice
 OBJECTION_RECORDERS = (User.Role.VILLAGE_REVIEWER, User.Role.TOWNSHIP_APPROVER,
                        User.Role.DISTRICT_APPROVER, User.Role.ADMIN)
-
-
-def _require_writer(actor: User) -> None:
-    if not access.can_write(actor):
-        raise NotPermitted(_("Your role is read-only."))
 
 
 # the version of the personal-data notice the family agrees to when applying
@@ -69,7 +65,7 @@ def submit_application(*, actor: User, household: Household, program: Program,
     (PIPL article 13): the family's form, the staff form and the API ask for it
     explicitly and refuse without it; the case records when, and under which notice.
     """
-    _require_writer(actor)
+    access.require_writer(actor)
     if not consent:
         raise InvalidInput(_("Please agree to the use of your family's personal data for "
                              "this application."), field="consent")
@@ -117,6 +113,18 @@ def submit_application(*, actor: User, household: Household, program: Program,
 
 
 @contextmanager
+def deciding() -> Iterator[None]:
+    """A decision on a task: one transaction with its unit of work. A lock timeout, or
+    losing a deadlock to another decider, is a ``CaseConflict`` ("locked", 409)."""
+    try:
+        with transaction.atomic(), unit_of_work():
+            yield
+    except OperationalError as exc:  # lock timeout or deadlock victim
+        raise CaseConflict(_("Someone else is deciding this case; try again."),
+                           code="locked") from exc
+
+
+@contextmanager
 def _case_lock(process_id: int | None) -> Iterator[None]:
     """One transaction holding the case's lock (its process row), with a unit of work.
 
@@ -159,14 +167,7 @@ def _lock_task(task_id: int, actor: User):
         decided_appeal=Exists(Appeal.objects.filter(
             case_id=OuterRef("process__case__id"), decided_by_id=actor.pk,
             outcome=Appeal.Outcome.UPHELD))).order_by()
-    if connection.features.has_select_for_update_of:
-        qs = qs.select_for_update(of=("self", "process"))
-    task = qs.filter(pk=task_id).first()
-    if task is None or not task.owner_permission or not steps.user_may_act(
-        actor, task.owner_permission, task.owner_permission_obj_pk or ""
-    ):
-        raise Task.DoesNotExist
-    return task
+    return lock_actor_task(qs, task_id, actor)
 
 
 def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Case:
@@ -176,39 +177,35 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
     ``CaseConflict`` when it is no longer open (409), ``NotPermitted`` (403) when the
     actor already decided the case at another level or it is their own household's.
     """
-    _require_writer(actor)
+    access.require_writer(actor)
     if decision not in Decision.Outcome.values:
         raise InvalidInput(_("Choose approve, return or reject."), field="decision")
     reason = (reason or "").strip()
     if decision in (Decision.Outcome.REJECT, Decision.Outcome.RETURN) and not reason:
         raise InvalidInput(_("A reason is required to reject or return a case."),
                            field="reason")
-    try:
-        with transaction.atomic(), unit_of_work():
-            task = _lock_task(task_id, actor)
-            if task.status not in OPEN_TASK:
-                raise CaseConflict(_("This task has already been decided."), code="task_closed")
-            step = task.flow_task.name
-            if step not in steps.DECISION_STEPS:
-                raise CaseConflict(_("This task does not take a decision."), code="wrong_step")
-            case = task.process.case
-            # separation of duties: one person decides one level of a case, and never a
-            # case of their own household
-            if task.decided_other_level:
-                raise NotPermitted(_("You already decided this case at another level; "
-                                     "someone else must decide it at this level."),
-                                   code="decided_other_level")
-            if task.decided_appeal:
-                raise NotPermitted(_("You upheld this case's appeal; someone else must "
-                                     "review it now."), code="decided_appeal")
-            if actor.household_id is not None and actor.household_id == case.household_id:
-                raise NotPermitted(_("You may not decide a case of your own household."),
-                                   code="own_household")
-            case._actor = actor
-            _decide_locked(case, task, step, actor, decision, reason)
-    except OperationalError as exc:  # lock timeout or deadlock victim
-        raise CaseConflict(_("Someone else is deciding this case; try again."),
-                           code="locked") from exc
+    with deciding():
+        task = _lock_task(task_id, actor)
+        if task.status not in OPEN_TASK:
+            raise CaseConflict(_("This task has already been decided."), code="task_closed")
+        step = task.flow_task.name
+        if step not in steps.DECISION_STEPS:
+            raise CaseConflict(_("This task does not take a decision."), code="wrong_step")
+        case = task.process.case
+        # separation of duties: one person decides one level of a case, and never a
+        # case of their own household
+        if task.decided_other_level:
+            raise NotPermitted(_("You already decided this case at another level; "
+                                 "someone else must decide it at this level."),
+                               code="decided_other_level")
+        if task.decided_appeal:
+            raise NotPermitted(_("You upheld this case's appeal; someone else must "
+                                 "review it now."), code="decided_appeal")
+        if actor.household_id is not None and actor.household_id == case.household_id:
+            raise NotPermitted(_("You may not decide a case of your own household."),
+                               code="own_household")
+        case._actor = actor
+        _decide_locked(case, task, step, actor, decision, reason)
     return case
 
 
@@ -250,7 +247,7 @@ def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reas
 
 def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
     """The family sends a returned case back to village review."""
-    _require_writer(actor)
+    access.require_writer(actor)
     try:
         with _case_lock(case.process_id):
             task = (Task.objects.select_related("process")
@@ -285,7 +282,7 @@ def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
 
 def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     """The family withdraws its application before the final decision."""
-    _require_writer(actor)
+    access.require_writer(actor)
     if actor.role not in (User.Role.FAMILY, User.Role.VILLAGE_REVIEWER, User.Role.ADMIN):
         raise NotPermitted(_("Only the family or its village staff may withdraw."))
     try:
@@ -320,7 +317,7 @@ def lodge_objection(*, actor: User, case: Case, lodged_by_name: str, text: str) 
     whoever saw the notice; the staff who receive one record it, naming who objects.
     A family account may not: its own case would be held by its own objection.
     """
-    _require_writer(actor)
+    access.require_writer(actor)
     if actor.role not in OBJECTION_RECORDERS:
         raise NotPermitted(_("Objections are recorded by the village or township staff who "
                              "receive them."), code="staff_only")
@@ -351,7 +348,7 @@ def resolve_objections(case: Case, *, actor: User, upheld: bool, resolution: str
 def add_document(*, actor: User, case: Case, kind: str, file: Any, description: str = ""):
     from casework.models import Document
 
-    _require_writer(actor)
+    access.require_writer(actor)
     with _case_lock(case.process_id):
         case = Case.objects.get(pk=case.pk)
         if not case.is_open:

@@ -4,11 +4,18 @@ Each new task is a row plus a link to the task before it
 (``viewflow_task_previous``). On PostgreSQL both go in one statement, a
 data-modifying CTE; elsewhere in two. Same rows as viewflow writes, one round
 trip fewer per step. Completing a task closes its deadline (``workflows.deadlines``)
-in the same statement on PostgreSQL.
+in the same statement on PostgreSQL. ``lock_actor_task`` reads a task for a decision
+under its lock, as every deciding service does.
 """
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
+from viewflow.workflow.models import Task
+
+from casework.models import User
+
+from . import steps
 
 
 def _columns_and_values(obj) -> tuple[list[str], list]:
@@ -67,3 +74,18 @@ def complete_task_row(task) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [closed_at, Deadline.Stage.DONE, task.pk, *values, task.pk])
+
+
+def lock_actor_task(tasks: QuerySet[Task], task_id: int, actor: User) -> Task:
+    """Read task ``task_id`` from ``tasks`` (the caller's joins and annotations), locking
+    the task and process rows inside the caller's transaction. Raises
+    ``Task.DoesNotExist`` when it is missing or not ``actor``'s to act on
+    (``steps.user_may_act``): the API answers 404, not saying a task exists elsewhere."""
+    if connection.features.has_select_for_update_of:
+        tasks = tasks.select_for_update(of=("self", "process"))
+    task = tasks.filter(pk=task_id).first()
+    if task is None or not task.owner_permission or not steps.user_may_act(
+        actor, task.owner_permission, task.owner_permission_obj_pk or ""
+    ):
+        raise Task.DoesNotExist
+    return task

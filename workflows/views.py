@@ -1,7 +1,8 @@
 """The task pages viewflow's frontend opens for the human steps.
 
 They translate the form into a service call and back; the rules live in
-``workflows.services``.
+``workflows.services``. The appeal and re-certification review pages
+(``appeal_views``, ``recertification_views``) are built on ``DecisionPage`` too.
 """
 
 from django.contrib import messages
@@ -26,9 +27,13 @@ class _TaskPage(FormView):
     def task(self):
         return self.request.activation.task
 
+    def case_id(self) -> int:
+        """The case whose file the page shows below the form."""
+        return self.task.process.case.pk
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(case_file_context(self.request.user, self.task.process.case.pk))
+        ctx.update(case_file_context(self.request.user, self.case_id()))
         ctx["task"] = self.task
         ctx["activation"] = self.request.activation
         return ctx
@@ -52,20 +57,31 @@ class _TaskPage(FormView):
             return HttpResponseRedirect("/")
 
 
-class DecisionView(_TaskPage):
-    form_class = DecisionForm
+class DecisionPage(_TaskPage):
+    """A task page whose form takes a decision through a service (``decide``): a domain
+    error goes back on the form, a task closed meanwhile to its read-only page."""
+
+    def decide(self, form) -> None:
+        raise NotImplementedError
 
     def form_valid(self, form):
         try:
-            services.decide(actor=self.request.user, task_id=self.task.pk,
-                            decision=form.cleaned_data["decision"],
-                            reason=form.cleaned_data["reason"])
+            self.decide(form)
         except DomainError as exc:
             if isinstance(exc, CaseConflict) and exc.code in TASK_CLOSED:
                 return self._closed(exc)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self.form_invalid(form)
         return self._done()
+
+
+class DecisionView(DecisionPage):
+    form_class = DecisionForm
+
+    def decide(self, form) -> None:
+        services.decide(actor=self.request.user, task_id=self.task.pk,
+                        decision=form.cleaned_data["decision"],
+                        reason=form.cleaned_data["reason"])
 
 
 class RevisionView(_TaskPage):

@@ -12,14 +12,22 @@ class KeysetPagination(BasePagination):
     max_page_size = 200
     ordering_field = "id"
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
+    def requested_size(self, request) -> int:
+        """``?page_size=`` within 1 and ``max_page_size``; the default if not a number."""
         try:
             size = min(int(request.query_params.get("page_size", self.page_size)),
                        self.max_page_size)
         except ValueError:
             size = self.page_size
-        size = max(size, 1)
+        return max(size, 1)
+
+    def cursor_of(self, row) -> int | str:
+        """What ``next`` carries in ``?after=``: the last row's key."""
+        return getattr(row, self.ordering_field)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.requested_size(request)
         after = request.query_params.get("after")
         if after:
             try:
@@ -37,7 +45,7 @@ class KeysetPagination(BasePagination):
         next_url = None
         if self.has_next and self.rows:
             next_url = replace_query_param(self.request.build_absolute_uri(), "after",
-                                           getattr(self.rows[-1], self.ordering_field))
+                                           self.cursor_of(self.rows[-1]))
         return Response({"next": next_url, "results": data})
 
     def get_paginated_response_schema(self, schema):

@@ -13,7 +13,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from casework.api.pagination import KeysetPagination
@@ -27,12 +26,7 @@ class DuePagination(KeysetPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        try:
-            size = min(int(request.query_params.get("page_size", self.page_size)),
-                       self.max_page_size)
-        except ValueError:
-            size = self.page_size
-        size = max(size, 1)
+        size = self.requested_size(request)
         raw = request.query_params.get("after")
         after = DueCursor.parse(raw) if raw else None
         if raw and after is None:
@@ -42,12 +36,8 @@ class DuePagination(KeysetPagination):
         self.rows = rows[:size]
         return self.rows
 
-    def get_paginated_response(self, data):
-        next_url = None
-        if self.has_next and self.rows:
-            next_url = replace_query_param(self.request.build_absolute_uri(), "after",
-                                           str(DueCursor.of(self.rows[-1])))
-        return Response({"next": next_url, "results": data})
+    def cursor_of(self, row) -> str:
+        return str(DueCursor.of(row))
 
     def get_schema_operation_parameters(self, view):
         return [
