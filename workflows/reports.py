@@ -91,6 +91,9 @@ STEP_LABELS = {
     steps.FAMILY_REVISION: gettext_lazy("Family revision"),
     steps.TOWNSHIP_REVIEW: gettext_lazy("Township review"),
     steps.DISTRICT_REVIEW: gettext_lazy("District review"),
+    # timed like the others (its deadline shows in the overdue tables), not in the days
+    # per step, which are the application flow's
+    steps.APPEAL_REVIEW: gettext_lazy("Appeal review"),
 }
 BUDGET_KEY = "annual_budget_yuan"
 P_MEDIAN, P_90 = 50, 90

@@ -350,3 +350,22 @@ def test_nearest_rank_is_postgresqls_percentile_disc(world):
     table = report(world).table("step_days").as_dict()
     assert database == {step: (row["median"], row["p90"]) for step, row in table.items()
                         if row["tasks"]}
+
+
+def test_an_open_appeal_review_is_counted_and_named(world):
+    """Appeal reviews have deadlines too: their row is labelled, not a bare step code."""
+    from django.utils import timezone
+    from viewflow.workflow.models import Task
+
+    from workflows.models import Deadline
+
+    task = Task.objects.filter(deadline__isnull=True,
+                               process__case__area__code__startswith="330703").first()
+    case = task.process.case
+    Deadline.objects.create(task=task, case=case, step="appeal_review", working_days=10,
+                            due_at=NOW - timezone.timedelta(days=1), stage="due",
+                            next_at=None)
+    table = report(world).table("overdue_step")
+    assert table.as_dict()["appeal_review"] == {"open": 1, "overdue": 1, "escalated": 0}
+    label = next(row.label for row in table.rows if row.key == "appeal_review")
+    assert label == "申诉复核"
