@@ -197,7 +197,9 @@ def purge_case(case_id: int, *, today: date | None = None) -> tuple[Due, Purged]
             # the family's grounds of its appeals (``workflows.Appeal``, reached through its
             # reverse relation: casework does not import workflows)
             purged.appeals = case.appeals.exclude(grounds="").update(grounds="")
-            for row in OutboxMessage.objects.filter(case=case, channel=OutboxMessage.Channel.SMS):
+            # rows written before SMS recipients were persons (``person:<id>``) hold the number
+            for row in (OutboxMessage.objects.filter(case=case, channel=OutboxMessage.Channel.SMS)
+                        .exclude(recipient__startswith="person:")):
                 masked = mask_phone(row.recipient)
                 if masked != row.recipient:
                     OutboxMessage.objects.filter(pk=row.pk).update(recipient=masked)

@@ -35,7 +35,7 @@ from eligibility.defaults import SLA_PARAMETERS
 
 from . import steps
 from .models import Deadline
-from .notify import kick_relay
+from .notify import kick_relay, sms_recipient
 from .workdays import WorkingCalendar, current_calendar
 
 logger = logging.getLogger(__name__)
@@ -179,9 +179,8 @@ def _messages(deadline: Deadline, case: Case, template: str, to_level_above: boo
 
     if deadline.step == steps.FAMILY_REVISION:
         row(OutboxMessage.Channel.INAPP, f"household:{case.household_id}")
-        phone = case.applicant.phone
-        if phone and template == "task_reminder":
-            row(OutboxMessage.Channel.SMS, phone)
+        if case.applicant.phone and template == "task_reminder":
+            row(OutboxMessage.Channel.SMS, sms_recipient(case.applicant_id))
     elif owner is not None:  # delivery adds the e-mail of staff who have an address
         row(OutboxMessage.Channel.INAPP, user_id=owner)
     else:

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from casework.audit import queue_outbox
-from casework.models import Case, Message, OutboxMessage, User
+from casework.models import Case, Message, OutboxMessage, Person, User
 from casework.phones import mask_email, mask_phone
 
 from .messages import STEP_NAMES, render, template_label
@@ -58,6 +58,26 @@ UNREAD_LIMIT = 99
 Channel = OutboxMessage.Channel
 
 
+PERSON = "person"  # an SMS row's recipient: ``person:<id>``, the number read when sending
+
+
+def sms_recipient(person_id: int) -> str:
+    """The SMS recipient of an outbox row: the person, not their number, so that no
+    phone number is kept in clear at rest (``Person.phone`` is encrypted); the worker
+    reads the number when it sends (``sms_number``)."""
+    return f"{PERSON}:{person_id}"
+
+
+def sms_number(recipient: str) -> str:
+    """The number to send an SMS row to: the person's current phone (empty if they have
+    none any more); a row written before recipients were persons holds the number."""
+    kind, sep, key = recipient.partition(":")
+    if sep and kind == PERSON:
+        person = Person.objects.filter(pk=int(key)).only("phone").first()
+        return (person.phone or "") if person is not None else ""
+    return recipient
+
+
 def notify_step(case: Case, step: str) -> None:
     """Queue the messages that entering ``step`` (or reaching an outcome) sends."""
     staff_recipient = f"{step}:{case.area_id}" if step in STAFF_STEPS else None
@@ -75,9 +95,9 @@ def queue_case_messages(case: Case, template: str | None, payload: dict[str, Any
     now = timezone.now()
     rows = []
     if template is not None:
-        phone = case.applicant.phone
-        if phone:
-            rows.append(OutboxMessage(case=case, channel=Channel.SMS, recipient=phone,
+        if case.applicant.phone:
+            rows.append(OutboxMessage(case=case, channel=Channel.SMS,
+                                      recipient=sms_recipient(case.applicant_id),
                                       template=template, payload=payload, created_at=now))
         rows.append(OutboxMessage(case=case, channel=Channel.INAPP,
                                   recipient=f"household:{case.household_id}",
@@ -311,9 +331,29 @@ def outbox_status(row: OutboxMessage) -> str:
     return Status.PENDING
 
 
-def shown_recipient(row: OutboxMessage) -> str:
-    """The recipient as a case page shows it: phone and address masked."""
+def person_phones(rows: list[OutboxMessage], case: Case | None = None) -> dict[str, str]:
+    """{SMS recipient: its person's phone} for the rows naming a person: the case's
+    applicant's when already read with the case (every family SMS goes to the applicant),
+    the others in one query."""
+    known = {}
+    if case is not None and Case.applicant.is_cached(case):
+        known[sms_recipient(case.applicant_id)] = case.applicant.phone or ""
+    ids = {int(r.recipient.partition(":")[2]) for r in rows
+           if r.channel == Channel.SMS and r.recipient.startswith(f"{PERSON}:")
+           and r.recipient not in known}
+    if ids:
+        known.update({sms_recipient(p.pk): p.phone or ""
+                      for p in Person.objects.filter(pk__in=ids).only("phone")})
+    return known
+
+
+def shown_recipient(row: OutboxMessage, phones: dict[str, str] | None = None) -> str:
+    """The recipient as a case page shows it: phone and address masked (an SMS row's
+    person's phone from ``phones``, ``person_phones`` of the page's rows)."""
     if row.channel == Channel.SMS:
+        if row.recipient.startswith(f"{PERSON}:"):
+            number = (phones or {}).get(row.recipient, "")
+            return mask_phone(number) if number else _("the applicant's mobile phone")
         return mask_phone(row.recipient)
     if row.channel == Channel.EMAIL:
         return mask_email(row.recipient) if row.recipient else ""
@@ -332,8 +372,11 @@ def outbox_text(row: OutboxMessage) -> str:
         return template_label(row.template)
 
 
-def outbox_rows(rows) -> list[dict]:
-    """Outbox rows as the case pages show them (in the active language)."""
+def outbox_rows(rows, case: Case | None = None) -> list[dict]:
+    """Outbox rows (of ``case``, when given) as the case pages show them (in the active
+    language)."""
+    rows = list(rows)
+    phones = person_phones(rows, case)
     result = []
     for row in rows:
         status = outbox_status(row)
@@ -344,7 +387,7 @@ def outbox_rows(rows) -> list[dict]:
             "template": row.template,
             "template_label": template_label(row.template),
             "text": outbox_text(row),
-            "recipient": shown_recipient(row),
+            "recipient": shown_recipient(row, phones),
             "status": status,
             "status_label": str(STATUS_LABELS[status]),
             "created_at": row.created_at,

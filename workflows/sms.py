@@ -80,6 +80,9 @@ def _lock_number(number: str) -> None:
 def rate_limit_retry_at(number: str, now: datetime) -> datetime | None:
     """When the next SMS to ``number`` may go, if it may not go now; None if it may.
 
+    ``number`` is the rows' recipient: a person (``person:<id>``, whose phone the worker
+    reads when sending) or, in rows written before that, the number itself.
+
     At most ``SMS_RATE_LIMIT_PER_HOUR`` messages in any hour: with that many sent in the
     last hour, the next may go one hour after the oldest of them. Call inside the
     delivering transaction: the number stays locked until it commits.

@@ -67,8 +67,10 @@ def deliver(message_id: int) -> bool:
                 text = render(message.template, {**message.payload, "case": message.case_id})
         except KeyError:
             return _give_up(message, f"unknown template {message.template!r}")
+        number = ""
         if message.channel == Channel.SMS:
-            if not is_mobile_phone(message.recipient):
+            number = notify.sms_number(message.recipient)
+            if not is_mobile_phone(number):
                 return _give_up(message, "not a mainland mobile number")
             later = rate_limit_retry_at(message.recipient, timezone.now())
             if later is not None:  # deferred, not failed: no attempt is counted
@@ -81,7 +83,7 @@ def deliver(message_id: int) -> bool:
         note = ""
         try:
             if message.channel == Channel.SMS:
-                get_backend().send(to=message.recipient, text=text, message_id=message.pk)
+                get_backend().send(to=number, text=text, message_id=message.pk)
             elif message.channel == Channel.EMAIL:
                 if not notify.send_email(message):
                     note = "no e-mail address"

@@ -461,7 +461,7 @@ def test_lodging_writes_history_and_messages_in_its_transaction(village_rejected
     rows = OutboxMessage.objects.filter(case=village_rejected, template__in=[
         "appeal_lodged", "task_waiting"]).order_by("id")
     assert [r.recipient for r in rows][-3:] == [
-        village_rejected.applicant.phone, f"household:{village_rejected.household_id}",
+        f"person:{village_rejected.applicant_id}", f"household:{village_rejected.household_id}",
         f"appeal_review:{village_rejected.area_id}"]
 
 

@@ -150,7 +150,8 @@ def test_delivering_twice_sends_once_and_makes_one_message_per_user(case, family
     for r in rows:
         assert tasks.deliver(r.pk) is True
         assert tasks.deliver(r.pk) is False  # a redelivered task finds it sent
-    assert [s["message_id"] for s in memory_sms.outbox] == [row(case, SMS, "13800000000").pk]
+    sms_row = row(case, SMS, f"person:{case.applicant_id}")  # the person, not the number
+    assert [s["message_id"] for s in memory_sms.outbox] == [sms_row.pk]
     assert memory_sms.outbox[0]["to"] == "13800000000"
     assert len(inbox(family_home["user"])) == 1 and len(inbox(staff["village"])) == 1
     assert all(r.attempts == 1 for r in OutboxMessage.objects.filter(case=case))
@@ -453,3 +454,27 @@ def test_the_case_file_lists_the_messages_sent_with_the_phone_masked(client, cas
     assert "gateway down" in body
     assert "wf-message-sent" in body and "wf-message-pending" in body
     assert "短信" in body and "已发送" in body
+
+
+def test_no_phone_number_is_kept_in_the_outbox(case, memory_sms):
+    """SMS rows name the person; the worker reads the (encrypted) phone when it sends, so
+    the number is in no outbox row at rest, and a phone changed meanwhile is used."""
+    rows = OutboxMessage.objects.filter(case=case, channel=SMS)
+    assert set(rows.values_list("recipient", flat=True)) == {f"person:{case.applicant_id}"}
+    applicant = case.applicant
+    applicant.phone = "13911112222"
+    applicant.save()
+    deliver_all()
+    assert [s["to"] for s in memory_sms.outbox] == ["13911112222"]
+
+
+def test_rows_written_with_numbers_are_rewritten_to_persons(case):
+    """The migration that made recipients persons rewrites the rows written before it."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    legacy = outbox_row(case, channel=SMS, recipient="13800000000")
+    import_module("casework.migrations.0014_sms_recipients_are_persons").to_persons(apps, None)
+    legacy.refresh_from_db()
+    assert legacy.recipient == f"person:{case.applicant_id}"

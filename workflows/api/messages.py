@@ -108,5 +108,5 @@ class CaseMessages(APIView):
     def get(self, request, pk: int):
         case = selectors.case_detail(user=request.user, case_id=pk)
         family = request.user.role == User.Role.FAMILY
-        rows = notify.outbox_rows(notify.case_outbox(case, family=family))
+        rows = notify.outbox_rows(notify.case_outbox(case, family=family), case)
         return Response(CaseMessageSerializer(rows, many=True).data)

@@ -177,8 +177,8 @@ def _message_timeline(rows) -> list[dict]:
 
 def _with_messages(timeline: list[dict], case) -> list[dict]:
     """The history and the messages sent about the case, in time order."""
-    messages_sent = _message_timeline(notify.outbox_rows(notify.case_outbox(case,
-                                                                            family=True)))
+    messages_sent = _message_timeline(notify.outbox_rows(notify.case_outbox(case, family=True),
+                                                         case))
     return sorted(timeline + messages_sent, key=lambda row: row["at"])
 
 

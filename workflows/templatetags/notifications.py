@@ -15,4 +15,4 @@ def case_messages(context, case):
     request = context.get("request")
     user = getattr(request, "user", None)
     family = getattr(user, "role", None) == User.Role.FAMILY
-    return notify.outbox_rows(notify.case_outbox(case, family=family))
+    return notify.outbox_rows(notify.case_outbox(case, family=family), case)
