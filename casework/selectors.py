@@ -17,6 +17,15 @@ def cases_for(user: User):
             .defer("facts", "household__address").order_by("-id"))
 
 
+def case_list(user: User):
+    """The cases a list shows (``cases_for``), reading only what a row shows: no household
+    row (its id is on the case) and not the applicant's resident ID or phone (encrypted:
+    a decryption each), which a list row never shows: about a third of the list's time."""
+    return (access.scope(Case.objects.all(), user)
+            .select_related("program", "area", "applicant")
+            .defer("facts", "applicant__id_number", "applicant__phone").order_by("-id"))
+
+
 def case_detail(*, user: User, case_id: int) -> Case:
     case = (cases_for(user).select_related("entitlement", "process", "filed_by")
             .filter(pk=case_id).first())

@@ -90,7 +90,7 @@ class CaseList(generics.ListCreateAPIView):
         return s.CaseCreateSerializer if self.request.method == "POST" else s.CaseSerializer
 
     def get_queryset(self):
-        return with_due(selectors.cases_for(self.request.user))
+        return with_due(selectors.case_list(self.request.user))
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer})
     def post(self, request):
