@@ -105,3 +105,34 @@ def require_writer(user: User) -> None:
     """Refuse a read-only role (or an anonymous user) any change: ``NotPermitted`` (403)."""
     if not can_write(user):
         raise NotPermitted(_("Your role is read-only."))
+
+
+# --- keeping the association's own records ---------------------------------------------
+
+#: who keeps each level's own records (a village's health-check campaign and contact
+#: reports, a township's projects and training, the district's fund ledger and its
+#: organisation); administrators of the area keep every level's. Area codes tell the
+#: level by their length (district 6 digits, township 9, village 12).
+KEEPER_ROLE = {6: Role.DISTRICT_APPROVER, 9: Role.TOWNSHIP_APPROVER, 12: Role.VILLAGE_REVIEWER}
+
+
+def level_of(area_code: str) -> str:
+    """"district", "township" or "village", from the code's length (no query)."""
+    return {6: "district", 9: "township", 12: "village"}.get(len(area_code or ""), "")
+
+
+def may_keep(user: User, area_code: str) -> bool:
+    """Whether ``user`` may change the association's records of ``area_code``: the keeper
+    role of that area's level (``KEEPER_ROLE``) or an administrator, within their own
+    area. Everyone who may see the area (``in_scope``) may read them."""
+    if not (can_write(user) and user.is_active and area_code):
+        return False
+    if user.role not in (KEEPER_ROLE.get(len(area_code)), Role.ADMIN):
+        return False
+    return in_scope(user, area_code, None)
+
+
+def require_keeper(user: User, area_code: str) -> None:
+    """``NotPermitted`` (403) unless ``may_keep(user, area_code)``."""
+    if not may_keep(user, area_code):
+        raise NotPermitted(_("Only the staff who keep this area's records may change them."))

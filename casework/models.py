@@ -191,6 +191,8 @@ class Membership(models.Model):
         MEMBER = "member", _("member")
         COUNCIL = "council", _("council member (理事)")
         VOLUNTEER = "volunteer", _("volunteer")
+        # the report counts "600多名计生宣传员" apart from members and volunteers
+        OUTREACH = "outreach", _("outreach worker (宣传员)")
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="membership",
                                   verbose_name=_("person"))
@@ -486,6 +488,40 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
+
+
+class RecordEvent(models.Model):
+    """One change to the association's own records, outside any case: a health-check
+    campaign opened, a contact report filed, a project's household added, a ledger entry.
+
+    Written by ``casework.record_events.record`` in the transaction of the change it
+    records; append-only (a PostgreSQL trigger refuses UPDATE and DELETE).
+    ``area`` is the record's own area (a village, a township or the district), so the
+    auditor's scope is the usual prefix match; ``subject`` and ``subject_id`` name the
+    record ("healthchecks.campaign", "17"), so one record's history is one indexed read.
+    """
+
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              null=True, blank=True, related_name="+",
+                              verbose_name=_("actor"))
+    action = models.CharField(_("action"), max_length=60)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("area"))
+    subject = models.CharField(_("record kind"), max_length=60)
+    subject_id = models.CharField(_("record"), max_length=40)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("record event")
+        verbose_name_plural = _("record events")
+        ordering = ["-id"]
+        indexes = [_prefix_index("area", "recordevent_area_prefix"),
+                   models.Index(fields=["subject", "subject_id", "id"],
+                                name="recordevent_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.subject}#{self.subject_id}"
 
 
 class RegisterChange(models.Model):

@@ -60,6 +60,15 @@ INSTALLED_APPS = [
     "csp",  # Content-Security-Policy header and nonces
     "eligibility",
     "casework",
+    # the association's own year (casework.<package>: the record; workflows.<package>:
+    # its pages and API)
+    "casework.healthchecks",
+    "casework.contacts",
+    "casework.projects",
+    "casework.pairings",
+    "casework.organisation",
+    "casework.fund",
+    "casework.duescampaigns",
     "workflows",
 ]
 
@@ -114,7 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # TEST_SQLITE_NAME lets two test runs on one machine keep apart
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("TEST_SQLITE_NAME", default=str(VAR_DIR / "test.sqlite3"))}
 else:
     # Persistent connections (one per web/worker process), checked before reuse so a
     # restarted or failed-over PostgreSQL costs one retry, not an error. DATABASE_URL

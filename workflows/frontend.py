@@ -52,8 +52,14 @@ from . import frontend_views as views
 from .appeals import AppealFlow
 from .auditor_urls import AuditorApp
 from .bulk_views import ScopedBulkApproveView
+from .contacts.urls import ContactsApp
 from .flows import BenefitApplicationFlow
+from .fund.urls import FundApp
+from .healthchecks.urls import HealthChecksApp
 from .message_views import MessagesApp, UnreadBadge, unread_messages
+from .organisation.urls import OrganisationApp
+from .pairings.urls import PairingsApp
+from .projects.urls import ProjectsApp
 from .recertification import RecertificationFlow
 from .register_urls import RegisterApp
 from .report_views import ReportsApp
@@ -303,7 +309,10 @@ site = StaffSite(
     viewsets=[ScopedFlowAppViewset(BenefitApplicationFlow, icon="assignment"),
               ScopedFlowAppViewset(RecertificationFlow, icon="event_repeat"),
               ScopedFlowAppViewset(AppealFlow, icon="gavel"),
-              MessagesApp(), AuditorApp(), ReportsApp(), RegisterApp()],
+              MessagesApp(), AuditorApp(), ReportsApp(), RegisterApp(),
+              # the association's own year
+              HealthChecksApp(), ContactsApp(), PairingsApp(), ProjectsApp(),
+              OrganisationApp(), FundApp()],
 )
 
 urlpatterns = [path("", site.urls)]

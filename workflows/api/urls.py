@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import messages, tasks, views
 
@@ -28,4 +28,12 @@ urlpatterns = [
     path("tasks/<int:pk>/recertification/", views.TaskRecertification.as_view(),
          name="task-recertification"),
     path("tasks/<int:pk>/appeal/", views.TaskAppeal.as_view(), name="task-appeal"),
+    # the association's own year: each package's endpoints
+    path("", include("workflows.healthchecks.api_urls")),
+    path("", include("workflows.contacts.api_urls")),
+    path("", include("workflows.pairings.api_urls")),
+    path("", include("workflows.projects.api_urls")),
+    path("", include("workflows.organisation.api_urls")),
+    path("", include("workflows.fund.api_urls")),
+    path("", include("workflows.duescampaigns.api_urls")),
 ]

@@ -1,6 +1,6 @@
 """Family-facing, phone-friendly pages (included at /family/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -15,4 +15,9 @@ urlpatterns = [
     path("cases/<int:case_id>/appeal/", views.appeal, name="appeal"),
     path("messages/", views.messages_list, name="messages"),
     path("messages/read-all/", views.messages_read_all, name="messages_read_all"),
+    # the association's own year, as it concerns the family
+    path("", include("workflows.healthchecks.family_urls")),
+    path("", include("workflows.contacts.family_urls")),
+    path("", include("workflows.pairings.family_urls")),
+    path("", include("workflows.projects.family_urls")),
 ]

@@ -1,0 +1,1 @@
+"""Contact households (会员联系户): the records."""

@@ -1,0 +1,1 @@
+"""Dues collection campaigns (会费收缴): the records."""

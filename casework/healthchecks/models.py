@@ -1,0 +1,1 @@
+"""Health checks (健康体检): the records."""

@@ -1,0 +1,1 @@
+"""Organisation (协会组织): the records."""

@@ -1,0 +1,1 @@
+"""Assistance pairings (帮扶结对): the records."""

@@ -1,0 +1,1 @@
+"""Income projects (少生快富项目): the records."""

@@ -1,0 +1,3 @@
+"""Contact households: the family pages' URLs (included under /family/)."""
+
+urlpatterns: list = []

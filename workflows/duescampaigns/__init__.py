@@ -1,0 +1,1 @@
+"""Dues collection campaigns in the API; the record is ``casework.duescampaigns``."""

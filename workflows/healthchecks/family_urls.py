@@ -1,0 +1,3 @@
+"""Health checks: the family pages' URLs (included under /family/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Assistance pairings: the REST API's URLs (included under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Assistance pairings: the family pages' URLs (included under /family/)."""
+
+urlpatterns: list = []

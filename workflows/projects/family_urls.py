@@ -1,0 +1,3 @@
+"""Income projects: the family pages' URLs (included under /family/)."""
+
+urlpatterns: list = []
