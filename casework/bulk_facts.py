@@ -38,7 +38,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
@@ -103,7 +103,14 @@ def _held_columns(person: str) -> str:
     )
 
 
-def _entitlement_chunk_sql() -> str:
+def _running(renewable: str) -> str:
+    """The period condition: an entitlement running on the day (``valid_to >= %s``), or
+    one of a program re-certification renews whose period ended the day before (a
+    calendar-year grant of last year, kept live through its grace to be renewed)."""
+    return f"(e.valid_to >= %s OR (e.valid_to >= %s AND e.program_id {renewable}))"
+
+
+def _entitlement_chunk_sql(renewable: str) -> str:
     # the chunk's ids first (an index range scan, materialised), then one lookup per row:
     # without the fence the planner may choose a parallel plan whose start-up costs more
     # than the whole chunk
@@ -111,7 +118,7 @@ def _entitlement_chunk_sql() -> str:
 WITH c AS MATERIALIZED (
     SELECT e.id, e.program_id, e.valid_from, e.person_id
     FROM {_T['entitlement']} e
-    WHERE e.state = %s AND e.id > %s AND e.valid_from < %s AND e.valid_to >= %s
+    WHERE e.state = %s AND e.id > %s AND e.valid_from < %s AND {_running(renewable)}
     ORDER BY e.id
     LIMIT %s
 )
@@ -144,8 +151,14 @@ ORDER BY c.id
 
 _ENTITLEMENT_COUNT = f"""
 SELECT COUNT(*) FROM {_T['entitlement']} e
-WHERE e.state = %s AND e.id > %s AND e.valid_from < %s AND e.valid_to >= %s
+WHERE e.state = %s AND e.id > %s AND e.valid_from < %s AND {{running}}
 """
+
+
+def _period_params(on: date, renewable: Sequence[int]) -> tuple[str, list[Any]]:
+    """The SQL of ``_running`` for these renewable program ids, and its parameters."""
+    where, ids = _in(renewable)
+    return _running(where), [on, on - timedelta(days=1), *ids]
 
 # members of the chunk's households, with the membership's state on the date decided
 # here (a correlated lookup on the membership's unique person index: the planner would
@@ -168,6 +181,7 @@ GROUP BY x.person_id
 """
 
 _HELD_PARAMS = [*_OPEN, _LIVE]
+PAIRING = "assistance_pairing"
 
 
 def _codes(value: str | None) -> tuple[str, ...]:
@@ -325,7 +339,10 @@ class _ChunkReader:
             program = program or program_code
             checks = checked.get(person_id, 0) if program in counts_checks else 0
             if exclude_self:
-                # the entitlement under review is not a duplicate of itself
+                # the entitlement under review is not a duplicate of itself, and a
+                # pairing's own running contract is not "already paired"
+                if program == PAIRING:
+                    paired = False
                 if live_codes == program:
                     live = empty
                 else:
@@ -351,16 +368,20 @@ class _ChunkReader:
         return result
 
 
-def due_entitlements(on: date, *, after_id: int = 0) -> int:
+def due_entitlements(on: date, *, after_id: int = 0, renewable: Sequence[int] = ()) -> int:
     """How many entitlements ``entitlement_chunk`` would still yield after ``after_id``."""
-    return _fetch(_ENTITLEMENT_COUNT, [_LIVE, after_id, on, on])[0][0]
+    running, params = _period_params(on, renewable)
+    return _fetch(_ENTITLEMENT_COUNT.format(running=running),
+                  [_LIVE, after_id, on, *params])[0][0]
 
 
 def entitlement_chunk(on: date, *, after_id: int = 0, limit: int = DEFAULT_CHUNK,
-                      exclude_self: bool = False, enrolled: dict[str, bool] | None = None
-                      ) -> list[EntitlementFacts]:
+                      exclude_self: bool = False, enrolled: dict[str, bool] | None = None,
+                      renewable: Sequence[int] = ()) -> list[EntitlementFacts]:
     """The next ``limit`` entitlements after ``after_id`` that are live, began before ``on``
-    and have not run out by it, in id order, each with the facts of its holder.
+    and have not run out by it, in id order, each with the facts of its holder. Of the
+    programs whose ids ``renewable`` lists (those re-certification renews), an entitlement
+    whose period ended the day before ``on`` is included too: it is due for renewal.
 
     The facts are what ``build_facts(household=<the holder's household>,
     applicant_id=<the holder>, program_code=<its program>, on=on)`` builds, except that
@@ -368,7 +389,10 @@ def entitlement_chunk(on: date, *, after_id: int = 0, limit: int = DEFAULT_CHUNK
     is not a duplicate of itself when it is re-checked). The programs of open cases and
     live entitlements are listed in code order (``build_facts``: database order).
     """
-    anchors = _fetch(_entitlement_chunk_sql(), [_LIVE, after_id, on, on, limit, *_HELD_PARAMS])
+    where, ids = _in(renewable)
+    anchors = _fetch(_entitlement_chunk_sql(where),
+                     [_LIVE, after_id, on, on, on - timedelta(days=1), *ids, limit,
+                      *_HELD_PARAMS])
     if not anchors:
         return []
     reader = _ChunkReader(on, enrolled)
@@ -391,8 +415,9 @@ class EntitlementChunks:
     """
 
     def __init__(self, on: date, *, chunk_size: int = DEFAULT_CHUNK, exclude_self: bool = False,
-                 prefetch: bool = False):
+                 prefetch: bool = False, renewable: Sequence[int] = ()):
         self.on = on
+        self.renewable = tuple(renewable)
         self.chunk_size = chunk_size
         self.exclude_self = exclude_self
         self.enrolled = village_enrolment(on.year)
@@ -405,7 +430,8 @@ class EntitlementChunks:
 
     def _read(self, after_id: int) -> list[EntitlementFacts]:
         return entitlement_chunk(self.on, after_id=after_id, limit=self.chunk_size,
-                                 exclude_self=self.exclude_self, enrolled=self.enrolled)
+                                 exclude_self=self.exclude_self, enrolled=self.enrolled,
+                                 renewable=self.renewable)
 
     def read(self, after_id: int) -> list[EntitlementFacts]:
         pending, self._pending = self._pending, None

@@ -3,9 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Value
+from django.db import models
+from django.db.models import CharField, F, Prefetch, Q, Value
+from django.db.models.functions import Concat
 
-from eligibility.facts import Facts, PersonFacts
+from eligibility.facts import Facts, Holding, PersonFacts
+from eligibility.units import unit_key
 
 from .models import OPEN_STATUSES, Case, Entitlement, Household, Membership, Person
 
@@ -22,10 +25,38 @@ def _person_facts(person: Person, on: date) -> PersonFacts:
     )
 
 
+def _held(applicant_id: int, key: str):
+    """One statement: the applicant's open cases and live entitlements of any program
+    (``open_programs``, ``live_entitlement_programs``) and, of ``program_code``, what the
+    applicant's unit holds (``unit_holdings``: the spouse's pension subsidy, another
+    member's welfare grant), each row as (kind, program, mine, in the unit, reference,
+    holder, valid from, valid to). The unit key names no program, so the unit's rows of
+    every program come back and the caller keeps the program's: both branches are index
+    reads (the applicant's FK index, and the one-per-unit constraints' indexes, which
+    lead with the unit key)."""
+    cases = (
+        Case.objects.filter(status__in=OPEN_STATUSES)
+        .filter(Q(applicant_id=applicant_id) | Q(unit_key=key))
+        .annotate(kind=Value("case"), ref=Concat(Value("#"), F("id"),
+                                                 output_field=CharField()),
+                  start=Value(None, output_field=models.DateField()),
+                  end=Value(None, output_field=models.DateField()))
+        .values_list("kind", "program__code", "applicant_id", "unit_key", "ref",
+                     "applicant_id", "start", "end").order_by())
+    entitlements = (
+        Entitlement.objects.filter(state=Entitlement.State.LIVE)
+        .filter(Q(person_id=applicant_id) | Q(unit_key=key))
+        .annotate(kind=Value("entitlement"))
+        .values_list("kind", "program__code", "person_id", "unit_key", "number", "person_id",
+                     "valid_from", "valid_to").order_by())
+    return cases.union(entitlements, all=True)
+
+
 def build_facts(*, household: Household, applicant_id: int, program_code: str, on: date
                 ) -> Facts:
-    """Snapshot what the rules read. Four queries: members, open cases, live
-    entitlements, this year's health checks; the village comes with the household."""
+    """Snapshot what the rules read. Three queries (four for the health check): members,
+    what the applicant and their unit hold, this year's health checks; the village comes
+    with the household."""
     members = list(
         Person.objects.filter(household_id=household.pk).select_related("membership")
         .order_by("id")
@@ -33,22 +64,19 @@ def build_facts(*, household: Household, applicant_id: int, program_code: str, o
     by_id = {p.pk: p for p in members}
     if applicant_id not in by_id:
         raise ValueError("applicant is not a member of the household")
-    # open cases and live entitlements of the applicant, in one round trip
-    held = (
-        Case.objects.filter(applicant_id=applicant_id, status__in=OPEN_STATUSES)
-        .annotate(kind=Value("case")).values_list("kind", "program__code").order_by()
-        .union(Entitlement.objects.filter(person_id=applicant_id, state=Entitlement.State.LIVE)
-               .annotate(kind=Value("entitlement")).values_list("kind", "program__code")
-               .order_by(),
-               all=True)
-    )
+    key = unit_key(program_code, person_id=applicant_id, household_id=household.pk)
     open_programs: tuple[str, ...] = ()
     live_programs: tuple[str, ...] = ()
-    for kind, code in held:
-        if kind == "case":
-            open_programs += (code,)
-        else:
-            live_programs += (code,)
+    holdings: list[Holding] = []
+    for kind, code, holder, held_key, ref, _, start, end in _held(applicant_id, key):
+        if holder == applicant_id:
+            if kind == "case":
+                open_programs += (code,)
+            else:
+                live_programs += (code,)
+        if code == program_code and held_key == key:
+            holdings.append(Holding(program=code, kind=kind, ref=ref, holder_id=holder,
+                                    valid_from=start, valid_to=end))
     checks = 0
     if program_code == "health_check":
         checks = Entitlement.objects.filter(
@@ -72,6 +100,7 @@ def build_facts(*, household: Household, applicant_id: int, program_code: str, o
         open_programs=open_programs,
         live_entitlement_programs=live_programs,
         health_checks_this_year=checks,
+        unit_holdings=tuple(sorted(holdings, key=lambda h: (h.kind, h.ref))),
     )
 
 

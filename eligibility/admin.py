@@ -20,13 +20,17 @@ class PolicyParameterInline(admin.TabularInline):
 
     model = PolicyParameter
     extra = 0
-    fields = ("key", "value", "effective_from", "effective_to", "source_document")
+    fields = ("key", "value", "effective_from", "effective_to", "source")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("source"))
+    def source(self, obj) -> str:
+        return obj.source_label
 
 
 @admin.register(Program)
@@ -43,7 +47,7 @@ class PolicyParameterForm(forms.ModelForm):
     class Meta:
         model = PolicyParameter
         fields = ("program", "key", "value", "effective_from", "effective_to",
-                  "source_document", "note")
+                  "source_document", "source_location", "assumed", "note")
         help_texts = {
             "effective_from": _("First day in force. Periods of one parameter must not "
                                 "overlap."),
@@ -54,7 +58,13 @@ class PolicyParameterForm(forms.ModelForm):
 class PolicyParameterAdmin(SimpleHistoryAdmin):
     form = PolicyParameterForm
     list_display = ("program", "key", "value", "effective_from", "effective_to",
-                    "source_document")
-    list_filter = ("program", "key")
-    history_list_display = ("value", "effective_from", "effective_to", "source_document")
+                    "source")
+    list_filter = ("program", "assumed", "key")
+    history_list_display = ("value", "effective_from", "effective_to", "source_document",
+                            "assumed")
     list_select_related = ("program",)
+
+    @admin.display(description=_("source"), ordering="source_document")
+    def source(self, obj) -> str:
+        """The document and where in it, or "assumed, set locally"."""
+        return obj.source_label

@@ -12,8 +12,9 @@ program             unit      candidates
 =================== ========= =============================================================
 medical_discount    person    association members (the card is a member's own; the rule's
                               first criterion is membership)
-pension_subsidy     person    the couple, head and spouse (it is the couple who renounced a
-                              second birth; each spouse's own pension insurance is subsidised)
+pension_subsidy     couple    the couple, head and spouse (it is the couple who renounced a
+                              second birth: the report counts 297 *couples*, seed line 155);
+                              one subsidy per couple, whichever spouse applies
 health_check        person    association members ("all members of a village that funds it")
 welfare_grant       household the head: one grant per household in hardship
 assistance_pairing  household the head: the household is paired, not a person
@@ -21,8 +22,10 @@ income_project      household head and spouse (the family-planning couple); the 
                               takes part once, whichever of them applies
 =================== ========= =============================================================
 
-A *person* program counts each candidate on their own; a *household* program counts
-the household once, covered when any of its candidates is. A household without a member
+A *person* program counts each candidate on their own; a *couple* or *household* program
+counts the household once (its couple is its head and spouse), covered when any of its
+candidates is. The units are ``units.UNIT_OF``, the same table the rules' duplicate
+criterion and casework's constraints read. A household without a member
 recorded as head has its first member (lowest person id) as head, so no household drops
 out of a household program for a gap in the register.
 
@@ -35,13 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from .facts import Facts
+from .units import COUPLE as COUPLE_UNIT
+from .units import HOUSEHOLD, PERSON, Unit, unit_of
 
-Unit = Literal["person", "household"]
-PERSON: Unit = "person"
-HOUSEHOLD: Unit = "household"
 COUPLE = frozenset({"head", "spouse"})
 
 
@@ -85,12 +86,17 @@ class Candidates:
 
 
 CANDIDATES: dict[str, Candidates] = {
-    "medical_discount": Candidates(PERSON, association_member, "association members"),
-    "pension_subsidy": Candidates(PERSON, couple, "head and spouse of each household"),
-    "health_check": Candidates(PERSON, association_member, "association members"),
-    "welfare_grant": Candidates(HOUSEHOLD, head, "households (the head applies)"),
-    "assistance_pairing": Candidates(HOUSEHOLD, head, "households (the head applies)"),
-    "income_project": Candidates(HOUSEHOLD, couple,
+    "medical_discount": Candidates(unit_of("medical_discount"), association_member,
+                                   "association members"),
+    "pension_subsidy": Candidates(unit_of("pension_subsidy"), couple,
+                                  "couples: the head and spouse of each household, once"),
+    "health_check": Candidates(unit_of("health_check"), association_member,
+                               "association members"),
+    "welfare_grant": Candidates(unit_of("welfare_grant"), head,
+                                "households (the head applies)"),
+    "assistance_pairing": Candidates(unit_of("assistance_pairing"), head,
+                                     "households (the head applies)"),
+    "income_project": Candidates(unit_of("income_project"), couple,
                                  "households (the head or the spouse applies)"),
 }
 
@@ -103,5 +109,6 @@ def candidates_for(program: str) -> Candidates:
         raise UnknownCandidates(f"no candidate selection for program {program!r}") from exc
 
 
-__all__ = ["CANDIDATES", "HOUSEHOLD", "PERSON", "Candidates", "UnknownCandidates",
+__all__ = ["CANDIDATES", "COUPLE_UNIT", "HOUSEHOLD", "PERSON", "Candidates",
+           "UnknownCandidates",
            "association_member", "candidates_for", "couple", "head"]

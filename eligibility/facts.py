@@ -51,6 +51,31 @@ class PersonFacts:
 
 
 @dataclass(frozen=True)
+class Holding:
+    """What the applicant's unit (``units.py``: the person, the couple or the household)
+    already holds of the program applied for: an open application or an entitlement.
+
+    ``ref`` names it as the family knows it (the application "#12", the certificate
+    number); ``holder_id`` is the person it is in the name of; ``valid_from``/``valid_to``
+    the entitlement's current period (None for an application)."""
+
+    program: str
+    kind: str  # "case" or "entitlement"
+    ref: str
+    holder_id: int
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Holding:
+        d = dict(data)
+        for key in ("valid_from", "valid_to"):
+            if d.get(key):
+                d[key] = date.fromisoformat(d[key])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
 class Facts:
     household_id: int
     village_code: str
@@ -71,6 +96,12 @@ class Facts:
     live_entitlement_programs: tuple[str, ...] = ()
     health_checks_this_year: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # what the applicant's unit holds of the program applied for (``Holding``): the
+    # duplicate criterion from the rules' third versions on reads this, not the two
+    # applicant-level tuples above. The bulk register reader leaves it empty: it feeds
+    # re-certification (where the entitlement under review is the unit's own holding)
+    # and the what-if simulation (which ignores the duplicate criterion).
+    unit_holdings: tuple[Holding, ...] = ()
 
     @classmethod
     def from_values(cls, household_id: int, village_code: str, registration: str,
@@ -95,7 +126,7 @@ class Facts:
             village_health_check_enrolled=village_health_check_enrolled,
             already_paired=already_paired, open_programs=open_programs,
             live_entitlement_programs=live_entitlement_programs,
-            health_checks_this_year=health_checks_this_year, extra={})
+            health_checks_this_year=health_checks_this_year, extra={}, unit_holdings=())
         return facts
 
     @property
@@ -108,6 +139,10 @@ class Facts:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if not self.unit_holdings:
+            # snapshots taken before holdings existed had no such key: an empty one is
+            # left out, so they and their replays stay byte for byte what they were
+            del data["unit_holdings"]
         return _jsonable(data)
 
     @classmethod
@@ -121,6 +156,7 @@ class Facts:
         d["annual_income_yuan"] = Decimal(str(d.get("annual_income_yuan", "0")))
         d["open_programs"] = tuple(d.get("open_programs", ()))
         d["live_entitlement_programs"] = tuple(d.get("live_entitlement_programs", ()))
+        d["unit_holdings"] = tuple(Holding.from_json(h) for h in d.get("unit_holdings", ()))
         return cls(**d)
 
 

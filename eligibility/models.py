@@ -10,6 +10,13 @@ from simple_history.models import HistoricalRecords
 from .parameters import periods_overlap
 
 
+def source_label(document: str, location: str, assumed: bool) -> str:
+    """How a parameter's source is shown (admin, API, explanations)."""
+    if assumed or not document:
+        return gettext("assumed, set locally")
+    return f"{document}, {location}" if location else document
+
+
 class Program(models.Model):
     """A benefit the association grants (e.g. 一免二优六减半 medical discount)."""
 
@@ -48,7 +55,17 @@ class PolicyParameter(models.Model):
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True,
                                     help_text=_("Last day in force; empty means open-ended."))
+    # where the value comes from: a document that states it and where in it, or
+    # ``assumed`` (the association's records do not state it: set locally, to be
+    # confirmed); never a document that does not state the value
     source_document = models.CharField(_("policy document"), max_length=200, blank=True)
+    source_location = models.CharField(
+        _("where in the document"), max_length=120, blank=True,
+        help_text=_("E.g. the line or article that states the value."))
+    assumed = models.BooleanField(
+        _("assumed, set locally"), default=False,
+        help_text=_("No document states this value: it was set locally and should be "
+                    "confirmed."))
     note = models.CharField(_("note"), max_length=200, blank=True)
     # who changed what and when (django-simple-history; the admin shows it)
     history = HistoricalRecords(
@@ -72,6 +89,12 @@ class PolicyParameter(models.Model):
     def __str__(self) -> str:
         return f"{self.program.code}.{self.key}={self.value} ({self.effective_from}–)"
 
+    @property
+    def source_label(self) -> str:
+        """The value's source as people read it: "document, location", or "assumed, set
+        locally" (in the reader's language)."""
+        return source_label(self.source_document, self.source_location, self.assumed)
+
     def overlapping(self) -> "PolicyParameter | None":
         """Another row of the same program and key whose period shares a day with this
         one's (the earliest such), or ``None``."""
@@ -84,10 +107,15 @@ class PolicyParameter(models.Model):
             None)
 
     def clean(self) -> None:
-        """Periods of one parameter never overlap: on any day exactly one value is in
+        """A value either names its source or is marked assumed; and periods of one
+        parameter never overlap: on any day exactly one value is in
         force, so a decision's parameters are unambiguous and editing one period never
         reaches into another."""
         super().clean()
+        if not self.assumed and not (self.source_document or "").strip():
+            raise ValidationError({"source_document": gettext(
+                "Name the document that states this value, or mark it “assumed, set "
+                "locally”.")})
         if self.effective_to is not None and self.effective_from is not None and (
                 self.effective_to < self.effective_from):
             raise ValidationError({"effective_to": gettext(

@@ -3,12 +3,13 @@
 Pure: it takes facts already read from the register (any iterable of
 ``(group, household id, Facts)``, one row per person, ``Facts.applicant`` the person)
 and two parameter sets, and counts per group (a township) who would gain or lose
-eligibility and what it would cost a year.
+eligibility and what it would cost a year, per the program's unit (``units.py``).
 
 Only the program's candidates are evaluated (``candidates.py``: who could apply, and
 whether the program covers a person or a household): a household program is counted
 and costed once per household, a person program once per candidate, and a member who
-could not apply never makes their household "gain". The duplicate-application
+could not apply never makes their household "gain". A couple program (the pension
+subsidy) counts and costs each couple once, as a household program does. The duplicate-application
 criterion is left out: it says whether someone may apply *again*, not whether the
 rules cover them.
 """
@@ -21,9 +22,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .candidates import HOUSEHOLD, PERSON, Candidates, Unit, candidates_for
+from .candidates import PERSON, Candidates, Unit, candidates_for
 from .evaluate import evaluate
 from .facts import Facts
+from .grants import grant_amount
 
 IGNORED = frozenset({"no_duplicate"})
 _ZERO = Decimal("0")
@@ -86,11 +88,7 @@ def _covered(facts: Facts, program: str, params: Mapping[str, Any], on: date) ->
 def benefit(facts: Facts, program: str, params: Mapping[str, Any]) -> Decimal:
     """What one covered unit (a person, or a household for a household program) costs a
     year under ``params`` (0 for in-kind programs)."""
-    if program == "welfare_grant":
-        from .rules.welfare_grant import grant_amount
-
-        return grant_amount(facts, params)
-    return Decimal(str(params.get("benefit_yuan", 0) or 0))
+    return grant_amount(program, params, special_family=facts.special_family)
 
 
 @dataclass(slots=True)
@@ -113,7 +111,8 @@ def simulate(rows: Iterable[tuple[str, int, Facts]], program: str,
     ``candidates`` defaults to the program's own selection (``candidates_for``).
     """
     chosen = candidates if candidates is not None else candidates_for(program)
-    per_person = chosen.unit != HOUSEHOLD
+    # a couple program covers the household's couple once, like a household program
+    per_person = chosen.unit == PERSON
     results: dict[str, GroupResult] = {}
     households: dict[int, _Household] = {}
     for group, household_id, facts in rows:

@@ -7,10 +7,10 @@ from typing import Any
 
 from ..decision import Criterion, check, check_v2
 from ..facts import Facts
-from .common import no_duplicate
+from .common import no_duplicate, no_duplicate_v2
 
 PROGRAM = "welfare_grant"
-RULE_VERSION = "welfare_grant/2"  # the version new decisions use
+RULE_VERSION = "welfare_grant/3"  # the version new decisions use
 
 
 def grant_amount(facts: Facts, params: Mapping[str, Any]) -> Decimal:
@@ -52,9 +52,30 @@ def rule_v2(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterio
     )
 
 
+def rule_v3(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    """``rule_v2`` with one grant per unit and period (``units.py``): the duplicate
+    criterion reads what the applicant's person, couple or household holds, and only an
+    open application or an entitlement whose period reaches the day counts.
+    One grant per household and period."""
+    limit = Decimal(str(params["income_per_head_limit_yuan"]))
+    per_head = facts.income_per_head_yuan
+    hardship = facts.hardship or bool(facts.special_family)
+    return (
+        check_v2("hardship_or_special", hardship,
+                 "计生困难家庭或计生特殊家庭", "Hardship or special family-planning household",
+                 kind=facts.special_family or ("hardship" if facts.hardship else "")),
+        check_v2("income_below_limit", per_head < limit,
+                 f"家庭人均年收入低于{limit}元", f"Household income per head below {limit} yuan",
+                 f"{per_head}元", f"{per_head} yuan", income_per_head=str(per_head),
+                 limit=str(limit)),
+        no_duplicate_v2(facts, PROGRAM, on),
+    )
+
+
 # every version ever released stays here, unchanged (see rules/__init__.py)
 VERSIONS = {
     "welfare_grant/1": rule_v1,
     "welfare_grant/2": rule_v2,
+    "welfare_grant/3": rule_v3,
 }
 rule = VERSIONS[RULE_VERSION]

@@ -182,11 +182,22 @@ class TestSimulateCountsCandidates:
         rows = household_rows(4, members, second_birth_renounced_date=date(1988, 1, 1))
         result = simulate(rows, "pension_subsidy", PENSION, {**PENSION, "min_age": 62},
                           self.ON)["330703001"]
-        assert (result.candidates, result.eligible_now, result.eligible_proposed) == (2, 2, 1)
-        assert (result.gaining, result.losing) == (0, 1)
-        assert result.cost_change == Decimal(-600)
-        # a person program: the household still holds it through the spouse
+        # one couple, one subsidy (eligibility.units: the report counts couples): covered
+        # now through either spouse, still covered at 62 through the elder
+        assert result.unit == "couple"
+        assert (result.candidates, result.eligible_now, result.eligible_proposed) == (1, 1, 1)
+        assert (result.gaining, result.losing) == (0, 0)
+        assert (result.cost_now, result.cost_change) == (Decimal(600), Decimal(0))
         assert not result.households_losing
+
+    def test_the_pension_costs_one_subsidy_per_couple_not_one_per_spouse(self):
+        members = (person(1, date(1955, 1, 1)), person(2, date(1957, 1, 1), "spouse", sex="F"))
+        rows = household_rows(6, members, second_birth_renounced_date=date(1988, 1, 1))
+        result = simulate(rows, "pension_subsidy", PENSION, {**PENSION, "min_age": 75},
+                          self.ON)["330703001"]
+        assert (result.candidates, result.eligible_now, result.eligible_proposed) == (1, 1, 0)
+        assert (result.cost_now, result.cost_proposed) == (Decimal(600), Decimal(0))
+        assert result.losing == 1 and result.households_losing == {6}
 
     def test_the_health_check_counts_association_members(self):
         members = (person(1, date(1960, 1, 1)), person(2, date(1962, 1, 1), "spouse",

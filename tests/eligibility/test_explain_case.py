@@ -38,7 +38,8 @@ def _raise_min_age(programs, value):
     PolicyParameter.objects.filter(program=pension, key="min_age").update(
         effective_to=today - timedelta(days=1))
     PolicyParameter.objects.create(program=pension, key="min_age", value=value,
-                                   effective_from=today)
+                                   effective_from=today, source_document="测试文件",
+                                   source_location="第3条")
 
 
 def test_explains_replays_and_compares_in_english(case):
@@ -49,9 +50,9 @@ def test_explains_replays_and_compares_in_english(case):
         "Applicant: 王大爷",
         f"Application date: {applied}",
         f"Rule version: {PENSION_NOW}",
-        "  min_age = 60",
-        "  benefit_yuan = 600",
-        "  public_notice_days = 7",
+        "  min_age = 60  [assumed, set locally]",
+        "  benefit_yuan = 600  [assumed, set locally]",
+        "  public_notice_days = 7  [assumed, set locally]",
         "[passed] second_birth_renounced: The couple's renunciation of a second birth is on "
         "record: yes",
         "[passed] min_age: Applicant is aged 60 or over: yes",
@@ -64,6 +65,22 @@ def test_explains_replays_and_compares_in_english(case):
     ):
         assert expected in text, expected
     assert "DIFFERENT" not in text and "otherwise" not in text
+
+
+def test_names_the_report_as_the_source_of_the_values_it_states(programs, areas):
+    from eligibility.defaults import REPORT
+    from tests import factories as f
+
+    village = areas["v11"]
+    household = f.household(village)
+    member = f.person(household, name="体检人")
+    account = f.user("family", village, household=household)
+    case = submit_application(actor=account, household=household,
+                              program=programs["health_check"], applicant=member)
+    text = explain(case.pk, "--lang", "en")
+    assert f"  checks_per_year = 1  [{REPORT}, seed 000_7c30ed9f65bb5294.txt, line 150]" in text
+    assert "  retention_years = 5  [assumed, set locally]" in text
+    assert "金东区计划生育协会工作方案" not in text  # a document that does not exist
 
 
 def test_explains_in_chinese_by_default(case):

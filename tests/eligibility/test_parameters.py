@@ -64,9 +64,9 @@ class TestResolve:
         assert not periods_overlap(D(2025, 1, 1), None, D(2020, 1, 1), D(2024, 12, 31))
 
 
-def _row(program, key, value, start, end=None):
+def _row(program, key, value, start, end=None, **source):
     return PolicyParameter(program=program, key=key, value=value, effective_from=start,
-                           effective_to=end)
+                           effective_to=end, **(source or {"assumed": True}))
 
 
 @pytest.mark.django_db
@@ -151,10 +151,49 @@ def _form(parameter, **changes):
         "program": parameter.program_id, "key": parameter.key, "value": str(parameter.value),
         "effective_from": parameter.effective_from.isoformat(),
         "effective_to": parameter.effective_to.isoformat() if parameter.effective_to else "",
-        "source_document": parameter.source_document, "note": parameter.note,
+        "source_document": parameter.source_document,
+        "source_location": parameter.source_location, "note": parameter.note,
     }
+    if parameter.assumed:
+        data["assumed"] = "on"
     data.update(changes)
     return data
+
+
+@pytest.mark.django_db
+class TestSources:
+    """Every value names where it comes from: the report and its line, or "assumed, set
+    locally"; never a document that does not state it."""
+
+    def test_a_value_with_neither_a_source_nor_assumed_is_refused(self, programs):
+        row = _row(programs["pension_subsidy"], "min_age", 65, D(2030, 1, 1),
+                   source_document="", assumed=False)
+        PolicyParameter.objects.filter(program=programs["pension_subsidy"],
+                                       key="min_age").update(effective_to=D(2029, 12, 31))
+        with translation.override("en"), pytest.raises(ValidationError) as info:
+            row.full_clean()
+        assert list(info.value.message_dict) == ["source_document"]
+        assert "assumed, set locally" in info.value.message_dict["source_document"][0]
+
+    def test_the_defaults_cite_the_report_where_it_states_them_else_assumed(self, programs):
+        from eligibility.defaults import REPORT, STATED
+
+        rows = PolicyParameter.objects.select_related("program")
+        assert not rows.filter(source_document="金东区计划生育协会工作方案").exists()
+        for row in rows:
+            stated = (row.program.code, row.key) in STATED
+            assert row.assumed is not stated, (row.program.code, row.key)
+            if stated:
+                assert row.source_document == REPORT
+                assert row.source_location.startswith("seed 000_7c30ed9f65bb5294.txt, line")
+            else:
+                assert row.source_document == "" and row.source_location == ""
+        card = rows.get(program__code="medical_discount", key="card_benefits")
+        assert card.source_location.endswith("lines 146-149")
+        with translation.override("en"):
+            assert rows.get(program__code="pension_subsidy", key="min_age").source_label == (
+                "assumed, set locally")
+            assert card.source_label == f"{REPORT}, {card.source_location}"
 
 
 @pytest.mark.django_db

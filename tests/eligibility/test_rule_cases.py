@@ -43,7 +43,7 @@ DEFAULT_FACTS: dict[str, Any] = {
     "second_birth_renounced_date": None, "hardship": False, "special_family": "",
     "annual_income_yuan": 30000, "village_health_check_enrolled": False,
     "already_paired": False, "open_programs": [], "live_entitlement_programs": [],
-    "health_checks_this_year": 0, "extra": {},
+    "health_checks_this_year": 0, "extra": {}, "unit_holdings": [],
 }
 CASE_KEYS = {"name", "date", "facts", "parameters", "rule_version", "eligible", "failing",
              "reasons_zh", "reasons_en", "in_force"}
