@@ -187,19 +187,20 @@ def build_register(count: int) -> dict[str, int]:
         f"""INSERT INTO casework_case (id, household_id, applicant_id, program_id, area_id,
             status, statement, filed_by_id, on_behalf, submitted_at, application_date,
             closed_at, eligible, rule_version, eligibility, facts, process_id,
-            last_decision, version, audit_head, legal_basis, consent_text)
+            last_decision, version, audit_head, legal_basis, consent_text, unit_key)
         SELECT i, i, 4 * i, {program}, {village}, 'approved', '', {clerk.pk}, true,
             TIMESTAMPTZ '2024-03-01 09:00+08', DATE '2024-03-01',
             TIMESTAMPTZ '2024-03-20 09:00+08', true, '', '{{}}'::jsonb, '{{}}'::jsonb, NULL,
-            'approve', 4, '', 'consent', ''
+            'approve', 4, '', 'consent', '', 'household:' || i
         FROM generate_series(1, {count}) AS i""",
         f"""INSERT INTO casework_entitlement (id, case_id, household_id, person_id, program_id,
-            area_id, number, amount_yuan, valid_from, valid_to, state, issued_at)
+            area_id, number, amount_yuan, valid_from, valid_to, state, issued_at, unit_key)
         SELECT i, i, i, 4 * i, {program}, {village}, 'BE' || lpad(i::text, 9, '0'),
             CASE WHEN {pension} THEN 600 WHEN i % 100 >= 85 AND i % 100 < 93 THEN 3000
                  ELSE 0 END,
             DATE '{YEAR - 1}-03-01', DATE '{YEAR + 3}-02-28', 'live',
-            TIMESTAMPTZ '{YEAR - 1}-03-01 09:00+08'
+            TIMESTAMPTZ '{YEAR - 1}-03-01 09:00+08',
+            'household:' || i  -- one entitlement per household: a unit of its own
         FROM generate_series(1, {count}) AS i""",
     ]
     with connection.cursor() as cursor:

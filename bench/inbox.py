@@ -89,10 +89,10 @@ def fill(n: int) -> dict:
             INSERT INTO casework_case (status, statement, on_behalf, submitted_at,
                 application_date, rule_version, eligibility, facts, last_decision, version,
                 area_id, filed_by_id, program_id, household_id, applicant_id, process_id,
-                eligible, audit_head, consent_text, legal_basis)
+                eligible, audit_head, consent_text, legal_basis, unit_key)
             SELECT s.status, '', false, now(), current_date, 'medical_discount/1',
                 '{{"criteria": []}}', '{{}}', '', 1, h.area_id, {filer}, {program_id}, h.id,
-                p.id, pr.id, true, '', 'privacy-2026-1', 'consent'
+                p.id, pr.id, true, '', 'privacy-2026-1', 'consent', 'person:' || p.id
             FROM (SELECT h.*, row_number() OVER (ORDER BY h.id) AS rn FROM casework_household h
                   WHERE h.number LIKE 'BENCH%') h
             JOIN casework_person p ON p.household_id = h.id

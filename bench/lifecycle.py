@@ -449,12 +449,12 @@ def floor_case(conn: Any, ctx: FloorContext, reg: Register, i: int, n: FloorCoun
         f"INSERT INTO {F}.casework_case (household_id, applicant_id, program_id, area_id, "
         "status, statement, filed_by_id, on_behalf, submitted_at, application_date, "
         "eligible, rule_version, eligibility, facts, process_id, last_decision, version, "
-        "audit_head, legal_basis, consent_at, consent_text) "
+        "audit_head, legal_basis, consent_at, consent_text, unit_key) "
         "VALUES (%s, %s, %s, %s, 'village_review', '', %s, false, %s, %s, true, %s, %s, %s, "
-        "%s, '', 3, '', 'consent', %s, 'privacy-2026-1') RETURNING id",
+        "%s, '', 3, '', 'consent', %s, 'privacy-2026-1', %s) RETURNING id",
         (household.pk, applicant.pk, ctx.program_id, ctx.area_id, family.pk, now, today,
          ctx.eligibility.get("rule_version", ""), Jsonb(ctx.eligibility), Jsonb(ctx.facts),
-         process_id, now))
+         process_id, now, f"person:{applicant.pk}"))
     audit(case_id, [
         (1, family.pk, "submitted", "", "submitted", {"program": "medical_discount"}),
         (2, None, "eligibility_precheck", "submitted", "submitted", {"eligible": True}),
@@ -490,10 +490,12 @@ def floor_case(conn: Any, ctx: FloorContext, reg: Register, i: int, n: FloorCoun
         if final:
             run(f"INSERT INTO {F}.casework_entitlement (case_id, household_id, person_id, "
                 "program_id, area_id, number, amount_yuan, valid_from, valid_to, state, "
-                "issued_at) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, 'live', %s)",
+                "issued_at, unit_key) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, 'live', %s, "
+                "%s)",
                 (case_id, household.pk, applicant.pk, ctx.program_id, ctx.area_id,
                  f"JD{today:%Y}{ctx.program_id:02d}{case_id:08d}", today,
-                 today.replace(year=today.year + 3) - timedelta(days=1), now))
+                 today.replace(year=today.year + 3) - timedelta(days=1), now,
+                 f"person:{applicant.pk}"))
             run(f"UPDATE {F}.viewflow_process SET status = 'DONE', finished = %s WHERE id = %s",
                 (now, process_id))
             outbox(case_id, [("sms", applicant.phone, "case_approved", "approved"),

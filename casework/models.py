@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from eligibility.models import Program
+from eligibility.units import unit_key as program_unit_key
 
 from . import crypto
 from .crypto import EncryptedField, LookupHashField
@@ -294,6 +295,9 @@ class Case(models.Model):
                                   verbose_name=_("applicant"))
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="cases",
                                 verbose_name=_("program"))
+    # what one grant covers (eligibility.units): "person:12", "couple:7", "household:7";
+    # one open application per program and unit (the constraint below)
+    unit_key = models.CharField(_("unit"), max_length=40)
     # the household's village, copied so scoping filters one indexed column
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="cases",
                              verbose_name=_("village"))
@@ -336,16 +340,25 @@ class Case(models.Model):
             models.Index(fields=["household", "-id"], name="case_household_id"),
         ]
         constraints = [
-            # at most one open application per person and program
+            # at most one open application per program and unit: a person, a couple or
+            # a household (eligibility.units)
             models.UniqueConstraint(
-                fields=["applicant", "program"],
+                fields=["unit_key", "program"],
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
-                name="case_one_open_per_person_program",
+                name="case_one_open_per_unit_program",
             ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    def save(self, *args, **kwargs):
+        """Fill the unit key from the program and the applicant when the caller did not
+        (it is what the open-application constraint holds, so never left empty)."""
+        if not self.unit_key and self.program_id and self.applicant_id:
+            self.unit_key = program_unit_key(self.program.code, person_id=self.applicant_id,
+                                             household_id=self.household_id)
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
@@ -423,17 +436,32 @@ class Objection(models.Model):
 
 
 class Entitlement(models.Model):
-    """What a granted case gives: a card, a subsidy, a grant (待遇)."""
+    """What a granted case gives: a card, a subsidy, a grant (待遇), for a period.
+
+    ``valid_from`` is the first day it was in force, ``valid_to`` the last day of its
+    current period: a renewal (``EntitlementRenewal``, by the year's re-certification)
+    moves it on. It ends (``ended_on``, ``end_reason``) when its period runs out without a
+    renewal (the daily sweep, ``casework.entitlements``), when a re-certification review
+    ends it, or when a new grant for the same unit supersedes it. One live entitlement
+    per program and unit (a person, a couple or a household: ``eligibility.units``).
+    """
 
     class State(models.TextChoices):
         LIVE = "live", _("live")
         ENDED = "ended", _("ended")
+
+    class EndReason(models.TextChoices):
+        EXPIRED = "expired", _("its period ended without renewal")
+        RECERTIFICATION = "recertification", _("ended by the re-certification review")
+        SUPERSEDED = "superseded", _("replaced by a new grant")
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="entitlement")
     household = models.ForeignKey(Household, on_delete=models.PROTECT,
                                   related_name="entitlements")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="entitlements")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="entitlements")
+    # the granting case's unit (eligibility.units): one live entitlement per program and unit
+    unit_key = models.CharField(_("unit"), max_length=40)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     number = models.CharField(_("certificate number"), max_length=40, unique=True)
     amount_yuan = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
@@ -443,19 +471,71 @@ class Entitlement(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices,
                              default=State.LIVE)
     issued_at = models.DateTimeField(_("issued at"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=20, blank=True,
+                                  choices=EndReason.choices)
 
     class Meta:
         verbose_name = _("entitlement")
         verbose_name_plural = _("entitlements")
         ordering = ["-id"]
-        indexes = [_prefix_index("area", "entitlement_area_prefix")]
+        indexes = [
+            _prefix_index("area", "entitlement_area_prefix"),
+            # the daily sweep's read: live entitlements whose period has run out
+            models.Index(fields=["valid_to", "id"], condition=Q(state="live"),
+                         name="entitlement_live_valid_to"),
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["person", "program"], condition=Q(state="live"),
-                                    name="entitlement_one_live_per_person_program"),
+            models.UniqueConstraint(fields=["unit_key", "program"], condition=Q(state="live"),
+                                    name="entitlement_one_live_per_unit_program"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs):
+        """Fill the unit key as ``Case.save`` does (the constraint's column)."""
+        if not self.unit_key and self.program_id and self.person_id:
+            self.unit_key = program_unit_key(self.program.code, person_id=self.person_id,
+                                             household_id=self.household_id)
+        super().save(*args, **kwargs)
+
+
+class EntitlementRenewal(models.Model):
+    """One more period of an entitlement, granted by a year's re-certification (年审)
+    that found it still qualifies (or by the village's review continuing it).
+
+    The entitlement's first period is its own ``valid_from``..first ``valid_to``; each
+    renewal adds a row and moves ``Entitlement.valid_to``. ``amount_yuan`` is the period's
+    amount under that year's parameters (a yearly subsidy is paid per period).
+    """
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT,
+                                    related_name="renewals", verbose_name=_("entitlement"))
+    # the entitlement's village, copied so scoping filters one indexed column
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("village"))
+    year = models.PositiveSmallIntegerField(_("re-certification year"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    amount_yuan = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
+                                      default=0)
+    renewed_at = models.DateTimeField(_("renewed at"))
+
+    class Meta:
+        verbose_name = _("entitlement renewal")
+        verbose_name_plural = _("entitlement renewals")
+        ordering = ["entitlement_id", "valid_from"]
+        indexes = [_prefix_index("area", "renewal_area_prefix")]
+        constraints = [
+            models.UniqueConstraint(fields=["entitlement", "year"],
+                                    name="renewal_once_per_entitlement_year"),
+            models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")),
+                                   name="renewal_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id}/{self.year}"
 
 
 class AuditEvent(models.Model):
@@ -768,6 +848,7 @@ class RecertificationRun(models.Model):
     flagged = models.PositiveIntegerField(_("reviews opened"), default=0)
     skipped = models.PositiveIntegerField(
         _("failing but already under review"), default=0)
+    renewed = models.PositiveIntegerField(_("entitlements renewed"), default=0)
     # per program: the rule version and the parameter values the run applied
     rules = models.JSONField(_("rules applied"), default=dict, blank=True)
 

@@ -39,13 +39,13 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
+from eligibility.grants import add_years
 from eligibility.models import PolicyParameter
 from eligibility.parameters import resolve
 
 from .audit import record_event, save_case, unit_of_work
 from .models import Case, CaseStatus, Document, Objection, OutboxMessage
 from .phones import mask_phone
-from .services import add_years
 
 PARAMETER = "retention_years"
 PURGED_STATUSES = (CaseStatus.WITHDRAWN, CaseStatus.REJECTED)

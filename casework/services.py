@@ -6,7 +6,7 @@ import viewflow.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from eligibility.decision import EligibilityDecision
 from eligibility.evaluate import evaluate
+from eligibility.grants import card_benefits, grant_amount, period_from
 from eligibility.models import Program
 from eligibility.parameters import parameters_on
 
@@ -57,11 +58,15 @@ def case_parameter(case: Case, key: str, default: Any = None) -> Any:
     return (case.eligibility.get("parameters") or {}).get(key, default)
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+def card_benefit_lines(case: Case, language: str) -> list[str]:
+    """What the case's card gives (一免二优六减半 for the medical card), as printed on it:
+    the ``card_benefits`` the case was decided under; for a case decided before the
+    parameter existed, the one in force on its application date. Empty for a program
+    whose card lists nothing."""
+    params = case.eligibility.get("parameters") or {}
+    if "validity_period" not in params:  # decided before card_benefits and periods existed
+        params = parameters_on(case.program_id, case.application_date)
+    return card_benefits(params, language)
 
 
 def reserve_budget(case: Case, amount: Decimal, on: date) -> None:
@@ -88,20 +93,28 @@ def reserve_budget(case: Case, amount: Decimal, on: date) -> None:
 
 
 def issue_entitlement(case: Case) -> Entitlement:
-    """Create the entitlement of an approved case (the caller's transaction)."""
+    """Create the entitlement of an approved case (the caller's transaction), for the
+    period and amount the program's parameters at the pre-check say
+    (``eligibility.grants``: a calendar year, or so many years from today).
+
+    One live entitlement per program and unit: if the unit still holds one whose period
+    has ended (the daily sweep has not reached it yet), the insert fails on the
+    constraint and the caller ends it (``workflows.entitlements``) and decides again.
+    """
     today = timezone.localdate()
-    years = int(case_parameter(case, "card_validity_years", 1) or 1)
-    amount = Decimal(str(case_parameter(case, "benefit_yuan", 0) or 0))
-    if case.program.code == "welfare_grant" and case.facts.get("special_family"):
-        amount = Decimal(str(case_parameter(case, "max_grant_special_yuan", amount)))
+    params = case.eligibility.get("parameters") or {}
+    valid_from, valid_to = period_from(params, today)
+    special = case.facts.get("special_family", "") if case.program.code == "welfare_grant" \
+        else ""  # the facts are read only where the amount depends on them
+    amount = grant_amount(case.program.code, params, special_family=special)
     if case.program.is_cash:
         reserve_budget(case, amount, today)
     return Entitlement.objects.create(
         case=case, household_id=case.household_id, person_id=case.applicant_id,
-        program_id=case.program_id, area_id=case.area_id,
+        program_id=case.program_id, unit_key=case.unit_key, area_id=case.area_id,
         number=f"JD{today:%Y}{case.program_id:02d}{case.pk:08d}",
-        amount_yuan=amount, valid_from=today,
-        valid_to=add_years(today, years) - timedelta(days=1), issued_at=timezone.now(),
+        amount_yuan=amount, valid_from=valid_from, valid_to=valid_to,
+        issued_at=timezone.now(),
     )
 
 

@@ -312,6 +312,8 @@ CELERY_TASK_ROUTES = {
     "workflows.tasks.sweep_deadlines": {"queue": "timers"},
     "workflows.recertification.recertify_year": {"queue": "bulk"},
     "casework.seal_audit_checkpoint": {"queue": "timers"},
+    "workflows.entitlements.end_expired": {"queue": "timers"},
+    "workflows.pairings.tasks.end_finished_pairings": {"queue": "timers"},
 }
 CELERY_TASK_ANNOTATIONS = {
     "workflows.tasks.relay_outbox": {"soft_time_limit": NOTIFICATION_SOFT_TIME_LIMIT,
@@ -335,6 +337,13 @@ CELERY_BEAT_SCHEDULE = {
                         "options": {"expire_seconds": 60}},
     "seal-audit-checkpoint": {"task": "casework.seal_audit_checkpoint", "schedule": 3600.0,
                               "options": {"expire_seconds": 3600}},
+    # entitlements whose period ran out end (workflows.entitlements); pairing contracts
+    # that ended unmark their households, those that start mark them (casework.pairings).
+    # Hourly, not daily: a missed day costs nothing, and each run reads only due rows.
+    "end-expired-entitlements": {"task": "workflows.entitlements.end_expired",
+                                 "schedule": 3600.0, "options": {"expire_seconds": 3600}},
+    "end-finished-pairings": {"task": "workflows.pairings.tasks.end_finished_pairings",
+                              "schedule": 3600.0, "options": {"expire_seconds": 3600}},
 }
 
 # --- audit -----------------------------------------------------------------

@@ -50,6 +50,13 @@ TEMPLATES = {
     "recertification_ended": lambda p: _(
         "The %(year)s annual review of entitlement %(entitlement)s is complete: it has "
         "ended. Reason: %(reason)s") % p,
+    # entitlement periods (workflows.entitlements): payload entitlement, valid_to, year
+    "entitlement_renewed": lambda p: _(
+        "The %(year)s annual review renewed entitlement %(entitlement)s: it now runs until "
+        "%(valid_to)s.") % p,
+    "entitlement_expired": lambda p: _(
+        "Entitlement %(entitlement)s ended on %(valid_to)s, at the end of its period. You "
+        "may apply again if you still qualify.") % p,
 }
 
 # a step as a message names it
@@ -81,6 +88,8 @@ TEMPLATE_LABELS = {
     "recertification_flagged": gettext_lazy("annual review opened"),
     "recertification_continued": gettext_lazy("annual review: continues"),
     "recertification_ended": gettext_lazy("annual review: ended"),
+    "entitlement_renewed": gettext_lazy("entitlement renewed"),
+    "entitlement_expired": gettext_lazy("entitlement period ended"),
 }
 
 

@@ -6,9 +6,12 @@ village review, never a silent cut-off, for each one that no longer qualifies.
          evaluate each against the year's rules; for each that fails, start_review:
          a Recertification row, a RecertificationFlow process with a village review task,
          "recertification_flagged" in the granting case's history, a message to the family;
+         each that passes and whose period ends before the year does, of a program that
+         re-certification renews, is renewed for its next period (workflows.entitlements);
          then move the run's checkpoint past the chunk
     decide_review(actor=..., task_id=..., decision="continue" | "end", reason=...)
-      -> the entitlement goes on, or ends with the reason; history, message, task done
+      -> the entitlement goes on (renewed if its period ends in the year), or ends with the
+       reason; history, message, task done
 
 The date the rules are applied for is 1 January of the year (``recertification_date``):
 one set of parameter values per program for the whole run (a value changed mid-year
@@ -16,7 +19,10 @@ takes effect at the next year's run, as a new policy year does), every family's 
 membership taken on the same day, and a run started in March gives the same result as
 one started in January on the same register. The entitlements checked are those live on
 that day that began before it: one granted later in the year was just decided under
-that year's rules. The entitlement under review does not count as a duplicate of itself.
+that year's rules. Of the programs re-certification renews (``renewal`` parameter), an
+entitlement whose period ended the day before is checked too (last year's calendar-year
+pension subsidy, kept live through its grace period for this). The entitlement under review
+does not count as a duplicate of itself.
 
 Idempotent: a review is opened at most once per entitlement and year, and never while
 an earlier one is still pending (two unique constraints, and a read of both before
@@ -39,7 +45,7 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,10 +71,12 @@ from casework.models import (
 from eligibility.decision import EligibilityDecision
 from eligibility.evaluate import evaluate
 from eligibility.facts import Facts
+from eligibility.grants import due_for_renewal, renews_by_recertification
 from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT
 
+from .entitlements import lock_cases, renew
 from .flows import CaseEnd, ScopedTaskView, StartCase, new_task
 from .notify import queue_case_messages
 from .services import deciding
@@ -218,18 +226,6 @@ def _payload(recertification: Recertification, entitlement: Entitlement) -> dict
             "area": recertification.area_id, "recertification": recertification.pk}
 
 
-def _lock_cases(case_ids: Sequence[int]) -> dict[int, Case]:
-    """The granting cases, read after locking their processes (a case's lock is its
-    process row), so history appends to each case are serialised."""
-    if connection.features.has_select_for_update:
-        process_ids = Case.objects.filter(pk__in=case_ids, process_id__isnull=False).values(
-            "process_id")
-        list(Process.objects.select_for_update().filter(pk__in=process_ids)
-             .order_by("pk").values_list("pk"))
-    return Case.objects.select_related("applicant").defer("facts", "eligibility").in_bulk(
-        case_ids)
-
-
 def _open_reviews(failing: list[tuple[int, Facts, EligibilityDecision]], *, year: int,
                   on: date) -> tuple[int, int]:
     """Open a review for each failing entitlement that is still live and has no review
@@ -250,7 +246,7 @@ def _open_reviews(failing: list[tuple[int, Facts, EligibilityDecision]], *, year
     todo = [row for row in failing if row[0] in entitlements]
     if not todo:
         return 0, len(failing)
-    cases = _lock_cases(sorted({e.case_id for e in entitlements.values()}))
+    cases = lock_cases(sorted({e.case_id for e in entitlements.values()}))
     now = timezone.now()
     flow = RecertificationFlow
     processes = Process.objects.bulk_create([
@@ -305,7 +301,7 @@ def _open_run(year: int, restart: bool) -> RecertificationRun:
             run.started_at = timezone.now()
             run.finished_at = None
             run.last_entitlement_id = 0
-            run.processed = run.flagged = run.skipped = 0
+            run.processed = run.flagged = run.skipped = run.renewed = 0
             run.rules = _rules_for(on)
             run.save()
     return run
@@ -314,11 +310,35 @@ def _open_run(year: int, restart: bool) -> RecertificationRun:
 ChunkHook = Callable[[RecertificationRun, int], None]
 
 
+def renewable_programs(rules: dict[str, dict[str, Any]]) -> list[int]:
+    """The ids of the programs whose entitlements the run renews (``renewal`` parameter
+    "recertification" in the rules the run applies)."""
+    codes = [code for code, rule in rules.items()
+             if renews_by_recertification(rule.get("parameters") or {})]
+    return sorted(Program.objects.filter(code__in=codes).values_list("pk", flat=True))
+
+
+def _renew_due(passing: set[int], *, after: int, last: int, run: RecertificationRun,
+               renewable: Sequence[int]) -> int:
+    """Renew the chunk's passing entitlements whose period ends before the run's year
+    does (one read of the chunk's id range for those due, then ``entitlements.renew``)."""
+    due = [entitlement for entitlement in Entitlement.objects.filter(
+        pk__gt=after, pk__lte=last, state=Entitlement.State.LIVE,
+        valid_to__lt=date(run.year, 12, 31), program_id__in=renewable,
+    ).select_related("program").order_by("pk") if entitlement.pk in passing]
+    if not due:
+        return 0
+    cases = lock_cases(sorted({entitlement.case_id for entitlement in due}))
+    return renew(due, year=run.year, cases=cases, params_of={
+        code: rule["parameters"] for code, rule in run.rules.items()})
+
+
 def _run_chunk(run_id: int, read: Callable[[int], list[EntitlementFacts]],
-               after_chunk: ChunkHook | None) -> tuple[RecertificationRun, int]:
-    """Check the next chunk after the run's checkpoint and open its reviews, in one
-    transaction with the run row locked; returns the run and how many were checked
-    (0: the run is finished)."""
+               after_chunk: ChunkHook | None, renewable: Sequence[int] = ()
+               ) -> tuple[RecertificationRun, int]:
+    """Check the next chunk after the run's checkpoint, open its reviews and renew what is
+    due, in one transaction with the run row locked; returns the run and how many were
+    checked (0: the run is finished)."""
     with transaction.atomic():
         run = RecertificationRun.objects.select_for_update().get(pk=run_id)
         if run.finished_at is not None:
@@ -333,17 +353,24 @@ def _run_chunk(run_id: int, read: Callable[[int], list[EntitlementFacts]],
         rules = {code: (rule["parameters"], rule["rule_version"])
                  for code, rule in run.rules.items()}
         failing = []
+        passing = set()
         for entitlement_id, code, facts in chunk:
             params, version = rules[code]
             decision = evaluate(facts, code, params, on, version)
-            if not decision.eligible:
+            if decision.eligible:
+                passing.add(entitlement_id)
+            else:
                 failing.append((entitlement_id, facts, decision))
         opened, skipped = _open_reviews(failing, year=run.year, on=on) if failing else (0, 0)
+        renewed = _renew_due(passing, after=run.last_entitlement_id, last=chunk[-1][0],
+                             run=run, renewable=renewable) if passing and renewable else 0
         run.last_entitlement_id = chunk[-1][0]
         run.processed += len(chunk)
         run.flagged += opened
         run.skipped += skipped
-        run.save(update_fields=["last_entitlement_id", "processed", "flagged", "skipped"])
+        run.renewed += renewed
+        run.save(update_fields=["last_entitlement_id", "processed", "flagged", "skipped",
+                                "renewed"])
         if after_chunk is not None:
             after_chunk(run, len(chunk))  # inside the transaction: a failure undoes the chunk
     return run, len(chunk)
@@ -370,12 +397,13 @@ def recertify(*, year: int, chunk_size: int = DEFAULT_CHUNK, restart: bool = Fal
     if prefetch is None:
         prefetch = not transaction.get_connection().in_atomic_block
     run = _open_run(year, restart)
+    renewable = renewable_programs(run.rules)
     with EntitlementChunks(run.on, chunk_size=chunk_size, exclude_self=True,
-                           prefetch=prefetch) as chunks:
+                           prefetch=prefetch, renewable=renewable) as chunks:
         while True:
             if deadline is not None and time.monotonic() >= deadline:
                 return run
-            run, checked = _run_chunk(run.pk, chunks.read, after_chunk)
+            run, checked = _run_chunk(run.pk, chunks.read, after_chunk, renewable)
             if not checked:
                 return run
             if progress is not None:
@@ -391,6 +419,7 @@ def _lock_review_task(task_id: int, actor: User) -> Task:
     to decide (the API answers 404: it does not say a task exists elsewhere)."""
     qs = Task.objects.select_related(
         "process", "process__recertification", "process__recertification__entitlement",
+        "process__recertification__entitlement__program",
     ).order_by()
     return lock_actor_task(qs, task_id, actor)
 
@@ -421,7 +450,7 @@ def decide_review(*, actor: User, task_id: int, decision: str, reason: str = ""
                 or recertification.outcome != Recertification.Outcome.PENDING):
             raise CaseConflict(_("This task has already been decided."),
                                code="task_closed")
-        case = _lock_cases([recertification.case_id])[recertification.case_id]
+        case = lock_cases([recertification.case_id])[recertification.case_id]
         _decide_locked(recertification, case, task, actor, decision, reason)
     return recertification
 
@@ -438,15 +467,25 @@ def _decide_locked(recertification: Recertification, case: Case, task: Task, act
     recertification.decided_at = now
     recertification.save(update_fields=["outcome", "reason", "decided_by", "decided_at"])
     if ended:
+        today = timezone.localdate()
         entitlement.state = Entitlement.State.ENDED
-        entitlement.valid_to = min(entitlement.valid_to, timezone.localdate())
-        entitlement.save(update_fields=["state", "valid_to"])
+        entitlement.valid_to = min(entitlement.valid_to, today)
+        entitlement.ended_on = entitlement.valid_to
+        entitlement.end_reason = Entitlement.EndReason.RECERTIFICATION
+        entitlement.save(update_fields=["state", "valid_to", "ended_on", "end_reason"])
     event = "ended" if ended else "continued"
     record_event(case, actor=actor, action=f"recertification_{event}", from_status=case.status,
                  to_status=case.status, detail={
                      "year": recertification.year, "recertification": recertification.pk,
                      "entitlement": entitlement.number, "reason": reason, "task": task.pk})
     _notify(case, event, {**_payload(recertification, entitlement), "reason": reason})
+    if not ended:
+        # it qualifies for the year after all: the period it lacked for the year, if any
+        params = parameters_on(entitlement.program_id, recertification.on)
+        if renews_by_recertification(params) and due_for_renewal(entitlement.valid_to,
+                                                                 recertification.year):
+            renew([entitlement], year=recertification.year, cases={case.pk: case},
+                  params_of={entitlement.program.code: params}, actor=actor)
     # complete the human task; the flow ends
     task.owner = actor
     task.status = STATUS.STARTED

@@ -29,6 +29,7 @@ from casework.models import (
     Case,
     CaseStatus,
     Decision,
+    Entitlement,
     Household,
     LegalBasis,
     Objection,
@@ -37,9 +38,11 @@ from casework.models import (
 )
 from casework.services import issue_entitlement, precheck, store_precheck
 from eligibility.models import Program
+from eligibility.units import unit_key
 
 from . import steps
 from .deadlines import close_for_case
+from .entitlements import end_expired_for_unit
 from .flows import BenefitApplicationFlow
 from .models import Appeal
 from .notify import notify_step
@@ -90,6 +93,8 @@ def submit_application(*, actor: User, household: Household, program: Program,
     try:
         with transaction.atomic(), unit_of_work():
             case = Case(household=household, applicant=applicant, program=program,
+                        unit_key=unit_key(program.code, person_id=applicant.pk,
+                                          household_id=household.pk),
                         area_id=household.area_id, statement=statement, filed_by=actor,
                         on_behalf=actor.role != User.Role.FAMILY, submitted_at=now,
                         application_date=on, status=CaseStatus.SUBMITTED,
@@ -107,7 +112,8 @@ def submit_application(*, actor: User, household: Household, program: Program,
             notify_step(case, "submitted")
             BenefitApplicationFlow.start.run(case=case, actor=actor)
     except IntegrityError as exc:  # the partial unique index: a concurrent duplicate
-        raise IneligibleApplication(_("An application for this program is already open."),
+        raise IneligibleApplication(_("An application for this program is already open "
+                                      "for this person, couple or household."),
                                     field="program", code="duplicate") from exc
     return case
 
@@ -176,7 +182,40 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
     Raises ``Task.DoesNotExist`` for a task the actor may not act on (404),
     ``CaseConflict`` when it is no longer open (409), ``NotPermitted`` (403) when the
     actor already decided the case at another level or it is their own household's.
+
+    A grant whose unit still holds a live entitlement of the program with its period
+    over (the daily sweep has not reached it) ends that one first and decides again;
+    one whose period still runs is a ``CaseConflict`` naming it.
     """
+    try:
+        return _decide(actor=actor, task_id=task_id, decision=decision, reason=reason)
+    except IntegrityError as exc:
+        unit = _unit_conflict(exc, task_id)
+        if unit is None:
+            raise
+    program_id, key = unit
+    if end_expired_for_unit(program_id=program_id, unit_key=key):
+        return _decide(actor=actor, task_id=task_id, decision=decision, reason=reason)
+    held = Entitlement.objects.filter(program_id=program_id, unit_key=key,
+                                      state=Entitlement.State.LIVE).first()
+    raise CaseConflict(_("This person, couple or household already holds entitlement "
+                         "%(number)s of this program, valid until %(until)s.") % {
+        "number": held.number if held else "", "until": held.valid_to if held else ""},
+        code="already_granted")
+
+
+def _unit_conflict(exc: IntegrityError, task_id: int) -> tuple[int, str] | None:
+    """(program id, unit key) of the case of ``task_id`` when ``exc`` is the one-live-
+    entitlement-per-unit constraint refusing its grant, else None."""
+    text = str(exc)
+    if not any(mark in text for mark in ("entitlement_one_live_per_unit_program",
+                                         "casework_entitlement.unit_key")):
+        return None
+    return Case.objects.filter(process__task__id=task_id).values_list(
+        "program_id", "unit_key").first()
+
+
+def _decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Case:
     access.require_writer(actor)
     if decision not in Decision.Outcome.values:
         raise InvalidInput(_("Choose approve, return or reject."), field="decision")

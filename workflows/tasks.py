@@ -129,3 +129,4 @@ def fire_due_timers() -> int:
 # that the worker's autodiscovery (which imports each app's ``tasks`` module) finds them.
 from .deadlines import sweep_deadlines  # noqa: E402, F401
 from .recertification import recertify_year  # noqa: E402, F401
+from .entitlements import end_expired  # noqa: E402, F401

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS
 
 from casework.models import Case, CaseStatus, Decision, Objection, OutboxMessage
-from casework.services import add_years
+from eligibility.grants import add_years
 from eligibility.rules import CURRENT
 
 from .conftest import end_notice, open_task, open_tasks, unique_birth
@@ -28,8 +28,9 @@ PATHS = {
 }
 AMOUNT = {"medical_discount": "0.00", "pension_subsidy": "600.00", "welfare_grant": "3000.00",
           "health_check": "0.00", "assistance_pairing": "0.00", "income_project": "0.00"}
-YEARS = {"medical_discount": 3, "pension_subsidy": 1, "welfare_grant": 1, "health_check": 1,
-         "assistance_pairing": 1, "income_project": 1}
+# years from the grant, or None: to the end of its calendar year
+YEARS = {"medical_discount": 3, "pension_subsidy": None, "welfare_grant": None,
+         "health_check": None, "assistance_pairing": 1, "income_project": 1}
 STEP_OF_STATUS = {"village_review": "village_review", "township_review": "township_review",
                   "district_review": "district_review"}
 
@@ -111,7 +112,11 @@ def test_lifecycle_of_every_program(api, programs, family_home, staff, program):
     assert Case.objects.get(pk=case_id).applicant_id == home["applicant"].pk
     assert Decimal(ent["amount_yuan"]) == Decimal(AMOUNT[program])
     assert ent["valid_from"] == today.isoformat()
-    assert ent["valid_to"] == (add_years(today, YEARS[program]) - timedelta(days=1)).isoformat()
+    if YEARS[program] is None:  # to the end of the grant's calendar year
+        assert ent["valid_to"] == f"{today.year}-12-31"
+    else:
+        assert ent["valid_to"] == (add_years(today, YEARS[program]) - timedelta(days=1)
+                                   ).isoformat()
 
     history = family.get(f"/api/v1/cases/{case_id}/history/")
     assert history.status_code == 200

@@ -24,7 +24,7 @@ from casework.models import (
     Objection,
     OutboxMessage,
 )
-from casework.services import add_years
+from eligibility.grants import add_years
 from eligibility.rules import CURRENT
 from tests import factories as f
 from workflows import services
@@ -114,6 +114,12 @@ def templates(case):
                 .values_list("template", flat=True))
 
 
+# programs whose grant runs to the end of its calendar year (the health check is yearly,
+# seed line 150; the pension subsidy and the welfare grant yearly, assumed): the others
+# run ``years`` from the grant
+CALENDAR_YEAR = {"pension_subsidy", "welfare_grant", "health_check"}
+
+
 def assert_entitlement(case, *, years, amount):
     today = timezone.localdate()
     ent = Entitlement.objects.get(case=case)
@@ -123,7 +129,11 @@ def assert_entitlement(case, *, years, amount):
     assert ent.program_id == case.program_id
     assert ent.area_id == case.area_id
     assert ent.valid_from == today
-    assert ent.valid_to == add_years(today, years) - timedelta(days=1)
+    if case.program.code in CALENDAR_YEAR:
+        assert ent.valid_to == date(today.year, 12, 31)
+    else:
+        assert ent.valid_to == add_years(today, years) - timedelta(days=1)
+    assert ent.unit_key == case.unit_key
     assert ent.amount_yuan == Decimal(amount)
     assert ent.number.startswith(f"JD{today:%Y}")
     return ent
