@@ -64,6 +64,9 @@ class CardData:
     verify_url: str  # absolute: the check page with the signed token
     printed_on: date
     amount_yuan: Decimal | None = None  # shown when above zero
+    # what the card gives, a line per group (eligibility.grants.card_benefits): printed on
+    # the card's back
+    benefits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -305,6 +308,34 @@ def draw_card(c, card: CardData, x: float, y: float) -> None:
         c.restoreState()
 
 
+def draw_card_back(c, card: CardData, x: float, y: float) -> None:
+    """The card's back, the same size as its front: what the card gives, one group a
+    line (the medical card's 一免, 二优 and 六减半), wrapped to the card's width."""
+    _font()
+    pad = 3 * mm
+    c.saveState()
+    c.setStrokeColor(MUTED)
+    c.setLineWidth(0.5)
+    c.setDash(3, 2)
+    c.roundRect(x, y, CARD_WIDTH, CARD_HEIGHT, 3 * mm, stroke=1, fill=0)
+    c.restoreState()
+    top = y + CARD_HEIGHT
+    c.setFillColor(ACCENT)
+    draw(c, x + pad, top - 6 * mm, _("What this card gives"), 8, bold=True)
+    room = CARD_WIDTH - 2 * pad
+    lines = [line for text in card.benefits for line in _lines(text, room, 6)]
+    size = 6 if len(lines) <= 11 else 5
+    lines = [line for text in card.benefits for line in _lines(text, room, size)]
+    cursor = top - 10.5 * mm
+    c.setFillColor(colors.black)
+    for line in lines:
+        draw(c, x + pad, cursor, line, size)
+        cursor -= size * 1.35
+    c.setFillColor(MUTED)
+    draw(c, x + pad, y + 2.5 * mm, _("Show this card at the hospital's registration desk."),
+         5.5)
+
+
 def card_pdf(card: CardData, *, language: str) -> bytes:
     """One A4 page: the card at its real size, to cut out, and how it is checked."""
     with translation.override(language):
@@ -316,6 +347,8 @@ def card_pdf(card: CardData, *, language: str) -> bytes:
         left = 20 * mm
         card_y = page_height - 20 * mm - CARD_HEIGHT
         draw_card(c, card, left, card_y)
+        if card.benefits:  # its back beside it: fold along the middle, or cut both out
+            draw_card_back(c, card, left + CARD_WIDTH + 6 * mm, card_y)
 
         width = page_width - 2 * left
         flow = [
@@ -373,6 +406,8 @@ def _letter_flow(letter: LetterData, language: str) -> list:
                     (_("Valid"), _period(card.valid_from, card.valid_to))]
             if card.amount_yuan:
                 rows.append((_("Amount"), _amount(card.amount_yuan)))
+            rows += [(_("What this card gives") if i == 0 else "", line)
+                     for i, line in enumerate(card.benefits)]
             cell = _style("cell", 10, language=language)
             table = Table([[Paragraph(_text(k), cell), Paragraph(_text(v), cell)]
                            for k, v in rows], colWidths=[40 * mm, None], hAlign="LEFT")

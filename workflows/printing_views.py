@@ -37,6 +37,7 @@ from casework import card_tokens, printing, selectors
 from casework.access_log import record_access
 from casework.identity import mask_resident_id
 from casework.models import AccessRecord, Case, CaseStatus, Decision
+from casework.services import card_benefit_lines
 from eligibility.parameters import parameters_on
 
 from .documents import access_purpose
@@ -85,7 +86,8 @@ def card_data(request, case: Case, entitlement, language: str) -> printing.CardD
         state=card_tokens.card_state(entitlement.state, entitlement.valid_from,
                                      entitlement.valid_to, today),
         verify_url=verify_url(request, entitlement.number), printed_on=today,
-        amount_yuan=entitlement.amount_yuan or None)
+        amount_yuan=entitlement.amount_yuan or None,
+        benefits=tuple(card_benefit_lines(case, language)))
 
 
 def _criteria(case: Case, language: str) -> tuple[printing.CriterionLine, ...]:

@@ -1,5 +1,6 @@
 """API shapes. Validation at the edge, messages in the user's language, fields named."""
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,6 +14,7 @@ from casework.models import (
     Decision,
     Document,
     Entitlement,
+    EntitlementRenewal,
     Household,
     Objection,
     Person,
@@ -20,6 +22,7 @@ from casework.models import (
     User,
 )
 from casework.phones import mask_phone
+from casework.services import card_benefit_lines
 from casework.uploads import check_upload
 from eligibility.models import Program
 
@@ -243,13 +246,29 @@ class DecisionSerializer(serializers.ModelSerializer):
         fields = ["step", "outcome", "reason", "actor", "decided_at"]
 
 
+class EntitlementRenewalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EntitlementRenewal
+        fields = ["year", "valid_from", "valid_to", "amount_yuan", "renewed_at"]
+
+
 class EntitlementSerializer(serializers.ModelSerializer):
+    """An entitlement: its current period (``valid_to`` moves on with each renewal), how it
+    ended if it did, its renewals, and what its card gives (``benefits``: the medical
+    card's 一免二优六减半, a line per group in the caller's language)."""
+
     program = serializers.CharField(source="program.code")
+    benefits = serializers.SerializerMethodField()
+    renewals = EntitlementRenewalSerializer(many=True, read_only=True)
 
     class Meta:
         model = Entitlement
-        fields = ["number", "program", "amount_yuan", "valid_from", "valid_to", "state",
-                  "issued_at"]
+        fields = ["number", "program", "unit_key", "amount_yuan", "valid_from", "valid_to",
+                  "state", "ended_on", "end_reason", "issued_at", "renewals", "benefits"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_benefits(self, entitlement) -> list[str]:
+        return card_benefit_lines(entitlement.case, get_language() or "zh-hans")
 
 
 class OpenTaskSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casework import selectors
 from casework.errors import DomainError
 from casework.models import CaseStatus, Decision, Household, User
-from casework.services import precheck
+from casework.services import card_benefit_lines, precheck
 from workflows import appeals, notify, services
 from workflows.documents import document_rows
 
@@ -222,6 +222,7 @@ def _case_page(request, case, *, document_form=None, resubmit_form=None, appeal_
     ):
         notice_reason = latest.reason
     documents = document_rows(case.documents.all())
+    entitlement = _entitlement(case)
     context = {
         "case": case,
         "program_name": _program_name(case.program),
@@ -231,7 +232,8 @@ def _case_page(request, case, *, document_form=None, resubmit_form=None, appeal_
         "timeline": _with_messages(_timeline(selectors.case_history(case)), case),
         "decisions": _decisions(decisions),
         "notice_reason": notice_reason,
-        "entitlement": _entitlement(case),
+        "entitlement": entitlement,
+        "card_benefits": card_benefit_lines(case, _lang()) if entitlement else [],
         "documents": documents,
         "can_withdraw": case.is_open and case.status != CaseStatus.APPEAL,
         "can_upload": case.is_open,

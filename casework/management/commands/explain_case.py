@@ -1,10 +1,10 @@
 """``manage.py explain_case ID [--lang zh-hans|en]``: why a case was decided as it was.
 
 Prints the stored pre-check (program, application date, rule version, every parameter
-value used, every criterion with its reason), replays it from the stored snapshot
-(which must give the same result, years later), and evaluates the same stored facts
-under today's rule version and today's parameters to say whether today's rules would
-decide otherwise. Reads only; exit code 0.
+value used with where it comes from, every criterion with its reason), replays it from
+the stored snapshot (which must give the same result, years later), and evaluates the
+same stored facts under today's rule version and today's parameters to say whether
+today's rules would decide otherwise. Reads only; exit code 0.
 """
 
 from datetime import date
@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -20,6 +21,7 @@ from casework.models import Case
 from eligibility.decision import Criterion, EligibilityDecision, compare
 from eligibility.evaluate import UnknownProgram, UnknownRuleVersion, evaluate, replay
 from eligibility.facts import Facts
+from eligibility.models import PolicyParameter
 from eligibility.parameters import parameters_on
 
 LANGUAGES = ("zh-hans", "en")
@@ -78,6 +80,15 @@ def _value(value: Any) -> str:
     return pgettext("parameter", "(none)") if value is None else str(value)
 
 
+def parameter_sources(program_id: int, on: date) -> dict[str, str]:
+    """Per key, where the value in force on ``on`` comes from: the document and where in
+    it, or "assumed, set locally" (``PolicyParameter.source_label``). One query."""
+    rows = (PolicyParameter.objects.filter(program_id=program_id, effective_from__lte=on)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+            .order_by("key", "effective_from"))
+    return {row.key: row.source_label for row in rows}  # the latest start wins
+
+
 def explain(case: Case, lang: str, *, today: date) -> list[str]:
     """The explanation of ``case`` as lines of text in the active language."""
     program = case.program
@@ -96,8 +107,10 @@ def explain(case: Case, lang: str, *, today: date) -> list[str]:
         return lines
     stored = EligibilityDecision.from_json(case.eligibility)
     lines.append(_("Rule version: %(version)s") % {"version": stored.rule_version})
-    lines.append(_("Parameters used (as stored with the decision):"))
-    lines += [f"  {key} = {_value(value)}" for key, value in sorted(stored.parameters.items())]
+    lines.append(_("Parameters used (as stored with the decision), each with its source:"))
+    sources = parameter_sources(program.pk, date.fromisoformat(stored.on))
+    lines += [f"  {key} = {_value(value)}  [{sources.get(key, _('source not recorded'))}]"
+              for key, value in sorted(stored.parameters.items())]
     lines.append(_("Criteria:"))
     lines += [_criterion_line(c, lang) for c in stored.criteria]
     lines.append(_decision_line(stored))
