@@ -453,3 +453,38 @@ def test_the_staff_case_file_links_the_card_and_the_letter(granted, programs, fa
     html = render_to_string("workflows/staff/_case_file.html",
                             case_file_context(user, open_case.pk), request=request)
     assert card_url(open_case) not in html and letter_url(open_case) not in html
+
+
+# --- what the medical card gives (一免二优六减半, the report's lines 146-149) -------------------
+
+def test_the_medical_card_prints_what_it_gives_on_its_back(granted, family_home, client):
+    client.force_login(family_home["user"])
+    text = pdfread.compact(pdfread.text(client.get(card_url(granted)).content))
+    for words in ("一免：免收普通挂号费", "二优：优先挂号；住院床位费优惠20%",
+                  "六减半：心电图检查费减半；B超检查费减半"):
+        assert pdfread.compact(words) in text, words
+    english = pdfread.compact(pdfread.text(
+        client.get(card_url(granted), HTTP_ACCEPT_LANGUAGE="en").content))
+    assert pdfread.compact("Fee waived: Ordinary registration fee waived") in english
+    assert pdfread.compact("20% off the in-patient bed fee") in english
+
+
+def test_the_family_page_and_the_api_say_what_the_card_gives(granted, family_home, client):
+    client.force_login(family_home["user"])
+    page = client.get(reverse("family:case", args=[granted.pk])).content.decode()
+    assert "一免：免收普通挂号费" in page and "六减半：" in page
+    detail = client.get(f"/api/v1/cases/{granted.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    benefits = detail["entitlement"]["benefits"]
+    assert benefits[0] == "Fee waived: Ordinary registration fee waived"
+    assert benefits[1] == "Priority: Priority registration; 20% off the in-patient bed fee"
+    assert benefits[2].startswith("Half price: ECG at half price; B-mode ultrasound")
+    assert len(benefits) == 3
+
+
+def test_a_card_without_benefits_has_no_back():
+    """A card whose program lists nothing (a pairing) prints its front alone."""
+    plain = pdfread.text(card_pdf(card_data(), language="en"))
+    backed = pdfread.text(card_pdf(card_data(benefits=("Fee waived: registration",)),
+                                   language="en"))
+    assert "What this card gives" not in plain
+    assert "What this card gives" in backed and "Fee waived: registration" in backed
