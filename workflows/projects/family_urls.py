@@ -1,3 +1,9 @@
-"""Income projects: the family pages' URLs (included under /family/)."""
+"""Income projects: the family pages' URLs (included under /family/, namespace ``family``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import family
+
+urlpatterns = [
+    path("projects/", family.projects_mine, name="projects_mine"),
+]
