@@ -14,11 +14,19 @@
   because the member number and the year are). One transaction that locks the membership
   row, writes the payment and keeps ``Membership.dues_paid_years`` (the list older code
   reads) in step. On PostgreSQL the register-change trigger logs both rows.
+- **The membership drive** (``enrol_members``; the report's 吸纳他们为会员, seed line
+  196): many people of one village enrolled at once, all or nothing, each with a member
+  number given by the village or generated (``generated_numbers``).
+- **History**: every change here (joining, leaving, a payment, each person of a drive)
+  is also written as a ``RecordEvent`` (``casework.record_events.record``) in the same
+  transaction, so the roster's history exists on SQLite too, besides PostgreSQL's
+  change log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -42,11 +50,14 @@ from django.utils.translation import gettext as _
 from . import access
 from .errors import CaseConflict, InvalidInput, NotPermitted
 from .models import Area, DuesPayment, Membership, Person, User
+from .record_events import record
 
 # the association's dues before anything is configured: 10 yuan a year from 2024
 DEFAULT_DUES = {2024: "10.00"}
 RECEIPT_MAX = 40
 LEGACY_PREFIX = "LEGACY-"
+NUMBER_MAX = 30  # Membership.number's length
+LOOKUP_CHUNK = 900  # values per IN (...) lookup
 
 
 # --- the amount ------------------------------------------------------------------------
@@ -157,7 +168,7 @@ def may_keep_register(user: User, village_code: str) -> bool:
 
 def _require_keeper(user: User, village_code: str) -> None:
     if not may_keep_register(user, village_code):
-        raise NotPermitted(_("Only the village's staff may change its register."))
+        raise NotPermitted(_("Only the village's staff may change its roster."))
 
 
 # --- recording a payment -------------------------------------------------------------------
@@ -241,7 +252,28 @@ def record_payment(*, actor: User, membership: Membership, year: int,
             raise InvalidInput(_("Receipt number %(number)s is already used.") % {
                 "number": receipt_number}, field="receipt_number") from exc
         sync_paid_years(locked)
+        record_payment_event(actor=actor, payment=payment, member_number=locked.number,
+                             via="form")
     return payment
+
+
+def record_payment_event(*, actor: User | None, payment: DuesPayment, member_number: str,
+                         via: str) -> None:
+    """The ``dues_paid`` event of ``payment`` (in the caller's transaction)."""
+    record(actor=actor, action="dues_paid", area_id=payment.area_id, obj=payment, detail={
+        "membership": payment.membership_id, "member_number": member_number,
+        "year": payment.year, "amount_yuan": str(payment.amount_yuan),
+        "paid_on": payment.paid_on.isoformat() if payment.paid_on else None,
+        "receipt_number": payment.receipt_number, "via": via})
+
+
+def record_joined_event(*, actor: User | None, membership: Membership, village_code: str,
+                        via: str, rejoined: bool = False) -> None:
+    """The ``membership_joined`` event of ``membership`` (in the caller's transaction)."""
+    record(actor=actor, action="membership_joined", area_id=village_code, obj=membership,
+           detail={"person": membership.person_id, "number": membership.number,
+                   "joined": membership.joined.isoformat(), "role": membership.role,
+                   "rejoined": rejoined, "via": via})
 
 
 # --- membership ------------------------------------------------------------------------------
@@ -249,10 +281,13 @@ def record_payment(*, actor: User, membership: Membership, year: int,
 def add_membership(*, actor: User, person: Person, number: str, joined: date,
                    role: str = Membership.Role.MEMBER) -> Membership:
     """Enrol ``person`` in the association (or re-enrol one who had left)."""
+    _require_keeper(actor, person.household.area_id)
     number = (number or "").strip()
     today = timezone.localdate()
     if not number:
         raise InvalidInput(_("Enter the member number."), field="number")
+    if len(number) > NUMBER_MAX:
+        raise InvalidInput(_("At most %(n)s characters.") % {"n": NUMBER_MAX}, field="number")
     if joined > today:
         raise InvalidInput(_("The joining date is in the future."), field="joined")
     if joined < person.birth_date:
@@ -260,7 +295,7 @@ def add_membership(*, actor: User, person: Person, number: str, joined: date,
     if role not in Membership.Role.values:
         raise InvalidInput(_("Choose a role from the list."), field="role")
     with transaction.atomic():
-        _require_keeper(actor, person.household.area_id)
+        village = person.household.area_id
         taken = Membership.objects.filter(number=number).exclude(person_id=person.pk)
         if taken.exists():
             raise InvalidInput(_("Member number %(number)s is already used.") % {
@@ -273,9 +308,14 @@ def add_membership(*, actor: User, person: Person, number: str, joined: date,
             current.number, current.joined, current.left, current.role = (
                 number, joined, None, role)
             current.save(update_fields=["number", "joined", "left", "role"])
+            record_joined_event(actor=actor, membership=current, village_code=village,
+                                via="form", rejoined=True)
             return current
-        return Membership.objects.create(person=person, number=number, joined=joined,
-                                         role=role)
+        membership = Membership.objects.create(person=person, number=number, joined=joined,
+                                               role=role)
+        record_joined_event(actor=actor, membership=membership, village_code=village,
+                            via="form")
+        return membership
 
 
 def end_membership(*, actor: User, membership: Membership, left: date) -> Membership:
@@ -293,7 +333,233 @@ def end_membership(*, actor: User, membership: Membership, left: date) -> Member
             raise InvalidInput(_("The leaving date is in the future."), field="left")
         locked.left = left
         locked.save(update_fields=["left"])
+        record(actor=actor, action="membership_ended", area_id=locked.person.household.area_id,
+               obj=locked, detail={"person": locked.person_id, "number": locked.number,
+                                   "left": left.isoformat()})
     return locked
+
+
+# --- the membership drive (吸纳会员) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Enrolment:
+    """One person to enrol in a drive: their member number ("" for a generated one) and,
+    when it differs from the drive's, their own joining date and role."""
+
+    person_id: int
+    number: str = ""
+    joined: date | None = None
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class EnrolmentProblem:
+    """Why entry ``index`` of a drive cannot be enrolled: the field and the reason."""
+
+    index: int
+    person_id: int
+    field: str  # "person", "number", "joined" or "role"
+    message: str
+
+
+class EnrolmentRefused(InvalidInput):
+    """A drive with at least one bad entry: nobody was enrolled; ``problems`` lists
+    every bad entry (the caller shows each by its row)."""
+
+    def __init__(self, problems: list[EnrolmentProblem]):
+        super().__init__(_("%(n)s of the selected people cannot be enrolled; nobody was "
+                           "enrolled.") % {"n": len({p.index for p in problems})},
+                         field=problems[0].field if problems else None, code="enrolment")
+        self.problems = problems
+
+
+def number_prefix(village_code: str, year: int) -> str:
+    """The generated member numbers of a village's joiners of ``year`` start with this."""
+    return f"{village_code}-{year}-"
+
+
+def generated_numbers(village_code: str, year: int, count: int, *,
+                      avoid: Iterable[str] = ()) -> list[str]:
+    """``count`` fresh member numbers ``<village code>-<year>-<0001...>``.
+
+    Why they stay unique: the sequence goes on from the highest number with that prefix
+    already in the roster (read here), skipping the numbers in ``avoid`` (the numbers
+    given by hand in the same drive or file). The caller holds the village's row locked
+    (``_lock_villages``) while it reads and writes, so two drives of one village take
+    turns; ``Membership.number`` is unique in the database, so anything else (a number
+    typed by hand elsewhere at the same moment) makes the drive fail whole, never half.
+    """
+    prefix = number_prefix(village_code, year)
+    pattern = re.compile(re.escape(prefix) + r"(\d+)")
+    used = {n for n in Membership.objects.filter(number__startswith=prefix)
+            .values_list("number", flat=True)}
+    highest = max((int(m.group(1)) for n in used if (m := pattern.fullmatch(n))), default=0)
+    avoid = set(avoid) | used
+    numbers, seq = [], highest
+    while len(numbers) < count:
+        seq += 1
+        number = f"{prefix}{seq:04d}"
+        if number not in avoid:
+            numbers.append(number)
+    return numbers
+
+
+def _lock_villages(codes: Iterable[str]) -> None:
+    """Hold the villages' rows until the transaction ends (number generation takes turns
+    per village). SQLite writes one transaction at a time anyway."""
+    if connection.features.has_select_for_update:
+        list(Area.objects.select_for_update().filter(code__in=sorted(set(codes)))
+             .values_list("code", flat=True))
+
+
+def _chunks(items: Sequence, size: int = LOOKUP_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def enrol_members(*, actor: User, village_code: str, entries: Sequence[Enrolment],
+                  joined: date | None = None, role: str = Membership.Role.MEMBER,
+                  generate_numbers: bool = True, via: str = "drive") -> list[Membership]:
+    """Enrol the people of ``entries``, all of one village, in one transaction: all of
+    them, or (``EnrolmentRefused`` listing every bad entry) nobody.
+
+    Each entry's joining date and role default to the drive's ``joined`` and ``role``.
+    A blank number is generated (``generated_numbers``) when ``generate_numbers``, else
+    refused; a former member who rejoins without a number given keeps their old one
+    (the same membership row, their payments kept). An entry is refused when its person
+    is not of the village ("unknown member"), is listed twice, is already a member, joins
+    in the future or before birth, or its number is taken. Each enrolment is recorded
+    (``membership_joined``). A number taken by someone else meanwhile: ``CaseConflict``,
+    nothing stored. Statements: a constant number for the checks, one insert per
+    membership's event.
+    """
+    _require_keeper(actor, village_code)
+    if access.level_of(village_code) != "village":
+        raise InvalidInput(_("Choose a village."), field="village")
+    if not entries:
+        raise InvalidInput(_("Select at least one person."), field="person")
+    today = timezone.localdate()
+    if joined is not None and joined > today:
+        raise InvalidInput(_("The joining date is in the future."), field="joined")
+    if role not in Membership.Role.values:
+        raise InvalidInput(_("Choose a role from the list."), field="role")
+    with transaction.atomic():
+        _lock_villages([village_code])
+        ids = sorted({e.person_id for e in entries})
+        people: dict[int, Person] = {}
+        for chunk in _chunks(ids):
+            people.update({p.pk: p for p in Person.objects.filter(
+                pk__in=chunk, household__area_id=village_code).select_related("membership")})
+        given = sorted({e.number.strip() for e in entries if e.number.strip()})
+        owners: dict[str, int] = {}
+        for chunk in _chunks(given):
+            owners.update(dict(Membership.objects.filter(number__in=chunk)
+                               .values_list("number", "person_id")))
+        problems: list[EnrolmentProblem] = []
+        seen_people: dict[int, int] = {}
+        seen_numbers: dict[str, int] = {}
+        plans = []
+        for index, entry in enumerate(entries):
+            refuse = _refuser(problems, index, entry)
+            person = people.get(entry.person_id)
+            if person is None:
+                refuse("person", _("Unknown member: nobody of this village has this record."))
+                continue
+            if entry.person_id in seen_people:
+                refuse("person", _("Listed twice."))
+                continue
+            seen_people[entry.person_id] = index
+            current = getattr(person, "membership", None)
+            if current is not None and current.left is None:
+                refuse("person", _("Already a member (number %(number)s).") % {
+                    "number": current.number})
+                continue
+            when = entry.joined or joined
+            if when is None:
+                refuse("joined", _("Enter the joining date."))
+            elif when > today:
+                refuse("joined", _("The joining date is in the future."))
+            elif when < person.birth_date:
+                refuse("joined", _("The joining date is before the person's birth."))
+            if current is not None and when is not None and current.left and when < current.left:
+                refuse("joined", _("Before the date the person left (%(date)s).") % {
+                    "date": current.left.isoformat()})
+            member_role = entry.role or role
+            if member_role not in Membership.Role.values:
+                refuse("role", _("Choose a role from the list."))
+            number = " ".join(entry.number.split())
+            if number:
+                if len(number) > NUMBER_MAX:
+                    refuse("number", _("At most %(n)s characters.") % {"n": NUMBER_MAX})
+                elif number in seen_numbers:
+                    refuse("number", _("Member number %(number)s is given twice.") % {
+                        "number": number})
+                elif owners.get(number, person.pk) != person.pk:
+                    refuse("number", _("Member number %(number)s is already used.") % {
+                        "number": number})
+                seen_numbers.setdefault(number, index)
+            elif not generate_numbers and current is None:
+                refuse("number", _("Enter the member number."))
+            plans.append((person, current, number, when, member_role))
+        if problems:
+            raise EnrolmentRefused(problems)
+        # numbers: given, kept (a former member), or generated per joining year
+        wanted: dict[int, list[int]] = {}
+        for position, (_person, current, number, when, _role) in enumerate(plans):
+            if not number and current is None:
+                wanted.setdefault(when.year, []).append(position)
+        fresh: dict[int, str] = {}
+        for year, positions in sorted(wanted.items()):
+            numbers = generated_numbers(village_code, year, len(positions),
+                                        avoid=seen_numbers)
+            fresh.update(zip(positions, numbers, strict=True))
+        created, rejoined, result = [], [], []
+        for position, (person, current, number, when, member_role) in enumerate(plans):
+            if current is not None:
+                current.number = number or current.number
+                current.joined, current.left, current.role = when, None, member_role
+                rejoined.append(current)
+                result.append(current)
+            else:
+                membership = Membership(person_id=person.pk, joined=when, role=member_role,
+                                        number=number or fresh[position])
+                created.append(membership)
+                result.append(membership)
+        try:
+            with transaction.atomic():
+                if rejoined:
+                    Membership.objects.bulk_update(rejoined, ["number", "joined", "left",
+                                                              "role"])
+                _insert_memberships(created)
+        except IntegrityError as exc:  # a number taken meanwhile
+            raise CaseConflict(_("A member number was taken meanwhile; nobody was enrolled. "
+                                 "Please try again."), field="number",
+                               code="number_taken") from exc
+        back = {m.pk for m in rejoined}
+        for membership in result:
+            record_joined_event(actor=actor, membership=membership, village_code=village_code,
+                                via=via, rejoined=membership.pk in back)
+    return result
+
+
+def _refuser(problems: list[EnrolmentProblem], index: int, entry: Enrolment):
+    def refuse(field: str, message: str) -> None:
+        problems.append(EnrolmentProblem(index, entry.person_id, field, str(message)))
+
+    return refuse
+
+
+def _insert_memberships(rows: list[Membership]) -> None:
+    """Insert ``rows`` and make sure each has its id (read back by number on a backend
+    whose bulk insert returns none)."""
+    Membership.objects.bulk_create(rows, batch_size=1000)
+    if any(row.pk is None for row in rows):
+        ids: dict[str, int] = {}
+        for chunk in _chunks([row.number for row in rows]):
+            ids.update(dict(Membership.objects.filter(number__in=chunk)
+                            .values_list("number", "pk")))
+        for row in rows:
+            row.pk = ids[row.number]
 
 
 def payments_in(user: User, area: Area | None = None) -> QuerySet:

@@ -1,13 +1,18 @@
-"""The household register in and out of Excel: the import template, the dry run, the
-import, and the export.
+"""The member roster (会员花名册) in and out of Excel: the import template, the dry run,
+the import, and the export.
 
 **The workbook.** Any number of sheets; each sheet's first row names its columns, in
 Chinese or English (``COLUMNS``: the template's headers, the usual Chinese headers of the
 villages' own sheets, or the column keys), which tells its kind: a *households* sheet
-(户号 and 村（居）代码 columns) or a *members* sheet (one row per person, with its
-household's number). The instructions sheet of the template and the dues sheet of an
-export are skipped; any other sheet whose header is not understood is an error.
-Columns only an export writes (arrears, leaving date, village name) are ignored.
+(户号 and 村（居）代码 columns), a *members* sheet (one row per person, with its
+household's number) or an *enrolment* sheet (入会: people already on the roster, or on
+the file's members sheet, who join the association: resident ID, joining date, an
+optional member number and role; the membership drive from Excel, seed line 196). A
+sheet is an enrolment sheet by its title (入会, Enrolment) or by a header with a
+resident ID and a joining date but no household number. The instructions sheet of the
+template and the dues sheet of an export are skipped; any other sheet whose header is
+not understood is an error. Columns only an export writes (arrears, leaving date,
+village name) are ignored.
 
 **The dry run** (``check_workbook``) reads every row of every sheet (openpyxl's
 read-only mode: rows are streamed, the workbook is never held whole), validates each
@@ -24,6 +29,10 @@ by resident identity number (updated, or added); nothing is ever deleted, and a 
 import of the same file changes nothing. A column left out of a sheet leaves that value
 as it is; a cell left blank clears it. Dues years listed for a member become payments
 (receipt ``R<year>-<member number>``, no payment date) for the years not yet paid.
+The enrolment sheet's people join through ``casework.dues.enrol_members`` (a blank member
+number is generated, ``dues.generated_numbers``). Each membership created and each payment
+is recorded as a ``RecordEvent`` (``membership_joined``, ``dues_paid``), and the import as
+a whole as ``roster_imported`` with its counts, in the import's transaction.
 
 **The export** (``write_export``) writes the same sheets (so an export with full
 numbers reads back in), plus arrears and a sheet of dues payments with their receipts.
@@ -49,9 +58,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import access, dues
+from .errors import CaseConflict
 from .identity import mask_resident_id, parse_resident_id
 from .models import Area, DuesPayment, Household, Membership, Person, User
 from .phones import clean_mobile_phone, mask_phone
+from .record_events import record
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # a zip bomb stops here
@@ -62,6 +73,7 @@ HOUSEHOLD_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/]{2,29}")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HOUSEHOLDS, MEMBERS, PAYMENTS, SKIPPED = "households", "members", "payments", "skipped"
+ENROLMENT = "enrolment"
 
 
 class WorkbookRefused(Exception):
@@ -150,9 +162,21 @@ P_COLUMNS = (
     Column("paid_on", gettext_lazy("paid on"), "text", aliases=("缴费日期",)),
     Column("recorded_by", gettext_lazy("recorded by"), "text", aliases=("登记人",)),
 )
+# the enrolment sheet: people of the roster who join (the drive from Excel)
+E_COLUMNS = (
+    Column("id_number", gettext_lazy("resident identity number"), "id", True,
+           ("居民身份证号码", "身份证号码", "身份证号")),
+    Column("name", gettext_lazy("Name"), "text", aliases=("姓名",)),
+    Column("member_number", gettext_lazy("member number"), "text",
+           aliases=("会员编号", "会员证号")),
+    Column("joined", gettext_lazy("joined"), "date", True, ("入会日期",)),
+    Column("member_role", gettext_lazy("Member role"), "choice", aliases=("会员类别", "会员身份")),
+)
 SHEET_TITLES = {HOUSEHOLDS: gettext_lazy("Households"), MEMBERS: gettext_lazy("Members"),
-                PAYMENTS: gettext_lazy("Dues payments"), SKIPPED: gettext_lazy("Instructions")}
+                PAYMENTS: gettext_lazy("Dues payments"), SKIPPED: gettext_lazy("Instructions"),
+                ENROLMENT: gettext_lazy("Enrolment")}
 SKIPPED_SHEETS = {"说明", "instructions", "填写说明"}
+ENROLMENT_SHEETS = {"入会", "入会登记", "enrolment", "enrollment"}
 
 CHOICES = {
     "registration": Household.Registration,
@@ -323,14 +347,19 @@ class Plan:
 
     households: list[Row] = field(default_factory=list)
     members: list[Row] = field(default_factory=list)
+    enrolments: list[Row] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    present: dict[str, set[str]] = field(default_factory=lambda: {HOUSEHOLDS: set(),
-                                                                  MEMBERS: set()})
+    present: dict[str, set[str]] = field(default_factory=lambda: {
+        HOUSEHOLDS: set(), MEMBERS: set(), ENROLMENT: set()})
     counts: Counter = field(default_factory=Counter)
 
     @property
     def clean(self) -> bool:
         return not self.errors
+
+    @property
+    def empty(self) -> bool:
+        return not (self.households or self.members or self.enrolments)
 
     def error(self, row: Row | None, key: str, reason: str, *, sheet: str = "",
               line: int = 0, column: str = "") -> None:
@@ -373,15 +402,26 @@ def open_workbook(upload: IO[bytes], *, size: int | None = None):
         raise WorkbookRefused(_("The workbook cannot be read; is it damaged?")) from None
 
 
-def _sheet_kind(header: dict[str, int]) -> str | None:
-    keys = set(header)
-    if {"number", "village_code"} <= keys:
-        return HOUSEHOLDS
-    if "id_number" in keys:
-        return MEMBERS
-    if "receipt_number" in keys:
-        return PAYMENTS
-    return None
+def _sheet_kind(title: str, cells: tuple) -> tuple[str | None, tuple[Column, ...],
+                                                  dict[str, int], list[int]]:
+    """The kind of a sheet from its title and header row, with its columns, the
+    recognised headers ({key: index}) and the indexes not recognised."""
+    households = _match_header(cells, H_COLUMNS)
+    if {"number", "village_code"} <= set(households[0]):
+        return HOUSEHOLDS, H_COLUMNS, *households
+    members = _match_header(cells, M_COLUMNS)
+    enrolment = _match_header(cells, E_COLUMNS)
+    if _norm(title) in {_norm(n) for n in ENROLMENT_SHEETS} | {
+            _norm(str(SHEET_TITLES[ENROLMENT]))} or (
+            {"id_number", "joined"} <= set(enrolment[0])
+            and "household" not in members[0]):
+        return ENROLMENT, E_COLUMNS, *enrolment
+    if "id_number" in members[0]:
+        return MEMBERS, M_COLUMNS, *members
+    payments = _match_header(cells, P_COLUMNS)
+    if "receipt_number" in payments[0]:
+        return PAYMENTS, P_COLUMNS, *payments
+    return None, (), {}, []
 
 
 def _match_header(cells: tuple, columns: tuple[Column, ...]) -> tuple[dict[str, int],
@@ -416,23 +456,19 @@ def read_workbook(workbook, plan: Plan) -> None:
         header_cells = next(rows, None)
         if header_cells is None or not any(_text(c) for c in header_cells):
             continue  # an empty sheet
-        kind, found, unknown = None, {}, []
-        for columns, wanted in ((H_COLUMNS, HOUSEHOLDS), (M_COLUMNS, MEMBERS),
-                                (P_COLUMNS, PAYMENTS)):
-            found, unknown = _match_header(header_cells, columns)
-            if _sheet_kind(found) == wanted:
-                kind = wanted
-                break
+        kind, columns, found, unknown = _sheet_kind(title, header_cells)
         if kind is None:
             plan.error(None, "", _("The header row is not understood: a households sheet "
-                                   "needs the columns %(h)s, a members sheet %(m)s.") % {
+                                   "needs the columns %(h)s, a members sheet %(m)s, an "
+                                   "enrolment sheet %(e)s.") % {
                 "h": "、".join(str(c.label) for c in H_COLUMNS if c.required),
-                "m": "、".join(str(c.label) for c in M_COLUMNS if c.required)},
+                "m": "、".join(str(c.label) for c in M_COLUMNS if c.required),
+                "e": "、".join(str(c.label) for c in E_COLUMNS if c.required)},
                 sheet=title, line=1, column="")
             continue
         if kind == PAYMENTS:
             continue  # the export's dues sheet: dues come in on the members sheet
-        spec = {c.key: c for c in (H_COLUMNS if kind == HOUSEHOLDS else M_COLUMNS)}
+        spec = {c.key: c for c in columns}
         names = {key: f"{_column_letter(i)} ({_text(header_cells[i])})"
                  for key, i in found.items()}
         for index in unknown:
@@ -466,7 +502,8 @@ def read_workbook(workbook, plan: Plan) -> None:
                     continue
                 if column.required and row.values[key] in ("", None):
                     plan.error(row, key, _("Required."))
-            (plan.households if kind == HOUSEHOLDS else plan.members).append(row)
+            {HOUSEHOLDS: plan.households, MEMBERS: plan.members,
+             ENROLMENT: plan.enrolments}[kind].append(row)
 
 
 # --- checks of the whole file and against the register ---------------------------------------
@@ -487,6 +524,19 @@ class Register:
     memberships: dict[int, Membership]  # person pk -> membership
     paid: dict[int, set[int]]  # membership pk -> years
     receipts: set[str]
+    enrolees: dict[str, Enrolee] = field(default_factory=dict)  # id hash -> the person
+
+
+@dataclass(frozen=True)
+class Enrolee:
+    """A person the enrolment sheet names, as the roster has them."""
+
+    pk: int
+    village: str
+    name: str
+    birth_date: date
+    member_number: str | None  # their membership's, if any
+    left: date | None
 
 
 def _register(user: User, plan: Plan) -> Register:
@@ -503,7 +553,7 @@ def _register(user: User, plan: Plan) -> Register:
     for chunk in _chunks(ids):
         persons.update({h: (pk, hh) for h, pk, hh in Person.objects.filter(
             id_number__in=chunk).values_list("id_number_hash", "pk", "household_id")})
-    wanted = sorted({r.values["member_number"] for r in plan.members
+    wanted = sorted({r.values["member_number"] for r in (*plan.members, *plan.enrolments)
                      if r.values.get("member_number")})
     member_numbers = {}
     for chunk in _chunks(wanted):
@@ -527,8 +577,16 @@ def _register(user: User, plan: Plan) -> Register:
     for chunk in _chunks(wanted_receipts):
         receipts.update(DuesPayment.objects.filter(receipt_number__in=chunk)
                         .values_list("receipt_number", flat=True))
+    enrolees = {}
+    e_ids = sorted({r.values["id_number"] for r in plan.enrolments if r.values.get("id_number")})
+    for chunk in _chunks(e_ids):
+        for h, pk, village, name, birth, number, left in Person.objects.filter(
+                id_number__in=chunk).values_list(
+                "id_number_hash", "pk", "household__area_id", "name", "birth_date",
+                "membership__number", "membership__left"):
+            enrolees[h] = Enrolee(pk, village, name, birth, number, left)
     return Register(villages, households, persons, member_numbers, memberships, paid,
-                    receipts)
+                    receipts, enrolees)
 
 
 def _hash(id_number: str) -> str:
@@ -570,10 +628,10 @@ def check(user: User, plan: Plan) -> Register:
             known = reg.households.get(number)
             if number not in seen and known is None:
                 plan.error(row, "household", _("No such household in this file or in the "
-                                               "register."))
+                                               "roster."))
             elif number not in seen and not known[1].startswith(user.area_id or "-"):
                 plan.error(row, "household", _("No such household in this file or in the "
-                                               "register."))
+                                               "roster."))
         id_number = v.get("id_number")
         if id_number:
             parsed = parse_resident_id(id_number)
@@ -609,7 +667,7 @@ def check(user: User, plan: Plan) -> Register:
             current = reg.memberships.get(person[0]) if person else None
             if current is not None and current.number != member:
                 plan.error(row, "member_number", _("This person is member %(number)s in the "
-                                                   "register.") % {"number": current.number})
+                                                   "roster.") % {"number": current.number})
             if "joined" in plan.present[MEMBERS] and joined is None and current is None:
                 plan.error(row, "joined", _("Required for a member."))
             if joined and joined > today:
@@ -641,7 +699,72 @@ def check(user: User, plan: Plan) -> Register:
         if number not in members_of and number not in reg.households:
             plan.error(row, "number", _("A new household needs at least one member on the "
                                         "members sheet."))
+    _check_enrolments(user, plan, reg, ids, member_numbers, today)
     return reg
+
+
+def _check_enrolments(user: User, plan: Plan, reg: Register, on_members: dict[str, Row],
+                      member_numbers: dict[str, Row], today: date) -> None:
+    """The enrolment sheet's rows: each names a person of the user's area (on the roster
+    or on the file's members sheet) who is not a member, with a joining date that can be
+    and a member number nobody else has."""
+    seen: dict[str, Row] = {}
+    for row in plan.enrolments:
+        v = row.values
+        id_number = v.get("id_number")
+        if not id_number:
+            continue  # the cell's own error is already listed
+        if id_number in seen:
+            plan.error(row, "id_number", _("Also on row %(row)s.") % {
+                "row": seen[id_number].row})
+            continue
+        seen[id_number] = row
+        member_row = on_members.get(id_number)
+        known = reg.enrolees.get(_hash(id_number))
+        if member_row is not None:
+            if member_row.values.get("member_number"):
+                plan.error(row, "id_number", _("Also given a member number on sheet "
+                                               "%(sheet)s, row %(row)s.") % {
+                    "sheet": member_row.sheet, "row": member_row.row})
+                continue
+            name, birth = member_row.values.get("name"), member_row.values.get("birth_date")
+        elif known is None or not known.village.startswith(user.area_id or "-"):
+            plan.error(row, "id_number", _("Unknown member: no person in your area has "
+                                           "this resident identity number."))
+            continue
+        else:
+            name, birth = known.name, known.birth_date
+        person_pk = known.pk if known is not None else None
+        if known is not None and known.member_number and known.left is None:
+            plan.error(row, "id_number", _("Already a member (number %(number)s).") % {
+                "number": known.member_number})
+            continue
+        if v.get("name") and name and v["name"] != name:
+            plan.error(row, "name", _("Does not match the name on the roster (%(name)s).") % {
+                "name": name})
+        joined = v.get("joined")
+        if joined and joined > today:
+            plan.error(row, "joined", _("The date is in the future."))
+        elif joined and birth and joined < birth:
+            plan.error(row, "joined", _("Before the person's birth."))
+        elif joined and known is not None and known.left and joined < known.left:
+            plan.error(row, "joined", _("Before the date the person left (%(date)s).") % {
+                "date": known.left.isoformat()})
+        number = v.get("member_number")
+        if number:
+            if len(number) > dues.NUMBER_MAX:
+                plan.error(row, "member_number", _("At most %(n)s characters.") % {
+                    "n": dues.NUMBER_MAX})
+            elif number in member_numbers:
+                other = member_numbers[number]
+                plan.error(row, "member_number", _("Also on sheet %(sheet)s, row %(row)s.") % {
+                    "sheet": other.sheet, "row": other.row})
+            else:
+                owner = reg.member_numbers.get(number)
+                if owner is not None and owner != person_pk:
+                    plan.error(row, "member_number", _("Already the number of another "
+                                                       "member."))
+            member_numbers.setdefault(number, row)
 
 
 def check_workbook(user: User, upload: IO[bytes], *, size: int | None = None) -> Plan:
@@ -652,14 +775,19 @@ def check_workbook(user: User, upload: IO[bytes], *, size: int | None = None) ->
         read_workbook(workbook, plan)
     finally:
         workbook.close()
-    if not plan.households and not plan.members and not plan.errors:
+    if plan.empty and not plan.errors:
         plan.error(None, "", _("The file has no households or members."), sheet="", line=0)
-    if plan.households or plan.members:
+    if not plan.empty:
         check(user, plan)
     plan.errors.sort(key=lambda e: (e.sheet, e.row, e.column))
+    _count_rows(plan)
+    return plan
+
+
+def _count_rows(plan: Plan) -> None:
     plan.counts["households"] = len(plan.households)
     plan.counts["members"] = len(plan.members)
-    return plan
+    plan.counts["enrolments"] = len(plan.enrolments)
 
 
 # --- the import ------------------------------------------------------------------------------
@@ -689,7 +817,7 @@ def import_workbook(user: User, upload: IO[bytes], *, size: int | None = None) -
     errors say why). Idempotent by household number (see the module's docstring)."""
     if not may_import(user):
         plan = Plan()
-        plan.error(None, "", _("Only the village's staff may change its register."))
+        plan.error(None, "", _("Only the village's staff may change its roster."))
         return plan
     plan = Plan()
     workbook = open_workbook(upload, size=size)
@@ -697,7 +825,7 @@ def import_workbook(user: User, upload: IO[bytes], *, size: int | None = None) -
         read_workbook(workbook, plan)
     finally:
         workbook.close()
-    if not (plan.households or plan.members):
+    if plan.empty:
         if not plan.errors:
             plan.error(None, "", _("The file has no households or members."), sheet="",
                        line=0)
@@ -709,13 +837,19 @@ def import_workbook(user: User, upload: IO[bytes], *, size: int | None = None) -
             if plan.errors:
                 return plan  # nothing written
             _write(user, plan, reg)
-    except IntegrityError:  # the register changed under the import (a second import)
+    except _Refused:  # the enrolment found what the checks did not: nothing stays
         plan.counts.clear()
-        plan.error(None, "", _("The register changed while the file was imported; nothing "
+        plan.errors.sort(key=lambda e: (e.sheet, e.row, e.column))
+    except IntegrityError:  # the roster changed under the import (a second import)
+        plan.counts.clear()
+        plan.error(None, "", _("The roster changed while the file was imported; nothing "
                                "was imported. Please try again."))
-    plan.counts["households"] = len(plan.households)
-    plan.counts["members"] = len(plan.members)
+    _count_rows(plan)
     return plan
+
+
+class _Refused(Exception):
+    """Raised inside the import's transaction to undo it (the plan holds the errors)."""
 
 
 def _fill(row: Household | Person, values: dict[str, Any], fields: Sequence[str],
@@ -831,6 +965,9 @@ def _write(user: User, plan: Plan, reg: Register) -> None:
     payments, touched = [], []
     area_of = {pk: by_number[row.values["household"]].area_id
                for row in plan.members for pk in (person_of_row[id(row)].pk,)}
+    for membership in new_memberships:
+        dues.record_joined_event(actor=user, membership=membership,
+                                 village_code=area_of[membership.person_id], via="import")
     for membership, person, years in pending_dues:
         paid = reg.paid.get(membership.pk, set())
         missing = [y for y in years if y not in paid]
@@ -844,9 +981,63 @@ def _write(user: User, plan: Plan, reg: Register) -> None:
         if list(membership.dues_paid_years or []) != wanted:
             membership.dues_paid_years = wanted
             touched.append(membership)
-    DuesPayment.objects.bulk_create(payments, batch_size=EXPORT_CHUNK)
+    _insert(DuesPayment, payments, lookup="receipt_number", key="receipt_number")
     Membership.objects.bulk_update(touched, ["dues_paid_years"], batch_size=EXPORT_CHUNK)
     plan.counts["payments_created"] = len(payments)
+    number_of = {m.pk: m.number for m, _p, _y in pending_dues}
+    for payment in payments:
+        dues.record_payment_event(actor=user, payment=payment, via="import",
+                                  member_number=number_of[payment.membership_id])
+    _enrol(user, plan, reg, person_of_row, by_number)
+    record(actor=user, action="roster_imported", area_id=user.area_id,
+           subject="casework.roster", subject_id=user.area_id,
+           detail={key: plan.counts[key] for key in sorted(plan.counts)})
+
+
+# the enrolment service's fields, as the enrolment sheet's columns
+ENROLMENT_FIELDS = {"person": "id_number", "number": "member_number", "joined": "joined",
+                    "role": "member_role"}
+
+
+def _enrol(user: User, plan: Plan, reg: Register, person_of_row: dict[int, Person],
+           by_number: dict[str, Household]) -> None:
+    """The enrolment sheet's people join (``dues.enrol_members``, one call per village,
+    inside the import's transaction); what it refuses undoes the whole import."""
+    if not plan.enrolments:
+        plan.counts["enrolled"] = 0
+        return
+    on_members = {_hash(row.values["id_number"]): (person_of_row[id(row)],
+                                                   by_number[row.values["household"]].area_id)
+                  for row in plan.members}
+    by_village: dict[str, list[tuple[Row, dues.Enrolment]]] = defaultdict(list)
+    for row in plan.enrolments:
+        v = row.values
+        key = _hash(v["id_number"])
+        if key in on_members:
+            person, village = on_members[key]
+            pk = person.pk
+        else:
+            known = reg.enrolees[key]
+            pk, village = known.pk, known.village
+        by_village[village].append((row, dues.Enrolment(
+            person_id=pk, number=v.get("member_number") or "", joined=v["joined"],
+            role=_value(v, "member_role"))))
+    enrolled = 0
+    for village, items in sorted(by_village.items()):
+        try:
+            done = dues.enrol_members(actor=user, village_code=village,
+                                      entries=[e for _r, e in items], via="import")
+        except dues.EnrolmentRefused as exc:
+            for problem in exc.problems:
+                row = items[problem.index][0]
+                plan.error(row, ENROLMENT_FIELDS.get(problem.field, "id_number"),
+                           problem.message)
+            raise _Refused from exc
+        except CaseConflict as exc:
+            plan.error(None, "", exc.message, sheet=items[0][0].sheet, line=items[0][0].row)
+            raise _Refused from exc
+        enrolled += len(done)
+    plan.counts["enrolled"] = enrolled
 
 
 # --- the template and the export -------------------------------------------------------------
@@ -871,9 +1062,13 @@ INSTRUCTIONS = (
                  "the members sheet; the first row names the columns."),
     gettext_lazy("Resident identity numbers as text (format the column as text first)."),
     gettext_lazy("Dates as 2024-03-01; yes/no as 是/否; dues years as 2024,2025."),
-    gettext_lazy("A household already in the register is updated from the file; nothing "
+    gettext_lazy("A household already on the roster is updated from the file; nothing "
                  "is deleted. A column left out changes nothing; a blank cell clears the "
                  "value."),
+    gettext_lazy("The enrolment sheet lists people already on the roster (or on the "
+                 "members sheet) who join the association: resident identity number, "
+                 "joining date, and a member number (left empty, one is given: village "
+                 "code-year-sequence)."),
     gettext_lazy("Upload the file for a dry run first: it lists every problem, and "
                  "nothing is imported until the file has none."),
 )
@@ -889,13 +1084,15 @@ def write_template() -> IO[bytes]:
     notes.title = str(SHEET_TITLES[SKIPPED])[:31]
     for line in INSTRUCTIONS:
         notes.append([str(line)])
-    for kind, columns in ((HOUSEHOLDS, H_COLUMNS), (MEMBERS, M_COLUMNS)):
+    id_column = {HOUSEHOLDS: 1, MEMBERS: 3, ENROLMENT: 1}
+    for kind, columns in ((HOUSEHOLDS, H_COLUMNS), (MEMBERS, M_COLUMNS),
+                          (ENROLMENT, E_COLUMNS)):
         sheet = workbook.create_sheet(str(SHEET_TITLES[kind])[:31])
         sheet.append(_header(c for c in columns if not c.export_only))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in range(2, 202):  # ID numbers typed later stay text
-            sheet.cell(row=row, column=3 if kind == MEMBERS else 1).number_format = "@"
+            sheet.cell(row=row, column=id_column[kind]).number_format = "@"
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

@@ -1,5 +1,5 @@
-"""Forms of the register pages (``workflows.register_views``): field labels in the user's
-language, and every error shown with the label of the field it concerns
+"""Forms of the member roster's pages (``workflows.register_views``): field labels in the
+user's language, and every error shown with the label of the field it concerns
 (``workflows/register/_form_errors.html``)."""
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ class ImportForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    """The register export: the area, and a purpose for full numbers (recorded)."""
+    """The roster export: the area, and a purpose for full numbers (recorded)."""
 
     area = forms.ChoiceField(label=_("Area"), required=False)
     purpose = forms.CharField(
@@ -165,3 +165,35 @@ class ArrearsFilterForm(forms.Form):
     def __init__(self, *args, areas: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [("", _("All my areas")), *areas]
+
+
+class DriveForm(forms.Form):
+    """The membership drive's common choices: the joining date, the role, and how the
+    member numbers are made (the people and their typed numbers are the list's rows)."""
+
+    GENERATE, GIVEN = "generate", "given"
+
+    joined = forms.DateField(label=_("joined"), widget=DATE,
+                             error_messages={"required": _("Enter the joining date.")})
+    role = forms.ChoiceField(label=_("role"), choices=Membership.Role.choices,
+                             initial=Membership.Role.MEMBER)
+    scheme = forms.ChoiceField(
+        label=_("Member numbers"), widget=forms.RadioSelect, initial=GENERATE,
+        choices=[(GENERATE, _("Use the numbers typed below; give the others the next "
+                              "numbers of the village (village code-year-0001)")),
+                 (GIVEN, _("Use only the numbers typed below: each selected person "
+                           "needs one"))])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"joined": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class DriveVillageForm(forms.Form):
+    """Which village's drive (for keepers whose area holds several villages)."""
+
+    village = forms.ChoiceField(label=_("Village"))
+
+    def __init__(self, *args, villages: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = villages

@@ -1,4 +1,6 @@
-"""The household register in the staff site: its URLs and its place in the site's menu.
+"""The member roster (会员花名册) in the staff site: its URLs and its place in the site's
+menu. (Its URLs and names keep the old word "register" so links elsewhere keep working;
+the pages say roster: 户籍 is the police's household registration.)
 
 ``RegisterApp`` is an ``Application`` of the staff site (``workflows.frontend.site``), like
 the auditor's workspace: its URLs live under /workflow/register/ and go through the
@@ -8,8 +10,11 @@ household's scope (404) and, for the pages that write, that the user keeps the r
 (403): ``workflows.register_views``.
 
 URL names (namespace ``register``): ``index`` (households), ``household``, ``dues``,
-``membership``, ``apply`` (on the family's behalf), ``arrears``, ``import``,
-``import_confirm``, ``import_errors``, ``import_template``, ``export``.
+``membership``, ``apply`` (on the family's behalf), ``arrears``, ``drive`` and
+``drive_village`` (the membership drive), ``import``, ``import_confirm``,
+``import_errors``, ``import_template``, ``export``; the dues campaigns
+(``workflows.duescampaigns.views``): ``duescampaigns-list``, ``duescampaigns-new``,
+``duescampaigns-edit``, ``duescampaigns-rates``.
 """
 
 from django.urls import path
@@ -18,6 +23,7 @@ from viewflow.urls import Application
 
 from . import frontend_access as scope
 from . import register_views as views
+from .duescampaigns import views as campaigns
 
 app_name = "register"
 
@@ -28,6 +34,12 @@ urlpatterns = [
     path("households/<int:pk>/membership/", views.membership, name="membership"),
     path("households/<int:pk>/apply/", views.apply_on_behalf, name="apply"),
     path("arrears/", views.arrears_list, name="arrears"),
+    path("drive/", views.drive_start, name="drive"),
+    path("drive/<str:village>/", views.drive, name="drive_village"),
+    path("dues-campaigns/", campaigns.campaign_list, name="duescampaigns-list"),
+    path("dues-campaigns/new/", campaigns.campaign_new, name="duescampaigns-new"),
+    path("dues-campaigns/<int:pk>/", campaigns.campaign_edit, name="duescampaigns-edit"),
+    path("dues-campaigns/rates/", campaigns.rates, name="duescampaigns-rates"),
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("import/problems.csv", views.import_errors, name="import_errors"),
@@ -37,9 +49,9 @@ urlpatterns = [
 
 
 class RegisterApp(Application):
-    """The site's "Household register" entry."""
+    """The site's "Member roster" (会员花名册) entry."""
 
-    title = gettext_lazy("Household register")
+    title = gettext_lazy("Member roster")
     icon = "groups"
     app_name = app_name
     base_template_name = "workflows/staff/base_page.html"

@@ -1,6 +1,8 @@
-"""The household register in the staff UI (/workflow/register/): the village secretary's
-pages for households, association membership and yearly dues, applying on a family's
-behalf, and the register in and out of Excel.
+"""The member roster (会员花名册) in the staff UI (/workflow/register/): the village
+secretary's pages for households, association membership and yearly dues, the
+membership drive (many people of a village enrolled at once), applying on a family's
+behalf, and the roster in and out of Excel. (The URL keeps its old name, "register";
+户籍 is the police's household registration, not the association's roster.)
 
 Who: every staff role reads the households of its area (``casework.access.area_q``: a
 village reviewer their village, township and district staff theirs, auditors the
@@ -10,7 +12,8 @@ outside the user's area is a 404; a page that writes, opened by a reader, a 403.
 Families never get here (the staff site's guard sends them to /family/).
 
 The views translate HTTP into the services (``casework.dues``, ``casework.register_io``,
-``workflows.services.submit_application``) and back. Lists read a constant number of
+``workflows.services.submit_application``) and back. The dues campaigns' pages, also in
+the roster, are ``workflows.duescampaigns.views``. Lists read a constant number of
 statements per page: keyset pages (``?after=``), members, memberships and payments
 prefetched for the page's rows.
 """
@@ -37,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from casework import access, dues, register_io
@@ -50,6 +54,8 @@ from . import notify, services
 from .register_forms import (
     AddMembershipForm,
     ArrearsFilterForm,
+    DriveForm,
+    DriveVillageForm,
     DuesPaymentForm,
     EndMembershipForm,
     ExportForm,
@@ -368,6 +374,149 @@ def apply_on_behalf(request, pk: int):
     })
 
 
+# --- the membership drive ------------------------------------------------------------------------
+
+def _villages_kept(user) -> list[tuple[str, str]]:
+    """The villages of ``user``'s area whose roster they keep (for the drive's chooser)."""
+    rows = (Area.objects.filter(code__startswith=user.area_id or "-", level=Area.Level.VILLAGE)
+            .order_by("code").values_list("code", "name"))
+    return [(code, f"{name} ({code})") for code, name in rows
+            if dues.may_keep_register(user, code)]
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_only
+@keepers_only
+def drive_start(request):
+    """The drive of the user's own village; a keeper of several villages chooses one."""
+    user = request.user
+    if access.level_of(user.area_id) == "village":
+        return HttpResponseRedirect(reverse("register:drive_village", args=[user.area_id]))
+    villages = _villages_kept(user)
+    form = DriveVillageForm(request.GET or None, villages=villages)
+    if form.is_bound and form.is_valid():
+        return HttpResponseRedirect(reverse("register:drive_village",
+                                            args=[form.cleaned_data["village"]]))
+    return TemplateResponse(request, "workflows/register/drive_start.html", {
+        **_base_context(request), "form": form})
+
+
+def _kept_village(user, code: str) -> Area:
+    """The village if ``user`` may see it (else 404) and keep its roster (else 403)."""
+    village = None
+    if access.level_of(code) == "village" and access.in_scope(user, code, None):
+        village = Area.objects.filter(code=code, level=Area.Level.VILLAGE).first()
+    if village is None:
+        raise Http404(_("No such village among those you may see."))
+    if not dues.may_keep_register(user, code):
+        raise PermissionDenied
+    return village
+
+
+def drive_candidates(village: Area, *, query: str = ""):
+    """The village's people without an active membership (never joined, or left), by id."""
+    rows = (Person.objects.filter(household__area_id=village.code)
+            .filter(Q(membership__isnull=True) | Q(membership__left__isnull=False)))
+    query = query.strip()
+    if query:
+        rows = rows.filter(Q(name__contains=query) | Q(household__number__startswith=query))
+    return rows.select_related("household", "membership").order_by("pk")
+
+
+@dataclass
+class DriveRow:
+    person: Person
+    checked: bool
+    number: str
+    problem: str
+
+    @property
+    def masked_id(self) -> str:
+        return mask_resident_id(self.person.id_number)
+
+    @property
+    def former(self) -> Membership | None:
+        return getattr(self.person, "membership", None)
+
+
+def _selected(request) -> list[int]:
+    """The ticked people, in the order posted, each once."""
+    seen: dict[int, None] = {}
+    for value in request.POST.getlist("person"):
+        if value.isdigit():
+            seen.setdefault(int(value), None)
+    return list(seen)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_only
+def drive(request, village: str):
+    """The membership drive (吸纳会员, seed line 196): the village's people who are not
+    members, with check boxes; one submit enrols every ticked person in one
+    transaction (``casework.dues.enrol_members``), or nobody, with each bad row's
+    reason shown on its row."""
+    user = request.user
+    area = _kept_village(user, village)
+    query = request.GET.get("q", "")[:60]
+    after = request.GET.get("after", "")
+    form = DriveForm(request.POST or None)
+    selected = _selected(request) if request.method == "POST" else []
+    typed = {pk: request.POST.get(f"number-{pk}", "").strip()[:60] for pk in selected}
+    problems: dict[int, str] = {}
+    if request.method == "POST":
+        if not selected:
+            form.add_error(None, _("Select at least one person."))
+        if form.is_valid() and selected:
+            data = form.cleaned_data
+            entries = [dues.Enrolment(person_id=pk, number=typed[pk]) for pk in selected]
+            try:
+                done = dues.enrol_members(
+                    actor=user, village_code=area.code, entries=entries, joined=data["joined"],
+                    role=data["role"], generate_numbers=data["scheme"] == DriveForm.GENERATE)
+            except dues.EnrolmentRefused as exc:
+                labels = {"number": _("member number"), "joined": _("joined"),
+                          "role": _("role")}
+                for problem in exc.problems:
+                    text = (f"{labels[problem.field]}: {problem.message}"
+                            if problem.field in labels else problem.message)
+                    problems[problem.person_id] = (
+                        f"{problems[problem.person_id]} {text}"
+                        if problem.person_id in problems else text)
+                form.add_error(None, exc.message)
+            except DomainError as exc:
+                _domain_error(form, exc)
+            else:
+                numbers = [m.number for m in done]
+                shown = ", ".join(numbers if len(numbers) <= 10
+                                  else [*numbers[:3], "…", numbers[-1]])
+                messages.success(request, ngettext(
+                    "%(n)s person enrolled as a member of %(village)s (member number "
+                    "%(numbers)s).",
+                    "%(n)s people enrolled as members of %(village)s (member numbers "
+                    "%(numbers)s).", len(done)) % {
+                    "n": len(done), "village": area.name, "numbers": shown})
+                return HttpResponseRedirect(request.get_full_path())
+    rows = drive_candidates(area, query=query)
+    if after.isdigit():
+        rows = rows.filter(pk__gt=int(after))
+    page = list(rows[:PAGE_SIZE + 1])
+    has_next, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
+    chosen = set(selected)
+    listed = [DriveRow(p, p.pk in chosen, typed.get(p.pk, ""), problems.pop(p.pk, ""))
+              for p in page]
+    # the refused people not on this page (members already, or of no such record): by
+    # name when they are of this village, else by the number posted
+    names = dict(Person.objects.filter(pk__in=list(problems), household__area_id=area.code)
+                 .values_list("pk", "name")) if problems else {}
+    return TemplateResponse(request, "workflows/register/drive.html", {
+        **_base_context(request), "village": area, "form": form, "rows": listed,
+        "query": query,
+        "unlisted_problems": [f"{names.get(pk, f'#{pk}')}: {text}"
+                              for pk, text in problems.items()],
+        **_pager(request, page[-1].pk if has_next else None),
+    })
+
+
 # --- import ------------------------------------------------------------------------------------
 
 def _upload_dir() -> Path:
@@ -474,10 +623,11 @@ def import_confirm(request):
     path.with_suffix(".json").unlink(missing_ok=True)
     c = plan.counts
     messages.success(request, _(
-        "Imported: %(hc)s households added, %(hu)s updated; %(mc)s members added, %(mu)s "
-        "updated; %(pc)s dues payments recorded.") % {
+        "Imported: %(hc)s households added, %(hu)s updated; %(mc)s people added, %(mu)s "
+        "updated; %(ec)s enrolled as members; %(pc)s dues payments recorded.") % {
         "hc": c["households_created"], "hu": c["households_updated"],
-        "mc": c["members_created"], "mu": c["members_updated"], "pc": c["payments_created"]})
+        "mc": c["members_created"], "mu": c["members_updated"], "ec": c["enrolled"],
+        "pc": c["payments_created"]})
     return HttpResponseRedirect(reverse("register:index"))
 
 
@@ -496,7 +646,7 @@ def import_errors(request):
     writer.writerow([_("Sheet"), _("Row"), _("Column"), _("Problem")])
     writer.writerows([register_io.safe_cell(v) for v in row] for row in meta.get("errors", []))
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="register-import-problems.csv"'
+    response["Content-Disposition"] = 'attachment; filename="roster-import-problems.csv"'
     add_never_cache_headers(response)
     return response
 
@@ -506,7 +656,7 @@ def import_errors(request):
 @keepers_only
 def import_template(request):
     response = FileResponse(register_io.write_template(), as_attachment=True,
-                            filename="register-template.xlsx",
+                            filename="roster-template.xlsx",
                             content_type=register_io.XLSX_TYPE)
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -517,7 +667,7 @@ def import_template(request):
 @require_http_methods(["GET", "HEAD"])
 @staff_only
 def export(request):
-    """The register of the user's area (or one of its townships or villages) as xlsx.
+    """The roster of the user's area (or one of its townships or villages) as xlsx.
     Identity and phone numbers are masked unless the user states a purpose and the role
     may see them (``access.sees_full_id``); every export is recorded with its purpose."""
     user = request.user
@@ -529,11 +679,11 @@ def export(request):
     purpose = form.cleaned_data["purpose"]
     full = bool(purpose) and access.sees_full_id(user)
     record_access(user, AccessRecord.Kind.EXPORT,
-                  purpose=purpose or _("household register export (numbers masked)"),
+                  purpose=purpose or _("member roster export (numbers masked)"),
                   object_ref=f"register xlsx {area} {'full' if full else 'masked'}",
                   path=request.get_full_path())
     handle = register_io.write_export(user, area_code=area, full=full)
-    name = f"register-{area}-{timezone.localtime():%Y%m%d-%H%M%S}.xlsx"
+    name = f"roster-{area}-{timezone.localtime():%Y%m%d-%H%M%S}.xlsx"
     response = FileResponse(handle, as_attachment=True, filename=name,
                             content_type=register_io.XLSX_TYPE)
     response["X-Content-Type-Options"] = "nosniff"

@@ -169,7 +169,7 @@ def test_reasons_are_in_the_users_language(register):
     with translation.override("en"):
         plan = register_io.check_workbook(vil, bad_file(register))
     reasons = {(e.sheet, e.row, e.column.split(" ")[0]): e.reason for e in plan.errors}
-    assert reasons[("成员", 4, "A")] == "No such household in this file or in the register."
+    assert reasons[("成员", 4, "A")] == "No such household in this file or in the roster."
     assert "check character" in reasons[("成员", 2, "C")]
 
 
@@ -201,7 +201,7 @@ def test_the_pages_dry_run_then_confirm(register):
                            HTTP_ACCEPT_LANGUAGE="en")
     text = response.content.decode()
     assert response.status_code == 200 and "wf-import-error" in text
-    assert "No such household in this file or in the register." in text
+    assert "No such household in this file or in the roster." in text
     assert "wf-import-clean" not in text
     token = response.context["token"]
     problems = client.get(reverse("register:import_errors"), {"token": token})
@@ -238,7 +238,7 @@ def test_the_template_reads_back_as_an_empty_register(register):
     response = client.get(reverse("register:import_template"))
     data = b"".join(response.streaming_content)
     book = load_workbook(io.BytesIO(data), read_only=True)
-    assert len(book.sheetnames) == 3
+    assert len(book.sheetnames) == 4  # instructions, households, members, enrolment
     from django.utils import translation
 
     with translation.override("en"):

@@ -202,3 +202,18 @@ def test_the_household_page_reads_a_constant_number_of_statements(
         member(register["home"], name=f"新成员{i}", paid=(2024, 2025))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_the_roster_is_called_a_member_roster_never_by_the_polices_word(register):
+    client = client_for(register["users"]["village"])
+    text = client.get(reverse("register:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1 class=\"vf-card__title\">Member roster</h1>" in text
+    assert "Household register" not in text
+    from workflows.register_urls import RegisterApp
+
+    assert str(RegisterApp.title) in ("Member roster", "会员花名册")
+    zh = client.get(reverse("register:index"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "户籍登记" not in zh
+    export = client.get(reverse("register:export"), {"purpose": "x"},
+                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Export the member roster" in export
