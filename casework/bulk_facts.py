@@ -258,31 +258,43 @@ def collector_spared() -> Iterator[None]:
         release_collector()
 
 
-def village_enrolment(year: int) -> dict[str, bool]:
-    """Every area's health-check enrolment for ``year`` (a few hundred rows, read once)."""
+#: ``village_enrolment``'s flags: the year recorded on the area; a campaign that year
+RECORDED, CAMPAIGN = 1, 2
+
+
+def village_enrolment(year: int) -> dict[str, int]:
+    """Every area's health-check enrolment for ``year`` (a few hundred rows, read once),
+    as flags: ``RECORDED`` when the area's own list of years has it (how enrolment was
+    kept before campaigns), ``CAMPAIGN`` when the village holds a health-check campaign
+    that year (``casework.healthchecks``). ``build_facts`` asks about the campaign for the
+    health check only; ``_ChunkReader.facts`` does the same."""
+    from .healthchecks.selectors import villages_with_campaign
+
     rows = _fetch(f"SELECT code, health_check_enrolled_years FROM {_T['area']}", ())
+    campaigns = villages_with_campaign(year)
     result = {}
     for code, years in rows:
         if isinstance(years, str):  # SQLite hands JSON over as text
             years = json.loads(years)
-        result[code] = year in (years or ())
+        result[code] = (RECORDED if year in (years or ()) else 0) | (
+            CAMPAIGN if code in campaigns else 0)
     return result
 
 
 class _ChunkReader:
     """Builds facts for one chunk: members, holdings and health checks of its rows."""
 
-    def __init__(self, on: date, enrolled: dict[str, bool] | None = None):
+    def __init__(self, on: date, enrolled: dict[str, int] | None = None):
         self.on = on
         self.enrolled = enrolled if enrolled is not None else village_enrolment(on.year)
         self.sqlite = connection.vendor == "sqlite"
 
-    def _enrolled(self, code: str) -> bool:
+    def _enrolled(self, code: str) -> int:
         try:
             return self.enrolled[code]
         except KeyError:  # an area added since the iterator started
             self.enrolled.update(village_enrolment(self.on.year))
-            return self.enrolled.get(code, False)
+            return self.enrolled.get(code, 0)
 
     def members(self, household_ids: Sequence[int]
                 ) -> tuple[dict[int, tuple[PersonFacts, ...]], dict[int, PersonFacts]]:
@@ -306,13 +318,19 @@ class _ChunkReader:
         return by_household, by_person
 
     def health_checks(self, person_ids: Sequence[int]) -> dict[int, int]:
-        """Per person: health checks granted this calendar year (any state)."""
+        """Per person: health checks this calendar year, granted (any state) or done in
+        the village's campaign (``casework.healthchecks``), as ``build_facts`` counts."""
+        from .healthchecks.selectors import checks_done
+
         if not person_ids:
             return {}
         where, params = _in(person_ids)
         year = self.on.year
-        return dict(_fetch(_HEALTH_CHECKS.format(ids=where),
-                           [HEALTH_CHECK, date(year, 1, 1), date(year, 12, 31), *params]))
+        counts = dict(_fetch(_HEALTH_CHECKS.format(ids=where),
+                             [HEALTH_CHECK, date(year, 1, 1), date(year, 12, 31), *params]))
+        for person_id, done in checks_done(person_ids, year).items():
+            counts[person_id] = counts.get(person_id, 0) + done
+        return counts
 
     def facts(self, anchors: list[tuple], program_code: str | None = None,
               exclude_self: bool = False) -> list[Facts]:
@@ -357,9 +375,11 @@ class _ChunkReader:
                 income = Decimal(str(income)).quantize(_CENT)
             if not income:
                 income = _ZERO  # as build_facts: Decimal(str(0.00 or 0))
-            village_enrolled = enrolled.get(area_id)
-            if village_enrolled is None:
-                village_enrolled = self._enrolled(area_id)
+            flags = enrolled.get(area_id)
+            if flags is None:
+                flags = self._enrolled(area_id)
+            village_enrolled = bool(flags & (RECORDED | CAMPAIGN if program in counts_checks
+                                             else RECORDED))
             # positional, in the field order of Facts (Facts.from_values)
             append(make(household_id, area_id, registration, persons[person_id],
                         members[household_id], certificate, two_daughters, renounced,
@@ -376,7 +396,7 @@ def due_entitlements(on: date, *, after_id: int = 0, renewable: Sequence[int] = 
 
 
 def entitlement_chunk(on: date, *, after_id: int = 0, limit: int = DEFAULT_CHUNK,
-                      exclude_self: bool = False, enrolled: dict[str, bool] | None = None,
+                      exclude_self: bool = False, enrolled: dict[str, int] | None = None,
                       renewable: Sequence[int] = ()) -> list[EntitlementFacts]:
     """The next ``limit`` entitlements after ``after_id`` that are live, began before ``on``
     and have not run out by it, in id order, each with the facts of its holder. Of the
@@ -488,7 +508,7 @@ def iter_entitlement_facts(on: date, *, after_id: int = 0, chunk_size: int = DEF
 
 def person_chunk(on: date, *, area_prefix: str = "", program_code: str | None = None,
                  after_id: int = 0, limit: int = DEFAULT_CHUNK,
-                 enrolled: dict[str, bool] | None = None) -> list[tuple[int, Facts]]:
+                 enrolled: dict[str, int] | None = None) -> list[tuple[int, Facts]]:
     """The next ``limit`` persons after ``after_id`` whose household lies in
     ``area_prefix`` (a village, township or district code; "" for all), each with
     the facts ``build_facts`` would build for them applying to ``program_code`` on ``on``.

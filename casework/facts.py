@@ -10,6 +10,7 @@ from django.db.models.functions import Concat
 from eligibility.facts import Facts, Holding, PersonFacts
 from eligibility.units import unit_key
 
+from .healthchecks.selectors import checks_done, village_has_campaign
 from .models import OPEN_STATUSES, Case, Entitlement, Household, Membership, Person
 
 
@@ -54,9 +55,10 @@ def _held(applicant_id: int, key: str):
 
 def build_facts(*, household: Household, applicant_id: int, program_code: str, on: date
                 ) -> Facts:
-    """Snapshot what the rules read. Three queries (four for the health check): members,
-    what the applicant and their unit hold, this year's health checks; the village comes
-    with the household."""
+    """Snapshot what the rules read. Two queries (five for the health check): members,
+    what the applicant and their unit hold, and for the health check this year's checks
+    (granted, and done in the village's campaign) and whether the village holds a
+    campaign this year; the village comes with the household."""
     members = list(
         Person.objects.filter(household_id=household.pk).select_related("membership")
         .order_by("id")
@@ -78,11 +80,14 @@ def build_facts(*, household: Household, applicant_id: int, program_code: str, o
             holdings.append(Holding(program=code, kind=kind, ref=ref, holder_id=holder,
                                     valid_from=start, valid_to=end))
     checks = 0
+    village = household.area
+    enrolled = on.year in (village.health_check_enrolled_years or [])
     if program_code == "health_check":
+        # the year's check: granted on application, or done in the village's campaign
         checks = Entitlement.objects.filter(
             person_id=applicant_id, program__code="health_check", valid_from__year=on.year
-        ).count()
-    village = household.area
+        ).count() + checks_done([applicant_id], on.year).get(applicant_id, 0)
+        enrolled = enrolled or village_has_campaign(household.area_id, on.year)
     return Facts(
         household_id=household.pk,
         village_code=household.area_id,
@@ -95,7 +100,7 @@ def build_facts(*, household: Household, applicant_id: int, program_code: str, o
         hardship=household.hardship,
         special_family=household.special_family,
         annual_income_yuan=Decimal(str(household.annual_income_yuan or 0)),
-        village_health_check_enrolled=on.year in (village.health_check_enrolled_years or []),
+        village_health_check_enrolled=enrolled,
         already_paired=household.paired,
         open_programs=open_programs,
         live_entitlement_programs=live_programs,
