@@ -88,3 +88,24 @@ def entitlement(person, program, *, valid_from=date(2024, 3, 1), valid_to=date(2
         case=granted, household=person.household, person=person, program=program,
         area_id=granted.area_id, number=f"E{n:08d}", amount_yuan=amount_yuan,
         valid_from=valid_from, valid_to=valid_to, state=state, issued_at=timezone.now())
+
+
+def income_project(township, *, name=None, started_on=date(2020, 1, 1), created_by=None):
+    """An open 少生快富 project of ``township`` (income-project applications name one)."""
+    from django.utils import timezone
+
+    from casework.projects.models import IncomeProject
+
+    n = next(_seq)
+    created_by = created_by or User.objects.filter(role="township_approver").first() or user(
+        "township_approver", township)
+    return IncomeProject.objects.create(
+        name=name or f"项目{n}", area=township, started_on=started_on, support="技术培训",
+        created_by=created_by, created_at=timezone.now())
+
+
+def project_for(household):
+    """An open project of ``household``'s township: the first, or a new one."""
+    from casework.projects.selectors import projects_open_to
+
+    return projects_open_to(household).first() or income_project(household.area.parent)

@@ -36,6 +36,8 @@ from casework.models import (
     Person,
     User,
 )
+from casework.projects.models import IncomeProject
+from casework.projects.services import join_on_grant, link_application
 from casework.services import issue_entitlement, precheck, store_precheck
 from eligibility.models import Program
 from eligibility.units import unit_key
@@ -49,6 +51,7 @@ from .notify import notify_step
 from .taskrows import lock_actor_task
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+INCOME_PROJECT = "income_project"
 # who records an objection lodged at the office during the public notice
 OBJECTION_RECORDERS = (User.Role.VILLAGE_REVIEWER, User.Role.TOWNSHIP_APPROVER,
                        User.Role.DISTRICT_APPROVER, User.Role.ADMIN)
@@ -60,13 +63,18 @@ CONSENT_NOTICE = "privacy-2026-1"
 
 def submit_application(*, actor: User, household: Household, program: Program,
                        applicant: Person, statement: str = "",
-                       on: date | None = None, consent: bool = True) -> Case:
+                       on: date | None = None, consent: bool = True,
+                       project: IncomeProject | None = None) -> Case:
     """A family (or the village staff on its behalf) applies; the pre-check is stored
     and the process starts at village review.
 
     ``consent``: the applicant agreed to the personal-data notice ``CONSENT_NOTICE``
     (PIPL article 13): the family's form, the staff form and the API ask for it
     explicitly and refuse without it; the case records when, and under which notice.
+
+    ``project``: an income-project (少生快富) application names the project the household
+    applies to join, one open in its township (``casework.projects``); required for that
+    program, refused for the others.
     """
     access.require_writer(actor)
     if not consent:
@@ -82,6 +90,11 @@ def submit_application(*, actor: User, household: Household, program: Program,
     if not program.active:
         raise IneligibleApplication(_("This program is not open for applications."),
                                     field="program")
+    if program.code == INCOME_PROJECT and project is None:
+        raise InvalidInput(_("Choose the project you apply to join."), field="project")
+    if program.code != INCOME_PROJECT and project is not None:
+        raise InvalidInput(_("Only an income-project application names a project."),
+                           field="project")
     on = on or timezone.localdate()
     decision, facts = precheck(household=household, applicant_id=applicant.pk,
                                program=program, on=on)
@@ -91,30 +104,43 @@ def submit_application(*, actor: User, household: Household, program: Program,
                                     code="duplicate")
     now = timezone.now()
     try:
-        with transaction.atomic(), unit_of_work():
-            case = Case(household=household, applicant=applicant, program=program,
-                        unit_key=unit_key(program.code, person_id=applicant.pk,
-                                          household_id=household.pk),
-                        area_id=household.area_id, statement=statement, filed_by=actor,
-                        on_behalf=actor.role != User.Role.FAMILY, submitted_at=now,
-                        application_date=on, status=CaseStatus.SUBMITTED,
-                        legal_basis=LegalBasis.CONSENT, consent_at=now,
-                        consent_text=CONSENT_NOTICE)
-            store_precheck(case, decision, facts)
-            save_case(case)  # inserted when the unit flushes, with its process and status
-            record_event(case, actor=actor, action="submitted", to_status=CaseStatus.SUBMITTED,
-                         detail={"program": program.code, "on_behalf": case.on_behalf})
-            record_event(case, actor=None, action="eligibility_precheck",
-                         from_status=case.status, to_status=case.status,
-                         detail={"eligible": decision.eligible,
-                                 "rule_version": decision.rule_version,
-                                 "failed": decision.failed_codes})
-            notify_step(case, "submitted")
-            BenefitApplicationFlow.start.run(case=case, actor=actor)
+        with transaction.atomic():
+            case = _submit(actor=actor, household=household, program=program,
+                           applicant=applicant, statement=statement, on=on, now=now,
+                           decision=decision, facts=facts)
+            if project is not None:  # the case is saved: link it (one transaction)
+                link_application(case=case, project=project, actor=actor)
     except IntegrityError as exc:  # the partial unique index: a concurrent duplicate
         raise IneligibleApplication(_("An application for this program is already open "
                                       "for this person, couple or household."),
                                     field="program", code="duplicate") from exc
+    return case
+
+
+def _submit(*, actor: User, household: Household, program: Program, applicant: Person,
+            statement: str, on: date, now, decision, facts) -> Case:
+    """The case, its history and its process, in one unit of work (the caller's
+    transaction): written when the unit flushes."""
+    with unit_of_work():
+        case = Case(household=household, applicant=applicant, program=program,
+                    unit_key=unit_key(program.code, person_id=applicant.pk,
+                                      household_id=household.pk),
+                    area_id=household.area_id, statement=statement, filed_by=actor,
+                    on_behalf=actor.role != User.Role.FAMILY, submitted_at=now,
+                    application_date=on, status=CaseStatus.SUBMITTED,
+                    legal_basis=LegalBasis.CONSENT, consent_at=now,
+                    consent_text=CONSENT_NOTICE)
+        store_precheck(case, decision, facts)
+        save_case(case)  # inserted when the unit flushes, with its process and status
+        record_event(case, actor=actor, action="submitted", to_status=CaseStatus.SUBMITTED,
+                     detail={"program": program.code, "on_behalf": case.on_behalf})
+        record_event(case, actor=None, action="eligibility_precheck",
+                     from_status=case.status, to_status=case.status,
+                     detail={"eligible": decision.eligible,
+                             "rule_version": decision.rule_version,
+                             "failed": decision.failed_codes})
+        notify_step(case, "submitted")
+        BenefitApplicationFlow.start.run(case=case, actor=actor)
     return case
 
 
@@ -267,6 +293,8 @@ def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reas
         notify_step(case, "rejected")
     elif decision == Decision.Outcome.APPROVE and steps.is_final(case, step):
         entitlement = issue_entitlement(case)
+        if case.program.code == INCOME_PROJECT:  # the household joins its project
+            join_on_grant(case=case, actor=actor)
         case.closed_at = now
         transition(case, to_status=CaseStatus.APPROVED, actor=actor, action="granted",
                    detail={"entitlement": entitlement.number,

@@ -36,10 +36,13 @@ STEP_OF_STATUS = {"village_review": "village_review", "township_review": "townsh
 
 
 def apply(client, home, program):
-    return client.post("/api/v1/cases/", {"household": home["household"].pk,
-                                          "program": program,
-                                          "applicant": home["applicant"].pk,
-                                          "consent": True}, format="json")
+    body = {"household": home["household"].pk, "program": program,
+            "applicant": home["applicant"].pk, "consent": True}
+    if program == "income_project":  # names the project it applies to join
+        from tests import factories as f
+
+        body["project"] = f.project_for(home["household"]).pk
+    return client.post("/api/v1/cases/", body, format="json")
 
 
 def home_for(program, home):

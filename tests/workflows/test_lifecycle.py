@@ -45,9 +45,11 @@ def unique_birth():
 
 def submit(programs, home, code, *, actor=None):
     # the household as every caller (API, staff UI) has it: read from the database
-    household = Household.objects.get(pk=home["household"].pk)
+    household = Household.objects.select_related("area").get(pk=home["household"].pk)
+    project = f.project_for(household) if code == "income_project" else None
     return services.submit_application(actor=actor or home["user"], household=household,
-                                       program=programs[code], applicant=home["applicant"])
+                                       program=programs[code], applicant=home["applicant"],
+                                       project=project)
 
 
 def working_age_home(home):

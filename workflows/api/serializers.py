@@ -229,6 +229,11 @@ class CaseCreateSerializer(serializers.Serializer):
     consent = serializers.BooleanField(
         label=_("consent"),
         help_text="The applicant agrees to the personal-data notice (required, true).")
+    project = serializers.IntegerField(
+        label=_("project"), required=False, allow_null=True, min_value=1,
+        help_text="An income-project application: the id of the 少生快富 project the "
+                  "household applies to join, one open in its township (required for that "
+                  "program; `GET /api/v1/income-projects/`).")
 
     def validate_consent(self, value: bool) -> bool:
         if not value:

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from ..statistics.api import StatisticsView
 from . import messages, tasks, views
 
 app_name = "api"
@@ -28,6 +29,7 @@ urlpatterns = [
     path("tasks/<int:pk>/recertification/", views.TaskRecertification.as_view(),
          name="task-recertification"),
     path("tasks/<int:pk>/appeal/", views.TaskAppeal.as_view(), name="task-appeal"),
+    path("statistics/<str:area>/", StatisticsView.as_view(), name="statistics"),
     # the association's own year: each package's endpoints
     path("", include("workflows.healthchecks.api_urls")),
     path("", include("workflows.contacts.api_urls")),

@@ -13,6 +13,7 @@ from casework import access, selectors
 from casework.access_log import record_health_view
 from casework.errors import InvalidInput, NotPermitted
 from casework.models import Case, CaseStatus, Person
+from casework.projects.selectors import projects_open_to
 from casework.services import MemberInput, register_household
 from eligibility.models import Program
 
@@ -107,10 +108,16 @@ class CaseList(generics.ListCreateAPIView):
         if applicant is None:
             raise InvalidInput(_("The applicant is not a member of this household."),
                                field="applicant")
+        project = None
+        if data.get("project") is not None:
+            project = projects_open_to(household).filter(pk=data["project"]).first()
+            if project is None:
+                raise InvalidInput(_("Choose one of your township's open projects."),
+                                   field="project")
         case = services.submit_application(actor=request.user, household=household,
                                            program=program, applicant=applicant,
                                            statement=data.get("statement", ""),
-                                           consent=data["consent"])
+                                           consent=data["consent"], project=project)
         case = selectors.case_detail(user=request.user, case_id=case.pk)
         return Response(s.CaseSerializer(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)

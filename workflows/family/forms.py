@@ -10,6 +10,7 @@ from casework.models import Person
 from casework.uploads import check_upload
 from eligibility.models import Program
 from workflows.documents import DOCUMENT_KINDS
+from workflows.projects.forms import open_project_field
 
 MAX_UPLOAD_MB = 10
 ALLOWED_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".pdf")
@@ -25,6 +26,9 @@ class ProgramChoiceField(forms.ModelChoiceField):
 class ApplicantChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return f"{obj.name} ({obj.get_relationship_display()})"
+
+
+INCOME_PROJECT = "income_project"
 
 
 class ApplyForm(forms.Form):
@@ -56,6 +60,21 @@ class ApplyForm(forms.Form):
         members = (Person.objects.filter(household=household).order_by("id")
                    if household is not None else Person.objects.none())
         self.fields["applicant"].queryset = members
+        if household is not None:
+            # income-project support (少生快富) is given through one of the township's
+            # projects: the family says which (required for that benefit only)
+            self.fields["project"] = open_project_field(household, required=False)
+            self.order_fields(["program", "project", "applicant", "statement", "consent"])
+
+    def clean(self):
+        data = super().clean()
+        program, project = data.get("program"), data.get("project")
+        if program is not None and program.code == INCOME_PROJECT and project is None:
+            self.add_error("project" if "project" in self.fields else "program",
+                           _("Choose the project you apply to join."))
+        elif program is not None and program.code != INCOME_PROJECT:
+            data["project"] = None  # a project chosen, then another benefit: not sent
+        return data
 
 
 class WithdrawForm(forms.Form):

@@ -343,7 +343,8 @@ def apply(request):
     try:
         case = services.submit_application(
             actor=request.user, household=household, program=program, applicant=applicant,
-            statement=form.cleaned_data["statement"], consent=form.cleaned_data["consent"])
+            statement=form.cleaned_data["statement"], consent=form.cleaned_data["consent"],
+            project=form.cleaned_data.get("project"))
     except DomainError as exc:
         _add_domain_error(form, exc)
         return render(request, "family/apply.html", {"form": form})
