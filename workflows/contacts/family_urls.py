@@ -1,3 +1,9 @@
-"""Contact households: the family pages' URLs (included under /family/)."""
+"""Contact households: the family pages' URLs (included under /family/, namespace ``family``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import family_views
+
+urlpatterns: list = [
+    path("contact/", family_views.mine, name="contacts_mine"),
+]
