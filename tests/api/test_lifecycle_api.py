@@ -377,7 +377,8 @@ def test_duplicate_application_is_422(api, programs, family_home, staff):
     body = response.json()
     assert body["code"] == "duplicate"
     assert "program" in body
-    assert "已有在办申请" in body["detail"]
+    first = Case.objects.get(applicant=family_home["applicant"])
+    assert f"本人的申请#{first.pk}正在办理" in body["detail"]  # names the open application
     # the village staff filing on the family's behalf hits the same wall
     response = apply(api(staff["village"]), family_home, "pension_subsidy")
     assert response.status_code == 422

@@ -299,8 +299,13 @@ def test_income_project_criteria_and_their_reasons(programs, family_home, areas)
     assert all(c["passed"] for c in criteria)
     assert case.eligibility["parameters"]["income_per_head_limit_yuan"] == 20000
 
-    # past working age: stored, refused on age alone, with the age shown
-    old = submit(programs, family_home, "income_project")
+    # past working age (another household: this one's application is open, and one
+    # project support per household): stored, refused on age alone, with the age shown
+    elder_home = f.household(areas["v11"])
+    elder = f.person(elder_home, name="老李", birth=date(1950, 2, 3))
+    old = submit(programs, {"household": elder_home, "applicant": elder,
+                            "user": f.user("family", areas["v11"], household=elder_home)},
+                 "income_project")
     assert old.eligible is False
     failed = [c for c in old.eligibility["criteria"] if not c["passed"]]
     assert [c["code"] for c in failed] == ["working_age"]
