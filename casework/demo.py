@@ -712,6 +712,8 @@ class SeedReport:
         parts = [f"{name} {count}" + (f" (+{self.created[name]})" if name in self.created
                                       else "")
                  for name, count in self.totals.items()]
+        parts += [f"{name} +{count}" for name, count in self.created.items()
+                  if name not in self.totals and "." in name]
         return "\n".join(["seed_demo: " + ", ".join(parts)]
                          + [f"note: {note}" for note in self.notes])
 
@@ -910,8 +912,32 @@ def seed_demo(*, households: int = DEFAULT_HOUSEHOLDS, today: date | None = None
     ensure_areas(today or timezone.localdate(), report)
     plans = ensure_households(households, report)
     ensure_accounts(accounts(plans), report)
+    ensure_association(today or timezone.localdate(), report)
     report.totals = _totals()
+    report.notes.append(f"{VILLAGE_TOTAL} villages: the report's count of villages of 500+ "
+                        "people, each with a full-time vice-president (seed line 24); the "
+                        "district has smaller ones the demo leaves out")
     return report
+
+
+#: the association's own year, in the order each part needs the others: its organisation
+#: first (units, office holders), then health checks, contact households, projects,
+#: pairings, the dues campaigns and the welfare fund's ledger
+ASSOCIATION_PARTS = ("organisation", "healthchecks", "contacts", "projects", "pairings",
+                     "duescampaigns", "fund")
+
+
+def ensure_association(today: date, report: SeedReport) -> None:
+    """Each part of the association's year seeds its demo records over the register and
+    the accounts (``casework.<part>.demo.seed``: idempotent, deterministic); what each
+    made is added to the report."""
+    from importlib import import_module
+
+    for part in ASSOCIATION_PARTS:
+        made = import_module(f"casework.{part}.demo").seed(today=today)
+        for name, count in made.items():
+            if isinstance(count, int) and count:
+                report.created[f"{part}.{name}"] = count
 
 
 def write_credentials(path: Path | str, credentials: list[dict[str, str]]) -> None:

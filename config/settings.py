@@ -410,6 +410,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DecisionOutcomeEnum": "casework.models.Decision.Outcome",
         "CaseStatusEnum": "casework.models.CaseStatus",
+        # the association's records: fields of the same name with their own choices
+        "MembershipRoleEnum": "casework.models.Membership.Role",
+        "UserRoleEnum": "casework.models.User.Role",
+        "IncomeProjectKindEnum": "casework.projects.models.IncomeProject.Kind",
+        "OrgUnitKindEnum": "casework.organisation.models.OrgUnit.Kind",
+        "ActivityDayKindEnum": "casework.organisation.models.ActivityDay.Kind",
+        "PartnerKindEnum": "casework.pairings.models.Partner.Kind",
+        "FundEntryKindEnum": "casework.fund.models.FundEntry.Kind",
+        "HealthCheckResultEnum": "casework.healthchecks.models.HealthCheckRecord.Result",
     },
 }
 

@@ -43,6 +43,7 @@ from eligibility.models import Program
 
 from .report_charts import bar_chart
 from .reports import DEFINITIONS, Query, Report, Table, build_report, may_view_reports
+from .statistics import views as statistics
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_VALUE = "—"
@@ -229,6 +230,10 @@ app_name = "reports"
 urlpatterns = [
     path("", report_page, name="index"),
     path("export.xlsx", export_xlsx, name="export_xlsx"),
+    # the statistics report to the city association (workflows.statistics)
+    path("statistics/", statistics.statistics_page, name="statistics"),
+    path("statistics.xlsx", statistics.statistics_xlsx, name="statistics_xlsx"),
+    path("statistics.pdf", statistics.statistics_pdf, name="statistics_pdf"),
 ]
 
 
