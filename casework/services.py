@@ -23,6 +23,7 @@ from eligibility.parameters import parameters_on
 
 from .errors import CaseConflict, InvalidInput, NotPermitted
 from .facts import build_facts
+from .fund import services as fund
 from .identity import mask_resident_id, parse_resident_id
 from .models import (
     Area,
@@ -92,10 +93,15 @@ def reserve_budget(case: Case, amount: Decimal, on: date) -> None:
             code="budget_exhausted")
 
 
-def issue_entitlement(case: Case) -> Entitlement:
+def issue_entitlement(case: Case, *, actor: User | None = None) -> Entitlement:
     """Create the entitlement of an approved case (the caller's transaction), for the
     period and amount the program's parameters at the pre-check say
     (``eligibility.grants``: a calendar year, or so many years from today).
+
+    A welfare grant is paid from the district's welfare fund (``casework.fund``): its
+    booking in the ledger is part of the grant, refused (``budget_exhausted``, and the
+    whole approval with it) when the fund cannot cover it. Another cash program with an
+    ``annual_budget_yuan`` parameter is capped by it (``reserve_budget``).
 
     One live entitlement per program and unit: if the unit still holds one whose period
     has ended (the daily sweep has not reached it yet), the insert fails on the
@@ -107,15 +113,21 @@ def issue_entitlement(case: Case) -> Entitlement:
     special = case.facts.get("special_family", "") if case.program.code == "welfare_grant" \
         else ""  # the facts are read only where the amount depends on them
     amount = grant_amount(case.program.code, params, special_family=special)
-    if case.program.is_cash:
+    from_fund = case.program.code == fund.GRANT_PROGRAM
+    if case.program.is_cash and not from_fund:
         reserve_budget(case, amount, today)
-    return Entitlement.objects.create(
+    entitlement = Entitlement.objects.create(
         case=case, household_id=case.household_id, person_id=case.applicant_id,
         program_id=case.program_id, unit_key=case.unit_key, area_id=case.area_id,
         number=f"JD{today:%Y}{case.program_id:02d}{case.pk:08d}",
         amount_yuan=amount, valid_from=valid_from, valid_to=valid_to,
         issued_at=timezone.now(),
     )
+    if from_fund and amount > 0:
+        # the entitlement's number is the grant's voucher in the ledger
+        fund.reserve_grant(case=case, amount=amount, on=today, actor=actor,
+                           reference=entitlement.number)
+    return entitlement
 
 
 @dataclass(frozen=True)

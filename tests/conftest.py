@@ -65,3 +65,20 @@ def staff(areas):
         "district": f.user("district_approver", areas["district"]),
         "auditor": f.user("auditor", areas["district"]),
     }
+
+
+@pytest.fixture
+def welfare_fund(areas):
+    """This year's allocation to the district's welfare fund (casework.fund): what welfare
+    grants are paid from; without it a grant is refused (budget_exhausted)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from casework.fund.models import FundEntry
+
+    today = timezone.localdate()
+    return FundEntry.objects.create(
+        area=areas["district"], year=today.year, booked_on=today.replace(month=1, day=1),
+        kind=FundEntry.Kind.ALLOCATION, amount_yuan=Decimal("300000.00"),
+        counterparty="区财政局（测试）", recorded_at=timezone.now())

@@ -58,7 +58,7 @@ from casework.models import (
     Entitlement,
     User,
 )
-from casework.services import case_parameter, issue_entitlement
+from casework.services import case_parameter
 from eligibility.defaults import APPEAL_PARAMETERS
 
 from . import steps
@@ -66,7 +66,7 @@ from .deadlines import new_deadline
 from .flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase, new_task
 from .models import Appeal
 from .notify import notify_step, queue_case_messages
-from .services import deciding
+from .services import deciding, grant
 from .taskrows import complete_task_row, insert_task, lock_actor_task
 
 APPEAL_STEP = steps.APPEAL_REVIEW
@@ -464,7 +464,7 @@ def _resume(appeal: Appeal, case: Case, actor: User, target: str, now) -> None:
     was the program's last, else in a new application process entering ``target``."""
     case.last_decision = ""
     if target == GRANT:
-        entitlement = issue_entitlement(case)
+        entitlement = grant(case, actor=actor)
         case.closed_at = now
         transition(case, to_status=CaseStatus.APPROVED, actor=actor, action="granted",
                    detail={"entitlement": entitlement.number,

@@ -32,14 +32,14 @@ Definitions (shown on the page, ``DEFINITIONS``):
 - **Overdue** (a snapshot now, not limited to the period): open deadlines
   (``closed_at`` empty) whose ``due_at`` has passed; **escalated**: open deadlines the
   sweep has escalated (``escalated_at`` set).
-- **Welfare-fund budget** (per cash program, for the year the period ends in): the
-  ``annual_budget_yuan`` parameter in force on the last day of that year, or today in
-  the current year; **granted**: the sum of the program's entitlements with
-  ``valid_from`` in that year, whatever their state and area: exactly what
-  ``casework.services.reserve_budget`` counts before it lets a grant through (the
-  budget is reserved by issuing the entitlement; there is no separate reservation
-  row). Remaining = budget - granted; used = granted / budget. "In your area" is the
-  part of the granted sum in the user's scope.
+- **Welfare-fund budget** (for the year the period ends in): the welfare grant's from
+  the welfare fund's ledger of the user's district (``casework.fund``): **budget** = the
+  balance carried over + the year's income - its other spending, **granted** = the
+  year's grant entries (net of reversals), **remaining** = what the next grant is checked
+  against (``fund.reserve_grant``: the available balance); another cash program with an
+  ``annual_budget_yuan`` parameter: that value, in force on the year's last day (today in
+  the current year), against its entitlements with ``valid_from`` in that year. Used =
+  granted / budget. "In your area" is the part of the granted sum in the user's scope.
 
 Rates and percentages are rounded half up to one decimal; a rate with nothing decided
 is "—" (``None``).
@@ -63,6 +63,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import access
+from casework.fund import ledger
+from casework.fund import services as fund
+from casework.fund.models import FundEntry
 from casework.models import Area, Case, CaseStatus, Decision, Entitlement, User
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
@@ -78,7 +81,7 @@ REPORT_ROLES = frozenset({Role.TOWNSHIP_APPROVER, Role.DISTRICT_APPROVER, Role.A
                           Role.ADMIN})
 # statements ``build_report`` runs, whatever the data (the calendar's two when it is not
 # cached yet are not counted: pass ``calendar``)
-STATEMENTS = 8
+STATEMENTS = 9
 
 # the human steps of an application, in the order a case meets them
 STEP_ORDER = (steps.VILLAGE_REVIEW, steps.OBJECTION_REVIEW, steps.FAMILY_REVISION,
@@ -96,6 +99,7 @@ STEP_LABELS = {
     steps.APPEAL_REVIEW: gettext_lazy("Appeal review"),
 }
 BUDGET_KEY = "annual_budget_yuan"
+FundKind = FundEntry.Kind
 P_MEDIAN, P_90 = 50, 90
 ONE_DECIMAL = Decimal("0.1")
 CENTS = Decimal("0.01")
@@ -118,10 +122,12 @@ DEFINITIONS = (
     gettext_lazy("Overdue: open steps now past their deadline, whatever the submission "
                  "date; escalated: open steps the deadline sweep has escalated to the level "
                  "above."),
-    gettext_lazy("Budget: the annual budget parameter of each cash program for the year "
-                 "the period ends in; granted: the amounts of that year's entitlements of "
-                 "the program in every area, as the budget check counts them when a grant "
-                 "is approved; “in your area”: the part of it in yours."),
+    gettext_lazy("Budget: for the welfare grant, what the welfare fund's ledger lets the year "
+                 "spend on grants (the balance carried over, plus the year's income, less "
+                 "its other spending), granted: the year's grant entries, remaining: what "
+                 "the next grant is checked against; for another cash program, its annual "
+                 "budget parameter against that year's entitlements; “in your area”: the "
+                 "part of it in yours."),
     gettext_lazy("Percentages are rounded half up to one decimal; “—” means nothing to "
                  "divide by."),
 )
@@ -515,6 +521,25 @@ def _overdue_tables(user, program, places, length: int, now: datetime) -> list[T
     ]
 
 
+def _fund_row(user, year: int) -> tuple:
+    """The welfare grant's budget line from the ledger of the user's district: the budget
+    is what the year may spend on grants (carried over + income - other spending), granted
+    what grants spent, remaining what the next grant is checked against
+    (``fund.reserve_grant``: the year's available balance)."""
+    district = fund.district_of(user.area_id)
+    local = len(user.area_id) > len(district)
+    book = ledger.read_book(district, area_prefix=user.area_id if local else "")
+    budget = ledger.money(book.carried_over(year) + book.income(year)
+                          - book.spending(year, (FundKind.OTHER_SPENDING,)))
+    total = book.spending(year, (FundKind.GRANT,))
+    grants = book.count(year, FundKind.GRANT)
+    used = ((total * 100 / budget).quantize(ONE_DECIMAL, ROUND_HALF_UP) if budget > 0
+            else None)
+    area_total = book.area_spending(year) if local else total
+    area_grants = book.area_count(year) if local else grants
+    return (budget, grants, total, book.available(year), used, area_grants, area_total)
+
+
 def budget_date(year: int, now: datetime) -> date:
     """The day whose budget parameter counts for ``year``: today in the current year (the
     value the next grant is checked against), else the year's last day."""
@@ -524,11 +549,13 @@ def budget_date(year: int, now: datetime) -> date:
 
 def _budget_table(user, query, program, programs, labels, now: datetime) -> Table:
     """Per cash program: budget, granted (the whole fund and in the user's area), grants,
-    remaining, % used. Two statements: the budget parameters, the year's entitlements."""
+    remaining, % used. The welfare grant's from the welfare fund's ledger
+    (``casework.fund``: one statement); any other cash program's from its
+    ``annual_budget_yuan`` parameter and the year's entitlements (two statements)."""
     year = query.budget_year
     on = budget_date(year, now)
     cash = [p for p in programs if p.is_cash and (program is None or p.pk == program.pk)]
-    ids = [p.pk for p in cash]
+    ids = [p.pk for p in cash if p.code != fund.GRANT_PROGRAM]
     params = defaultdict(list)
     for program_id, key, value, start, end in (
             PolicyParameter.objects.filter(program_id__in=ids, key=BUDGET_KEY,
@@ -542,9 +569,12 @@ def _budget_table(user, query, program, programs, labels, now: datetime) -> Tabl
         .values_list("program_id")
         .annotate(total=Sum("amount_yuan"), grants=Count("pk"),
                   area_total=Sum("amount_yuan", filter=mine),
-                  area_grants=Count("pk", filter=mine)))}
+                  area_grants=Count("pk", filter=mine)))} if ids else {}
     rows = []
     for p in cash:
+        if p.code == fund.GRANT_PROGRAM:
+            rows.append(Row(str(p.pk), labels[p.pk], _fund_row(user, year)))
+            continue
         raw = resolve(params[p.pk], on).get(BUDGET_KEY)
         budget = Decimal(str(raw)).quantize(CENTS) if raw is not None else None
         total, grants, area_total, area_grants = granted.get(p.pk, (None, 0, None, 0))

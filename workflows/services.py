@@ -292,9 +292,7 @@ def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reas
                    detail={"reason": reason}, extra_fields=("last_decision", "closed_at"))
         notify_step(case, "rejected")
     elif decision == Decision.Outcome.APPROVE and steps.is_final(case, step):
-        entitlement = issue_entitlement(case)
-        if case.program.code == INCOME_PROJECT:  # the household joins its project
-            join_on_grant(case=case, actor=actor)
+        entitlement = grant(case, actor=actor)
         case.closed_at = now
         transition(case, to_status=CaseStatus.APPROVED, actor=actor, action="granted",
                    detail={"entitlement": entitlement.number,
@@ -310,6 +308,16 @@ def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reas
     activation = task.flow_task.activation_class(task)
     activation.process.case = case
     activation.execute()
+
+
+def grant(case: Case, *, actor: User) -> Entitlement:
+    """What an approval at the final level gives, in the caller's transaction: the
+    entitlement (a welfare grant booked in the fund's ledger), and for an income
+    project the household joining the project its application named."""
+    entitlement = issue_entitlement(case, actor=actor)
+    if case.program.code == INCOME_PROJECT:
+        join_on_grant(case=case, actor=actor)
+    return entitlement
 
 
 def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:

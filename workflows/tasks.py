@@ -128,6 +128,6 @@ def fire_due_timers() -> int:
 # The re-certification and deadline tasks live with their services; imported here so
 # that the worker's autodiscovery (which imports each app's ``tasks`` module) finds them.
 from .deadlines import sweep_deadlines  # noqa: E402, F401
-from .recertification import recertify_year  # noqa: E402, F401
 from .entitlements import end_expired  # noqa: E402, F401
 from .pairings.tasks import end_finished_pairings  # noqa: E402, F401
+from .recertification import recertify_year  # noqa: E402, F401

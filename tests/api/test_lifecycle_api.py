@@ -34,6 +34,9 @@ YEARS = {"medical_discount": 3, "pension_subsidy": None, "welfare_grant": None,
 STEP_OF_STATUS = {"village_review": "village_review", "township_review": "township_review",
                   "district_review": "district_review"}
 
+# welfare grants are paid from the fund: give it this year's allocation
+pytestmark = pytest.mark.usefixtures("welfare_fund")
+
 
 def apply(client, home, program):
     body = {"household": home["household"].pk, "program": program,

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from viewflow.workflow.models import Process, Task
 
+from casework.fund.models import FundEntry
 from casework.models import Area, Case, CaseStatus, Decision, Entitlement
-from eligibility.models import PolicyParameter
 from tests import factories as f
 from workflows.flows import BenefitApplicationFlow
 from workflows.models import Deadline
@@ -180,6 +180,12 @@ def write_case(spec: CaseSpec, villages, programs, actor, tag: str = "") -> Case
             area=village, number=f"R{case.pk:08d}{tag}", amount_yuan=Decimal(yuan),
             valid_from=valid_from, valid_to=date(valid_from.year, 12, 31), state=state,
             issued_at=local(valid_from.year, valid_from.month, valid_from.day, 9))
+        if spec.program == "welfare_grant":  # paid from its district's fund, as granted
+            FundEntry.objects.create(
+                area_id=village.code[:6], year=valid_from.year, booked_on=valid_from,
+                kind=FundEntry.Kind.GRANT, amount_yuan=Decimal(yuan), case=case,
+                case_area_id=village.code, reference=f"R{case.pk:08d}{tag}",
+                recorded_at=local(valid_from.year, valid_from.month, valid_from.day, 9))
     return case
 
 
@@ -199,14 +205,11 @@ def far_areas() -> Area:
                                parent=township)
 
 
-def set_budget(programs, yuan: int, since: date = date(2026, 1, 1)) -> None:
-    """The welfare fund's budget changes on ``since`` (the earlier row ends the day
-    before): the report must read the value in force in the report's year."""
-    program = programs["welfare_grant"]
-    PolicyParameter.objects.filter(program=program, key="annual_budget_yuan").update(
-        effective_to=since - timedelta(days=1))
-    PolicyParameter.objects.create(program=program, key="annual_budget_yuan", value=yuan,
-                                   effective_from=since)
+def fund_income(district: str, year: int, yuan: str) -> None:
+    """An allocation to ``district``'s welfare fund on 1 January of ``year``."""
+    FundEntry.objects.create(area_id=district, year=year, booked_on=date(year, 1, 1),
+                             kind=FundEntry.Kind.ALLOCATION, amount_yuan=Decimal(yuan),
+                             counterparty="区财政局", recorded_at=local(year, 1, 1, 9))
 
 
 @pytest.fixture(autouse=True)
@@ -230,7 +233,10 @@ def world(programs, areas) -> World:
         "far": f.user("district_approver", villages["far"].parent.parent),
     }
     users["family"] = f.user("family", areas["v11"], household=f.household(areas["v11"]))
-    set_budget(programs, 200000)
+    # the district's welfare fund: 300 000 in 2025, 200 000 more in 2026 (what 2025 did
+    # not spend carries over)
+    fund_income("330703", 2025, "300000.00")
+    fund_income("330703", 2026, "200000.00")
     cases = {spec.name: write_case(spec, villages, programs, users["village"])
              for spec in CASES}
     return World(areas=areas, programs=programs, users=users, cases=cases)

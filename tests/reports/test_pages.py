@@ -102,9 +102,9 @@ def test_the_page_shows_the_reports_numbers(client, world):
                     for row, cells in table.as_dict().items()}
         assert tables[table.key] == expected, table.key
     wg = str(world.programs["welfare_grant"].pk)
-    assert tables["budget"][wg] == {"budget": "200000.00", "grants": "3",
-                                    "granted": "9000.00", "remaining": "191000.00",
-                                    "used": "4.5", "area_grants": "2",
+    assert tables["budget"][wg] == {"budget": "497000.00", "grants": "2",
+                                    "granted": "8000.00", "remaining": "489000.00",
+                                    "used": "1.6", "area_grants": "2",
                                     "area_granted": "8000.00"}
     assert tables["step_days"]["village_review"]["p90"] == "10.0"
     assert tables["step_days"]["family_revision"]["median"] == "—"
@@ -132,7 +132,7 @@ def test_charts_are_drawn_on_the_page_and_accessible(client, world):
     # the bars carry the table's numbers
     budget = next(c for c in charts if 'data-table="budget"' in c)
     wg = world.programs["welfare_grant"].pk
-    assert f'data-row="{wg}" data-column="used" data-value="4.5"' in budget
+    assert f'data-row="{wg}" data-column="used" data-value="1.6"' in budget
     days = next(c for c in charts if 'data-table="step_days"' in c)
     assert 'data-row="village_review" data-column="p90" data-value="10.0"' in days
 

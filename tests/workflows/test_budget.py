@@ -1,6 +1,8 @@
-"""The welfare fund's yearly budget is never overspent, even by grants approved at once."""
+"""Welfare grants are paid from the welfare-fund ledger (``casework.fund``): a grant the
+district's fund cannot cover is refused, and grants approved at once never overspend it."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -9,18 +11,20 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework.errors import CaseConflict
+from casework.fund import services as fund
+from casework.fund.models import FundEntry
 from casework.models import CaseStatus, Entitlement
-from eligibility.defaults import SINCE
-from eligibility.models import PolicyParameter
 from tests import factories as f
 from tests.test_concurrency_pg import race
 from workflows import services
 from workflows.tasks import fire_due_timers
 
 
-def _budget(programs, yuan):
-    PolicyParameter.objects.filter(program=programs["welfare_grant"], key="annual_budget_yuan",
-                                   effective_from=SINCE).update(value=yuan)
+def _fund(staff, yuan):
+    """This year's income in the district's welfare fund: what grants may spend."""
+    fund.book_entry(actor=staff["district"], kind=FundEntry.Kind.ALLOCATION,
+                    amount_yuan=Decimal(yuan), booked_on=timezone.localdate(),
+                    counterparty="区财政局")
 
 
 def _hardship_home(village, n):
@@ -55,7 +59,7 @@ def _district_task(case):
 
 
 def test_a_grant_the_budget_cannot_cover_is_refused(programs, areas, staff):
-    _budget(programs, 4000)  # room for one 3000-yuan grant
+    _fund(staff, 4000)  # room for one 3000-yuan grant
     first = _to_district(programs, staff, areas["v11"], 1)
     second = _to_district(programs, staff, areas["v11"], 2)
     services.decide(actor=staff["district"], task_id=_district_task(first), decision="approve")
@@ -68,12 +72,16 @@ def test_a_grant_the_budget_cannot_cover_is_refused(programs, areas, staff):
     assert second.status == CaseStatus.DISTRICT_REVIEW  # nothing half-done
     assert not second.decisions.filter(step="district_review").exists()
     assert Entitlement.objects.filter(program=programs["welfare_grant"]).count() == 1
+    (grant,) = FundEntry.objects.filter(kind=FundEntry.Kind.GRANT)
+    assert (grant.case_id, grant.amount_yuan) == (first.pk, Decimal("3000.00"))
+    assert fund.available(timezone.localdate().year) == Decimal("1000.00")
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="row-lock races need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_grants_approved_at_the_same_moment_never_overspend(programs, areas, staff):
-    _budget(programs, 4000)
+    _fund(staff, 4000)
     cases = [_to_district(programs, staff, areas["v11"], n) for n in (11, 12)]
     tasks = [_district_task(c) for c in cases]
     district = staff["district"]
@@ -87,5 +95,7 @@ def test_grants_approved_at_the_same_moment_never_overspend(programs, areas, sta
     total = sum(e.amount_yuan for e in Entitlement.objects.filter(
         program=programs["welfare_grant"]))
     assert total <= 4000
+    assert FundEntry.objects.filter(kind=FundEntry.Kind.GRANT).count() == 1
+    assert fund.available(timezone.localdate().year) == Decimal("1000.00")
     connection.close()
 

@@ -34,6 +34,9 @@ OPEN = ("NEW", "ASSIGNED", "STARTED")
 
 _births = count()
 
+# welfare grants are paid from the fund: give it this year's allocation
+pytestmark = pytest.mark.usefixtures("welfare_fund")
+
 
 def unique_birth():
     """A distinct birth date per person: tests.factories.person derives the resident ID

@@ -40,7 +40,7 @@ from tests.workflows.test_lifecycle import (
 from workflows.entitlements import end_expired_entitlements
 from workflows.recertification import decide_review, recertify
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("welfare_fund")]
 
 TODAY = timezone.localdate
 RENEWED = ("medical_discount", "pension_subsidy", "assistance_pairing", "income_project")
