@@ -48,6 +48,7 @@ from django.db import connection, connections
 
 from eligibility.facts import Facts, PersonFacts
 
+from .healthchecks.models import HealthCheckCampaign, HealthCheckRecord
 from .models import (
     OPEN_STATUSES,
     Area,
@@ -75,7 +76,10 @@ _T = {
     "membership": Membership._meta.db_table,
     "person": Person._meta.db_table,
     "program": Entitlement._meta.get_field("program").related_model._meta.db_table,
+    "campaign": HealthCheckCampaign._meta.db_table,
+    "check": HealthCheckRecord._meta.db_table,
 }
+_CHECKED = tuple(str(r) for r in HealthCheckRecord.CHECKED)
 _OPEN = tuple(str(s) for s in OPEN_STATUSES)
 _LIVE = str(Entitlement.State.LIVE)
 
@@ -173,11 +177,20 @@ WHERE p.household_id {{ids}}
 ORDER BY p.household_id, p.id
 """
 
+# a person's checks this year: granted on application (any state), or done in the
+# village's campaign (casework.healthchecks), counted in one statement
 _HEALTH_CHECKS = f"""
-SELECT x.person_id, COUNT(*)
-FROM {_T['entitlement']} x JOIN {_T['program']} g ON g.id = x.program_id
-WHERE g.code = %s AND x.valid_from >= %s AND x.valid_from <= %s AND x.person_id {{ids}}
-GROUP BY x.person_id
+SELECT t.person_id, COUNT(*) FROM (
+    SELECT x.person_id
+    FROM {_T['entitlement']} x JOIN {_T['program']} g ON g.id = x.program_id
+    WHERE g.code = %s AND x.valid_from >= %s AND x.valid_from <= %s AND x.person_id {{ids}}
+    UNION ALL
+    SELECT r.person_id
+    FROM {_T['check']} r JOIN {_T['campaign']} c ON c.id = r.campaign_id
+    WHERE c.year = %s AND r.result IN ({', '.join(['%s'] * len(_CHECKED))})
+      AND r.person_id {{ids}}
+) t
+GROUP BY t.person_id
 """
 
 _HELD_PARAMS = [*_OPEN, _LIVE]
@@ -268,16 +281,15 @@ def village_enrolment(year: int) -> dict[str, int]:
     kept before campaigns), ``CAMPAIGN`` when the village holds a health-check campaign
     that year (``casework.healthchecks``). ``build_facts`` asks about the campaign for the
     health check only; ``_ChunkReader.facts`` does the same."""
-    from .healthchecks.selectors import villages_with_campaign
-
-    rows = _fetch(f"SELECT code, health_check_enrolled_years FROM {_T['area']}", ())
-    campaigns = villages_with_campaign(year)
+    rows = _fetch(f"SELECT a.code, a.health_check_enrolled_years, EXISTS (SELECT 1 FROM "
+                  f"{_T['campaign']} c WHERE c.area_id = a.code AND c.year = %s) "
+                  f"FROM {_T['area']} a", (year,))
     result = {}
-    for code, years in rows:
+    for code, years, campaign in rows:
         if isinstance(years, str):  # SQLite hands JSON over as text
             years = json.loads(years)
         result[code] = (RECORDED if year in (years or ()) else 0) | (
-            CAMPAIGN if code in campaigns else 0)
+            CAMPAIGN if campaign else 0)
     return result
 
 
@@ -320,17 +332,13 @@ class _ChunkReader:
     def health_checks(self, person_ids: Sequence[int]) -> dict[int, int]:
         """Per person: health checks this calendar year, granted (any state) or done in
         the village's campaign (``casework.healthchecks``), as ``build_facts`` counts."""
-        from .healthchecks.selectors import checks_done
-
         if not person_ids:
             return {}
         where, params = _in(person_ids)
         year = self.on.year
-        counts = dict(_fetch(_HEALTH_CHECKS.format(ids=where),
-                             [HEALTH_CHECK, date(year, 1, 1), date(year, 12, 31), *params]))
-        for person_id, done in checks_done(person_ids, year).items():
-            counts[person_id] = counts.get(person_id, 0) + done
-        return counts
+        return dict(_fetch(_HEALTH_CHECKS.format(ids=where),
+                           [HEALTH_CHECK, date(year, 1, 1), date(year, 12, 31), *params,
+                            year, *_CHECKED, *params]))
 
     def facts(self, anchors: list[tuple], program_code: str | None = None,
               exclude_self: bool = False) -> list[Facts]:

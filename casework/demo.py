@@ -901,10 +901,12 @@ def _totals() -> dict[str, int]:
 
 
 @transaction.atomic
-def seed_demo(*, households: int = DEFAULT_HOUSEHOLDS, today: date | None = None
-              ) -> SeedReport:
-    """Build (or complete) the demo: areas, programs, ``households`` households and
-    the demo accounts. All or nothing, so an interrupted run leaves no half-register."""
+def seed_demo(*, households: int = DEFAULT_HOUSEHOLDS, today: date | None = None,
+              association: bool = True) -> SeedReport:
+    """Build (or complete) the demo: areas, programs, ``households`` households, the
+    demo accounts and (unless ``association`` is false: a part's own tests seed it
+    themselves) the association's year. All or nothing, so an interrupted run leaves no
+    half-register."""
     report = SeedReport()
     programs_before = Program.objects.count()
     install_programs()
@@ -912,7 +914,8 @@ def seed_demo(*, households: int = DEFAULT_HOUSEHOLDS, today: date | None = None
     ensure_areas(today or timezone.localdate(), report)
     plans = ensure_households(households, report)
     ensure_accounts(accounts(plans), report)
-    ensure_association(today or timezone.localdate(), report)
+    if association:
+        ensure_association(today or timezone.localdate(), report)
     report.totals = _totals()
     report.notes.append(f"{VILLAGE_TOTAL} villages: the report's count of villages of 500+ "
                         "people, each with a full-time vice-president (seed line 24); the "

@@ -18,7 +18,7 @@ def rows():
 
 
 def test_the_demo_opens_this_years_pilot_campaigns_once(db):
-    demo.seed_demo(households=12, today=TODAY)
+    demo.seed_demo(households=12, today=TODAY, association=False)
     assert seed(today=TODAY) == {"dues_campaigns": 3}
     made = rows()
     assert len(made) == 3

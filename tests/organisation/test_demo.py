@@ -17,7 +17,7 @@ TODAY = date(2026, 3, 1)
 
 @pytest.fixture
 def seeded(db):
-    register_demo.seed_demo(households=150, today=TODAY)
+    register_demo.seed_demo(households=150, today=TODAY, association=False)
     return demo.seed(today=TODAY)
 
 

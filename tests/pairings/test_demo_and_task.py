@@ -13,7 +13,7 @@ def test_the_demo_seed(db):
     from casework.demo import seed_demo
     from casework.pairings.demo import seed
 
-    seed_demo(households=120, today=TODAY)
+    seed_demo(households=120, today=TODAY, association=False)
     counts = seed(today=TODAY)
     assert counts["partners"] == 12 and counts["ended"] == 1 and counts["pending"] == 1
     assert counts["contracts"] == PairingContract.objects.count() >= 3

@@ -22,7 +22,7 @@ def snapshot():
 
 
 def test_the_demo_projects(db):
-    register_demo.seed_demo(households=300, today=TODAY)
+    register_demo.seed_demo(households=300, today=TODAY, association=False)
     made = demo.seed(today=TODAY)
     assert made["projects"] == 10
     assert 100 <= made["project_households"] <= 130
