@@ -194,13 +194,15 @@ def build_register(count: int) -> dict[str, int]:
             'approve', 4, '', 'consent', '', 'household:' || i
         FROM generate_series(1, {count}) AS i""",
         f"""INSERT INTO casework_entitlement (id, case_id, household_id, person_id, program_id,
-            area_id, number, amount_yuan, valid_from, valid_to, state, issued_at, unit_key)
+            area_id, number, amount_yuan, valid_from, valid_to, state, issued_at, unit_key,
+            end_reason)
         SELECT i, i, i, 4 * i, {program}, {village}, 'BE' || lpad(i::text, 9, '0'),
             CASE WHEN {pension} THEN 600 WHEN i % 100 >= 85 AND i % 100 < 93 THEN 3000
                  ELSE 0 END,
             DATE '{YEAR - 1}-03-01', DATE '{YEAR + 3}-02-28', 'live',
             TIMESTAMPTZ '{YEAR - 1}-03-01 09:00+08',
-            'household:' || i  -- one entitlement per household: a unit of its own
+            'household:' || i,  -- one entitlement per household: a unit of its own
+            ''
         FROM generate_series(1, {count}) AS i""",
     ]
     with connection.cursor() as cursor:

@@ -490,8 +490,8 @@ def floor_case(conn: Any, ctx: FloorContext, reg: Register, i: int, n: FloorCoun
         if final:
             run(f"INSERT INTO {F}.casework_entitlement (case_id, household_id, person_id, "
                 "program_id, area_id, number, amount_yuan, valid_from, valid_to, state, "
-                "issued_at, unit_key) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, 'live', %s, "
-                "%s)",
+                "issued_at, unit_key, end_reason) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, "
+                "'live', %s, %s, '')",
                 (case_id, household.pk, applicant.pk, ctx.program_id, ctx.area_id,
                  f"JD{today:%Y}{ctx.program_id:02d}{case_id:08d}", today,
                  today.replace(year=today.year + 3) - timedelta(days=1), now,

@@ -24,13 +24,33 @@ from casework.models import (
 from casework.phones import mask_phone
 from casework.services import card_benefit_lines
 from casework.uploads import check_upload
-from eligibility.models import Program
+from eligibility.models import PolicyParameter, Program
+from eligibility.units import UNIT_OF
 
 
 class ProgramSerializer(serializers.ModelSerializer):
+    unit = serializers.SerializerMethodField(
+        help_text="What one grant covers: person, couple or household (eligibility.units).")
+
     class Meta:
         model = Program
-        fields = ["code", "name_zh", "name_en", "is_cash", "active"]
+        fields = ["code", "name_zh", "name_en", "is_cash", "active", "unit"]
+
+    def get_unit(self, program) -> str:
+        return UNIT_OF.get(program.code, "person")
+
+
+class PolicyParameterSerializer(serializers.ModelSerializer):
+    """A policy value in force, with where it comes from: ``source`` reads "document,
+    location" or "assumed, set locally" (in the caller's language); ``assumed`` is true
+    for every value the association's own records do not state."""
+
+    source = serializers.CharField(source="source_label")
+
+    class Meta:
+        model = PolicyParameter
+        fields = ["key", "value", "effective_from", "effective_to", "source_document",
+                  "source_location", "assumed", "source"]
 
 
 class MeSerializer(serializers.ModelSerializer):

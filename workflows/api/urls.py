@@ -7,6 +7,8 @@ app_name = "api"
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("programs/", views.ProgramList.as_view(), name="programs"),
+    path("programs/<slug:code>/parameters/", views.ProgramParameters.as_view(),
+         name="program-parameters"),
     path("households/", views.HouseholdList.as_view(), name="households"),
     path("households/<int:pk>/", views.HouseholdDetail.as_view(), name="household"),
     path("cases/", views.CaseList.as_view(), name="cases"),

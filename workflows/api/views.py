@@ -1,9 +1,14 @@
 """REST endpoints: HTTP in, a selector or service call, HTTP out. No rules here."""
 
+from datetime import date
+
 import django_filters
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +20,7 @@ from casework.errors import InvalidInput, NotPermitted
 from casework.models import Case, CaseStatus, Person
 from casework.projects.selectors import projects_open_to
 from casework.services import MemberInput, register_household
-from eligibility.models import Program
+from eligibility.models import PolicyParameter, Program
 
 from .. import services
 from ..deadlines import with_due
@@ -35,6 +40,38 @@ class ProgramList(generics.ListAPIView):
     serializer_class = s.ProgramSerializer
     pagination_class = None
     queryset = Program.objects.filter(active=True).order_by("id")
+
+
+class ProgramParameters(generics.ListAPIView):
+    """The program's policy values in force on ``?on=`` (today by default), each naming
+    its source: the document and where in it, or "assumed, set locally"."""
+
+    serializer_class = s.PolicyParameterSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE, required=False)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        program = Program.objects.filter(code=self.kwargs["code"]).first()
+        if program is None:
+            raise Http404(_("No such program."))
+        raw = self.request.query_params.get("on")
+        try:
+            on = date.fromisoformat(raw) if raw else timezone.localdate()
+        except ValueError:
+            raise InvalidInput(_("Enter a date as YYYY-MM-DD."), field="on") from None
+        return _in_force(program, on)
+
+
+def _in_force(program: Program, on: date) -> list[PolicyParameter]:
+    """The row of each key in force on ``on`` (the latest start wins, as
+    ``eligibility.parameters.resolve`` decides)."""
+    rows = (PolicyParameter.objects.filter(program=program, effective_from__lte=on)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+            .order_by("key", "effective_from"))
+    return list({row.key: row for row in rows}.values())
 
 
 class HouseholdList(generics.ListCreateAPIView):
