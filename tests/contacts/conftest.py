@@ -105,10 +105,3 @@ def api(db):
     yield make
     cache.clear()
 
-
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the item (the browser fixtures' teardown reads it)."""
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"rep_{report.when}", report)
