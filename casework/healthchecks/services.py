@@ -295,6 +295,14 @@ class RowError:
                 "person": self.person_id}
 
 
+def field_label(name: str) -> str:
+    """A record field's label in the reader's language ("person" -> its verbose name)."""
+    try:
+        return str(HealthCheckRecord._meta.get_field(name).verbose_name)
+    except Exception:  # FieldDoesNotExist: a name of the batch's own
+        return name
+
+
 class BatchRejected(InvalidInput):
     """A results submission with bad rows: nothing was stored. ``errors`` names every bad
     row and its field; the message names the first."""
@@ -303,7 +311,7 @@ class BatchRejected(InvalidInput):
         first = errors[0]
         message = _("Nothing was recorded: %(count)s rows have problems (row %(row)s, "
                     "%(field)s: %(message)s).") % {
-            "count": len(errors), "row": first.row, "field": first.field,
+            "count": len(errors), "row": first.row, "field": field_label(first.field),
             "message": first.message}
         super().__init__(message, field="results", code="batch_rejected")
         self.errors = list(errors)

@@ -178,7 +178,8 @@ def test_a_batch_with_one_bad_row_stores_nothing(roster, campaign):
     errors = [(e.row, e.field, e.person_id) for e in caught.value.errors]
     assert errors == [(2, "person", roster["stranger"].pk), (3, "checked_on", spouse.pk)]
     assert caught.value.field == "results"
-    assert "row 2" in caught.value.message.lower()
+    assert "第2行" in caught.value.message  # in the site's language, the field by its label
+    assert "person" not in caught.value.message
     assert set(HealthCheckRecord.objects.values_list("result", flat=True)) == {R.PENDING}
     assert not RecordEvent.objects.filter(action="result_recorded").exists()
 
