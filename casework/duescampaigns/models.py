@@ -35,7 +35,7 @@ class DuesCampaign(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     target_percent = models.PositiveSmallIntegerField(
-        _("target (% of members owing)"), null=True, blank=True,
+        _("target (percent of members owing)"), null=True, blank=True,
         help_text=_("The share of the members owing dues for the year to collect from, "
                     "0 to 100 (assumed, set locally)."))
     note = models.TextField(_("note"), blank=True, max_length=2000)

@@ -8,6 +8,10 @@ from rest_framework import serializers
 from casework.duescampaigns.models import DuesCampaign
 from casework.models import Area, Membership
 
+#: the largest id a row can have (a 64-bit key): a larger one is refused here, naming the
+#: field, before a lookup of several ids (``pk__in``) hands it to the database driver
+ID_MAX = 2**63 - 1
+
 
 class DuesCampaignSerializer(serializers.ModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
@@ -86,7 +90,8 @@ class RatesQuerySerializer(serializers.Serializer):
 
 
 class EnrolmentEntrySerializer(serializers.Serializer):
-    person = serializers.IntegerField(min_value=1, help_text="The person's id.")
+    person = serializers.IntegerField(min_value=1, max_value=ID_MAX,
+                                      help_text="The person's id.")
     number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="",
                                    help_text="Empty: generated (or a former member's own).")
     joined = serializers.DateField(required=False, allow_null=True, default=None,

@@ -22,7 +22,7 @@ class CampaignForm(forms.Form):
     ends_on = forms.DateField(label=_("ends on"), widget=DATE,
                               error_messages={"required": _("Enter the last day.")})
     target_percent = forms.IntegerField(
-        label=_("target (% of members owing)"), required=False, min_value=0, max_value=100,
+        label=_("target (percent of members owing)"), required=False, min_value=0, max_value=100,
         help_text=_("The share of the members owing dues for the year to collect from "
                     "(assumed, set locally)."))
     note = forms.CharField(label=_("note"), required=False, max_length=2000,

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('pilot', models.BooleanField(default=False, help_text='One of the townships that pilot the collection (试点).', verbose_name='pilot township')),
                 ('starts_on', models.DateField(verbose_name='starts on')),
                 ('ends_on', models.DateField(verbose_name='ends on')),
-                ('target_percent', models.PositiveSmallIntegerField(blank=True, help_text='The share of the members owing dues for the year to collect from, 0 to 100 (assumed, set locally).', null=True, verbose_name='target (% of members owing)')),
+                ('target_percent', models.PositiveSmallIntegerField(blank=True, help_text='The share of the members owing dues for the year to collect from, 0 to 100 (assumed, set locally).', null=True, verbose_name='target (percent of members owing)')),
                 ('note', models.TextField(blank=True, max_length=2000, verbose_name='note')),
                 ('created_at', models.DateTimeField(verbose_name='opened at')),
                 ('area', models.ForeignKey(help_text='A township (镇/乡/街道), or the district for a district-wide campaign.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casework.area', verbose_name='area')),
