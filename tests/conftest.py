@@ -5,6 +5,19 @@ from tests import factories as f
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language (zh-hans): a request with another
+    Accept-Language activates it for the thread (LocaleMiddleware), and it would stay for
+    the next test on the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """PBKDF2 costs ~0.3 s a password and tests create many users; hashing is not under
     test here (Django's own tests cover it)."""

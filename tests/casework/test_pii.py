@@ -254,7 +254,7 @@ def test_the_household_shows_full_numbers_to_whom_needs_them_and_records_it(peop
     assert kinds_recorded(user, spouse) == ["resident_id"]
     record = AccessRecord.objects.filter(user=user, person=head).first()
     # stored in the site's language, whoever reads it
-    assert record.purpose == f"户籍资料：第{home['household'].pk}户"
+    assert record.purpose == f"花名册资料：第{home['household'].pk}户"
     assert record.path == f"/api/v1/households/{home['household'].pk}/"
 
 
