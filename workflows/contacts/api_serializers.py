@@ -12,6 +12,9 @@ from casework.contacts.models import NOTE_MAX, ContactAssignment, ContactReport,
 from casework.models import Area, Household, Person
 
 MAX_BATCH = 200  # households in one request (assumed, set locally: a village's worth)
+#: the largest id a row can have (a 64-bit key): a larger one is refused here, naming the
+#: field, before a lookup of several ids (``pk__in``) hands it to the database driver
+ID_MAX = 2**63 - 1
 
 
 # --- out -------------------------------------------------------------------------------------
@@ -106,8 +109,11 @@ def _user(serializer) -> object:
 
 
 class AssignmentCreateSerializer(serializers.Serializer):
-    contact = serializers.IntegerField(help_text="The member's person id.")
-    households = serializers.ListField(child=serializers.IntegerField(), min_length=1,
+    contact = serializers.IntegerField(min_value=1, max_value=ID_MAX,
+                                       help_text="The member's person id.")
+    households = serializers.ListField(child=serializers.IntegerField(min_value=1,
+                                                                      max_value=ID_MAX),
+                                       min_length=1,
                                        max_length=MAX_BATCH)
     since = serializers.DateField(required=False, help_text="Default: today.")
 
@@ -160,7 +166,7 @@ class RoundCreateSerializer(serializers.Serializer):
 
 
 class ReportEntrySerializer(serializers.Serializer):
-    household = serializers.IntegerField()
+    household = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     status = serializers.ChoiceField(choices=ContactReport.Status.choices)
     note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True,
                                  default="", help_text="Short; no medical detail.")
@@ -170,7 +176,8 @@ class ReportFileSerializer(serializers.Serializer):
     """A contact member's report for a day: one entry per household they looked after."""
 
     report_date = serializers.DateField()
-    contact = serializers.IntegerField(help_text="The contact member's person id.")
+    contact = serializers.IntegerField(min_value=1, max_value=ID_MAX,
+                                       help_text="The contact member's person id.")
     entries = ReportEntrySerializer(many=True, allow_empty=False)
 
     def validate_contact(self, value: int) -> Person:

@@ -15,6 +15,9 @@ from casework.healthchecks.selectors import counts_of
 
 Result = HealthCheckRecord.Result
 MAX_BATCH = 500
+#: the largest id a row can have (a 64-bit key): a larger one is refused here, naming the
+#: field, before a lookup of several ids (``pk__in``) hands it to the database driver
+ID_MAX = 2**63 - 1
 
 
 class HealthCheckCounts(serializers.Serializer):
@@ -102,7 +105,8 @@ class HealthCheckRecordSerializer(serializers.ModelSerializer):
 
 
 class HealthCheckResultRowSerializer(serializers.Serializer):
-    person = serializers.IntegerField(min_value=1, help_text="The person's id, on the list.")
+    person = serializers.IntegerField(min_value=1, max_value=ID_MAX,
+                                      help_text="The person's id, on the list.")
     result = serializers.ChoiceField(choices=Result.choices)
     checked_on = serializers.DateField(
         required=False, allow_null=True, default=None,
@@ -130,11 +134,14 @@ class HealthCheckRowErrorSerializer(serializers.Serializer):
 
 
 class HealthCheckBatchRejectedSerializer(serializers.Serializer):
-    """A results batch with bad rows: nothing was recorded."""
+    """A refused results batch; nothing was recorded. Rows with problems: ``detail``,
+    ``code`` (``batch_rejected``) and ``errors``, each with its row and field. A body
+    that is not a batch at all (no results, a wrong type) is refused like any input:
+    the failing field as its own key with its messages (the ``Error`` shape)."""
 
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = HealthCheckRowErrorSerializer(many=True)
+    detail = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    errors = HealthCheckRowErrorSerializer(many=True, required=False)
 
 
 class HealthCheckRefreshSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,6 +44,18 @@ def _person(user, pk: int | None, field: str = "person") -> Person | None:
     if person is None:
         raise InvalidInput(_("No such person in your area."), field=field)
     return person
+
+
+def _year_param(request) -> int | None:
+    """``?year=``: a year from 2000 to 2100, or none given; anything else is a 400 naming
+    the field (a year Python's dates cannot hold, e.g. 0, must not reach the query)."""
+    raw = request.query_params.get("year", "")
+    if raw == "":
+        return None
+    if not (raw.isdigit() and services.EARLIEST_YEAR <= int(raw) <= 2100):
+        raise ValidationError({"year": [_("Enter a year from %(first)s to 2100.") % {
+            "first": services.EARLIEST_YEAR}]})
+    return int(raw)
 
 
 def _area_prefix(request, rows, field: str = "area"):
@@ -267,9 +280,9 @@ class ActivityDayList(generics.ListCreateAPIView):
 
     def get_queryset(self):
         rows = _area_prefix(self.request, selectors.activity_days_for(self.request.user))
-        year = self.request.query_params.get("year", "")
-        if year.isdigit():
-            rows = rows.filter(held_on__year=int(year))
+        year = _year_param(self.request)
+        if year is not None:
+            rows = rows.filter(held_on__year=year)
         return rows
 
     @extend_schema(parameters=[AREA_FILTER, OpenApiParameter("year", OpenApiTypes.INT)])
@@ -308,9 +321,9 @@ class AssessmentList(generics.ListCreateAPIView):
 
     def get_queryset(self):
         rows = _area_prefix(self.request, selectors.assessments_for(self.request.user))
-        year = self.request.query_params.get("year", "")
-        if year.isdigit():
-            rows = rows.filter(year=int(year))
+        year = _year_param(self.request)
+        if year is not None:
+            rows = rows.filter(year=year)
         rating = self.request.query_params.get("rating", "")
         if rating:
             rows = rows.filter(rating=rating)

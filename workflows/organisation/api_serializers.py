@@ -17,6 +17,9 @@ from casework.organisation.models import (
 )
 
 COUNT = {"min_value": 0, "max_value": 2_000_000_000}
+#: the largest id a row can have (a 64-bit key): a larger one is refused here, naming the
+#: field, before a lookup of several ids (``pk__in``) hands it to the database driver
+ID_MAX = 2**63 - 1
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
@@ -129,7 +132,8 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 
 class AttendeeInputSerializer(serializers.Serializer):
-    person = serializers.IntegerField(required=False, allow_null=True,
+    person = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                      max_value=ID_MAX,
                                       help_text="A person of the roster in the organiser's "
                                                 "area; or give name (and area).")
     name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
