@@ -149,6 +149,10 @@ def build_register(count: int) -> dict[str, int]:
         f"WHEN i % 100 >= 97 THEN DATE '{YEAR - 56}-01-02' + (i % 10000) "
         f"ELSE DATE '{YEAR - 76}-01-02' + (i % 16000) END"
     )
+    from casework import crypto
+
+    sealed_id = crypto.encrypt("330703196001010011")
+    sealed_phone = crypto.encrypt("13800000000")
     statements = [
         f"""INSERT INTO casework_household (id, number, area_id, address, registration,
             one_child_certificate_date, two_daughter_household, second_birth_renounced_date,
@@ -164,15 +168,16 @@ def build_register(count: int) -> dict[str, int]:
             false, now(), now()
         FROM generate_series(1, {count}) AS i""",
         # members: the head (k = 0) and up to three more; person id 4i + k
-        # identity numbers and phones are stored encrypted with a keyed hash; the
-        # re-certification never reads them, so synthetic stand-ins do
+        # identity numbers and phones are stored encrypted with a keyed hash; the checks
+        # never read them, but opening a review reads its applicant (the family's SMS), so
+        # everyone shares one sealed number and one sealed phone (as bench/inbox.py does)
         f"""INSERT INTO casework_person (id, household_id, name, id_number_enc, id_number_hash,
             sex, birth_date, phone_enc, phone_hash, relationship, pension_insured)
-        SELECT 4 * i + k, i, '成员' || i || '-' || k, 'bench', md5((4 * i + k)::text),
+        SELECT 4 * i + k, i, '成员' || i || '-' || k, '{sealed_id}', md5((4 * i + k)::text),
             CASE WHEN k = 1 THEN 'F' ELSE 'M' END,
             CASE WHEN k = 0 THEN {head_birth} WHEN k = 1 THEN DATE '1950-01-01' + (i % 20000)
                  ELSE DATE '1985-01-01' + (i % 12000) END,
-            'bench', md5('138' || i),
+            '{sealed_phone}', md5('138' || i),
             CASE k WHEN 0 THEN 'head' WHEN 1 THEN 'spouse' ELSE 'child' END,
             k < 2
         FROM generate_series(1, {count}) AS i, generate_series(0, 3) AS k
