@@ -313,6 +313,7 @@ RULES = {
     "auditor:case": Rule(get=AUDITORS, post=NOBODY, target="case"),
     "auditor:export_csv": Rule(get=AUDITORS, post=NOBODY),
     "auditor:export_xlsx": Rule(get=AUDITORS, post=NOBODY),
+    "auditor:records": Rule(get=AUDITORS, post=NOBODY),
     # the reports (workflows.report_views): aggregate numbers of the caller's own area,
     # read-only, for township and district staff, auditors and administrators
     "reports:index": Rule(get=REPORTERS, post=NOBODY),

@@ -8,7 +8,8 @@ then asks ``has_view_permission``: only auditors and district approvers
 themselves check the same again and refuse any method but GET and HEAD.
 
 URL names (namespace ``auditor``): ``index`` (the event search), ``case`` (a case's
-timeline as of a date), ``export_csv`` and ``export_xlsx``.
+timeline as of a date), ``export_csv`` and ``export_xlsx``, ``records`` (the history of
+the association's own records, ``workflows.auditor_records``).
 """
 
 from django.urls import path
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from viewflow.urls import Application
 
 from . import auditor as views
+from . import auditor_records as records
 
 app_name = "auditor"
 
@@ -24,6 +26,8 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_timeline, name="case"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.xlsx", views.export_xlsx, name="export_xlsx"),
+    # the association's own records (campaigns, contact reports, projects, the fund...)
+    path("records/", records.record_events, name="records"),
 ]
 
 
