@@ -6,6 +6,9 @@ scope key, for the work a user may take); this module only names the joins
 from viewflow's ``Process`` and ``Task`` rows to the case.
 """
 
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
 from viewflow.workflow.fields import get_flow_ref
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
@@ -25,6 +28,21 @@ def is_staff(user) -> bool:
     """Staff roles use the frontend; families and anonymous users do not."""
     return bool(user.is_authenticated and user.is_active
                 and getattr(user, "role", None) in access.STAFF_ROLES)
+
+
+def staff_only(view):
+    """A staff page's view: staff with an area, else 403 (the site's guard has already
+    sent anonymous users to the login page and families to /family/). One decorator for
+    the roster's and the association's pages."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_authenticated and user.role in access.STAFF_ROLES and user.area_id):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def is_read_only(user) -> bool:

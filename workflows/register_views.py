@@ -51,6 +51,7 @@ from casework.models import AccessRecord, Area, DuesPayment, Household, Membersh
 from casework.phones import mask_phone
 
 from . import notify, services
+from .frontend_access import staff_only
 from .register_forms import (
     AddMembershipForm,
     ArrearsFilterForm,
@@ -71,17 +72,6 @@ SESSION_KEY = "register_imports"
 
 # --- access ---------------------------------------------------------------------------------
 
-def staff_only(view):
-    """Staff with an area (the guard already sent everyone else away)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.role in access.STAFF_ROLES and user.area_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def keepers_only(view):

@@ -15,8 +15,6 @@ number of statements (keyset pages, ``?after=``).
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -34,6 +32,7 @@ from casework.errors import DomainError
 from casework.models import Area
 
 from .. import notify
+from ..frontend_access import staff_only
 from .forms import (
     AssignForm,
     ContactReportForm,
@@ -48,17 +47,6 @@ PAGE_SIZE = selectors.PAGE_SIZE
 
 # --- access ---------------------------------------------------------------------------------
 
-def staff_only(view):
-    """Staff with an area (the guard already sent everyone else away)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.role in access.STAFF_ROLES and user.area_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _village(user, code: str) -> Area:

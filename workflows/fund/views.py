@@ -31,21 +31,12 @@ from casework.fund import selectors, services
 from casework.fund.models import FundEntry
 
 from .. import notify
+from ..frontend_access import staff_only
 from .forms import BookEntryForm, ReverseEntryForm, YearForm
 
 PAGE_SIZE = 50
 
 
-def staff_only(view):
-    """Staff with an area (the guard already sent everyone else away)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not selectors.is_staff(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def keepers_only(view):

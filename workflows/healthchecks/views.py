@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -37,6 +36,7 @@ from casework.healthchecks.models import HealthCheckCampaign, HealthCheckRecord
 from casework.models import Area, User
 from casework.register_io import safe_cell
 
+from ..frontend_access import staff_only
 from .forms import (
     CampaignFilterForm,
     CoverageFilterForm,
@@ -60,17 +60,6 @@ ACTION_LABELS = {
 
 # --- access ---------------------------------------------------------------------------------
 
-def staff_only(view):
-    """Staff with an area (the site's guard already sent everyone else away)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.role in access.STAFF_ROLES and user.area_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def may_open(user: User) -> bool:

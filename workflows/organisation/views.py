@@ -11,8 +11,6 @@ number of statements whatever the rows.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
@@ -37,6 +35,7 @@ from casework.organisation.models import (
 from casework.organisation.selectors import live_q
 from casework.record_events import history, subject_of
 
+from ..frontend_access import staff_only
 from .forms import (
     ActivityForm,
     AssessForm,
@@ -55,17 +54,6 @@ TEMPLATES = "workflows/organisation"
 
 # --- access and helpers ---------------------------------------------------------------------
 
-def staff_only(view):
-    """Staff with an area (the site's guard already sent everyone else away)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.role in access.STAFF_ROLES and user.area_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _page(request, template: str, context: dict) -> TemplateResponse:

@@ -15,7 +15,6 @@ selectors.
 
 from __future__ import annotations
 
-from functools import wraps
 from pathlib import PurePosixPath
 
 from django.contrib import messages
@@ -38,6 +37,7 @@ from casework.pairings.models import PairingContract
 
 from .. import notify
 from ..documents import DOWNLOAD_TYPE, INLINE_TYPES
+from ..frontend_access import staff_only
 from .forms import STATE_CHOICES, ContractForm, EndForm, PartnerForm, VisitForm
 
 PAGE_SIZE = 50
@@ -48,17 +48,6 @@ KEEPER_ROLES = (User.Role.VILLAGE_REVIEWER, User.Role.TOWNSHIP_APPROVER, User.Ro
 
 # --- access ----------------------------------------------------------------------------------
 
-def staff_only(view):
-    """Staff with an area (the guard already sent everyone else away)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.role in access.STAFF_ROLES and user.area_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def may_record(user) -> bool:

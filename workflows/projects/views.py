@@ -16,7 +16,6 @@ constant number of statements a page: keyset pages (``?after=``) on the list's o
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -34,6 +33,7 @@ from casework.projects import selectors, services
 from casework.projects.models import IncomeProject, ProjectHousehold
 
 from .. import notify
+from ..frontend_access import staff_only
 from .forms import AddHouseholdForm, LeaveForm, ProjectForm, SupportForm
 
 PAGE_SIZE = 50
@@ -45,17 +45,6 @@ HEADS = Prefetch("household__members", to_attr="heads",
 
 # --- access -------------------------------------------------------------------------------
 
-def staff_only(view):
-    """Staff with an area (the site's guard already sent everyone else away)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.role in access.STAFF_ROLES and user.area_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def kept_townships(user) -> list[tuple[str, str]]:
