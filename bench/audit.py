@@ -85,7 +85,7 @@ CASE_COLUMNS = ("id", "household_id", "applicant_id", "program_id", "area_id", "
                 "statement", "filed_by_id", "on_behalf", "submitted_at", "application_date",
                 "closed_at", "eligible", "rule_version", "eligibility", "facts",
                 "last_decision", "version", "audit_head", "legal_basis", "consent_at",
-                "consent_text")
+                "consent_text", "unit_key")
 EVENT_COLUMNS = ("case_id", "seq", "actor_id", "action", "from_status", "to_status", "detail",
                  "at", "prev_hash", "hash")
 
@@ -214,7 +214,7 @@ def add_cases(p: Parents, first: int, last: int) -> tuple[float, float]:
                           "approved", "", p.families[i], False, submitted,
                           submitted.date(), fields[-1]["at"], True,
                           "medical_discount@2025-01-01", "{}", "{}", "approve", len(fields),
-                          prev, "consent", submitted, "v1"))
+                          prev, "consent", submitted, "v1", f"person:{p.applicants[i]}"))
         t1 = time.perf_counter()
         with transaction.atomic(), connection.cursor() as c:
             raw = c.cursor  # psycopg's cursor under Django's wrapper
