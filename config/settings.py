@@ -392,6 +392,12 @@ REST_FRAMEWORK = {
         "casework.api.permissions.ReadOnlyRolesCannotWrite",
     ],
     "DEFAULT_SCHEMA_CLASS": "casework.api.schema.CaseworkAutoSchema",
+    # JSON with a nesting limit (casework.api.parsers); forms and uploads as DRF reads them
+    "DEFAULT_PARSER_CLASSES": [
+        "casework.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
@@ -47,9 +46,11 @@ class TokenUsernameThrottle(SimpleRateThrottle):
     rate = "10/min"
 
     def get_cache_key(self, request, view):
+        # a body that cannot be read (ParseError: not JSON, nested too deep) is refused
+        # here with its reason: read again by the view it would be an empty body
         try:
             username = request.data.get("username")
-        except (AttributeError, ParseError):
+        except AttributeError:
             return None
         if not isinstance(username, str) or not username:
             return None

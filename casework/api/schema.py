@@ -33,6 +33,7 @@ DESCRIPTIONS = {
     "403": "The user may not do this (role, area or separation of duties).",
     "404": "No such object in the user's area.",
     "409": "The case or task moved on (already decided, closed, busy).",
+    "413": "The request body is larger than the limit (DATA_UPLOAD_MAX_MEMORY_SIZE).",
     "415": "The request body's media type is not accepted.",
     "422": "The application is refused (duplicate, program closed, budget exhausted).",
     "429": "Too many requests: try again later.",
@@ -47,7 +48,7 @@ class CaseworkAutoSchema(AutoSchema):
         if "{" in self.path:
             codes.append("404")
         if self.method in WRITES:
-            codes += ["409", "415", "422"]
+            codes += ["409", "413", "415", "422"]
         if getattr(self.view, "throttle_classes", None):
             codes.append("429")
         return codes
