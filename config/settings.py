@@ -222,8 +222,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # The broker's Redis must never evict (a lost key is a lost task); a cache may. Point
 # REDIS_CACHE_URL at a separate Redis (allkeys-lru) in production; docs/deploy.md.
 REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
+# Redis unreachable, the cache answers from each process's memory for a few seconds at a
+# time instead of failing (config/fallback_cache.py): staff keep logging in and working,
+# throttles keep counting per process, lockouts are database rows (docs/deploy.md).
 if REDIS_CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES = {"default": {"BACKEND": "config.fallback_cache.FallbackRedisCache",
                           "LOCATION": REDIS_CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

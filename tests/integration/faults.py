@@ -220,3 +220,55 @@ def _run_worker(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     _run_worker(sys.argv[1:])
+
+
+class WebServer:
+    """The web process as deployed: gunicorn with ``deploy/gunicorn.conf.py``, bound to a
+    free loopback port, in its own process. ``start_web`` returns it once it answers."""
+
+    def __init__(self, proc: subprocess.Popen, port: int, log: Path, handle):
+        self.proc, self.port, self.log, self._handle = proc, port, log, handle
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self, chars: int = 6000) -> str:
+        return f"--- gunicorn log (tail) ---\n{self.log.read_text(errors='replace')[-chars:]}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._handle.close()
+
+
+def start_web(*, log: Path, env: dict, workers: int = 1, timeout: float = 60.0) -> WebServer:
+    import urllib.request
+
+    port = free_port()
+    full_env = dict(os.environ, PYTHONUNBUFFERED="1", GUNICORN_BIND=f"127.0.0.1:{port}",
+                    WEB_CONCURRENCY=str(workers), **env)
+    for name in ("CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL"):
+        full_env.pop(name, None)
+    handle = Path(log).open("w")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "deploy/gunicorn.conf.py"],
+        cwd=ROOT, env=full_env, stdout=handle, stderr=subprocess.STDOUT)
+    server = WebServer(proc, port, Path(log), handle)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"gunicorn did not start\n{server.tail()}")
+        time.sleep(0.2)

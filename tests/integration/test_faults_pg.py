@@ -73,7 +73,7 @@ def broker(redis_server, settings, monkeypatch):
     down both are."""
     for name in ("CELERY_BROKER_URL", "CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL"):
         monkeypatch.delenv(name, raising=False)  # Celery prefers these to its config
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    settings.CACHES = {"default": {"BACKEND": "config.fallback_cache.FallbackRedisCache",
                                    "LOCATION": redis_server.url}}
     with celery_app_using(redis_server.url) as app:
         yield app
