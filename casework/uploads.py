@@ -15,6 +15,11 @@ SIGNATURES = {
 }
 
 
+def megabytes(size: int) -> str:
+    """``size`` bytes in MB as people write it: ``10``, ``10.5``."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
 def sniff(head: bytes) -> str | None:
     """The file type its first bytes show (PDF, JPEG, PNG), or None."""
     for signature, kind in SIGNATURES.items():
@@ -26,8 +31,13 @@ def sniff(head: bytes) -> str | None:
 def check_upload(file) -> str:
     """Raise a ValidationError the user can act on; return the detected type."""
     if file.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The file is larger than 10 MB; please send a smaller photo "
-                                "or scan."), code="too_large")
+        # the message names the limit that applied and the file's own size, from the
+        # same constant the check uses
+        raise ValidationError(
+            _("The file is %(size)s MB, larger than the limit of %(limit)s MB for a "
+              "document; please send a smaller photo or scan."),
+            code="too_large", params={"size": megabytes(file.size),
+                                      "limit": megabytes(MAX_UPLOAD_BYTES)})
     position = file.tell() if hasattr(file, "tell") else 0
     head = file.read(16)
     file.seek(position)

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # every answer to a signed-in user: Cache-Control no-store (personal data, full IDs)
+    "casework.no_store.NoStoreForSignedInMiddleware",
     "csp.middleware.CSPMiddleware",  # every response, the API's and error pages too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

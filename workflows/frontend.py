@@ -84,6 +84,7 @@ class ScopedFlowAppViewset(FlowAppViewset):
     dashboard_view_class = views.ScopedDashboardView
     process_list_view_class = views.ScopedProcessListView
     process_detail_view_class = views.ScopedProcessDetailView
+    process_cancel_view_class = views.ScopedCancelProcessView
     task_list_view_class = views.ScopedTaskListView
     chart_view_class = views.ScopedChartView
     tasks_assign_view_class = views.ScopedBulkAssignView

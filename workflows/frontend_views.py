@@ -961,6 +961,15 @@ class ScopedProcessDetailView(vf_views.DetailProcessView):
         return ctx
 
 
+class ScopedCancelProcessView(vf_views.CancelProcessView):
+    """Cancelling a process: one outside my area is not found (404, as a missing one is,
+    so the answer does not tell that it exists); within it viewflow's manage permission
+    decides (403)."""
+
+    def get_queryset(self):
+        return scope.processes_for(self.request.user, self.flow_class)
+
+
 class ScopedChartView(vf_views.FlowChartView):
     """The flow graph; a process's graph only for a process of my area."""
 

@@ -475,6 +475,24 @@ def test_document_upload_checks_the_content_not_the_name(api, programs, family_h
     assert len(list(tmp_path.rglob("*"))) >= 1
 
 
+def test_a_document_over_the_limit_is_refused_naming_the_limit(api, programs, family_home,
+                                                               settings, tmp_path):
+    from casework import uploads
+
+    settings.MEDIA_ROOT = tmp_path
+    family = api(family_home["user"])
+    case_id = apply(family, family_home, "medical_discount").json()["id"]
+    twelve_mb = b"\xff\xd8\xff" + b"0" * (uploads.MAX_UPLOAD_BYTES + 2 * 1024 * 1024)
+    big = SimpleUploadedFile("scan.jpg", twelve_mb, content_type="image/jpeg")
+    response = family.post(f"/api/v1/cases/{case_id}/documents/",
+                           {"kind": "certificate", "file": big}, format="multipart",
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    message = response.json()["file"][0]
+    assert "limit of 10 MB" in message and "The file is 12 MB" in message
+    assert not list(tmp_path.rglob("*.jpg"))  # nothing stored
+
+
 def test_case_list_filters(api, programs, family_home, staff):
     family = api(family_home["user"])
     apply(family, family_home, "medical_discount")

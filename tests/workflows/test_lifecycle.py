@@ -742,6 +742,23 @@ def test_nobody_manages_processes_by_hand_around_the_audit_trail(programs, famil
     assert case.process.status != "CANCELED"
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_cancel_of_a_process_outside_the_area_is_404_like_a_missing_one(
+        programs, family_home, staff, client, method):
+    """The answer must not tell an existing case of another village from none at all."""
+    case = submit(programs, family_home, "medical_discount")
+    client.force_login(staff["village_other"])
+    outside = getattr(client, method)(f"/workflow/benefitapplication/{case.process_id}/cancel/")
+    missing = getattr(client, method)(
+        f"/workflow/benefitapplication/{case.process_id + 10_000}/cancel/")
+    assert outside.status_code == missing.status_code == 404
+    client.force_login(staff["village"])  # in the area: found, and nobody may cancel
+    inside = getattr(client, method)(f"/workflow/benefitapplication/{case.process_id}/cancel/")
+    assert inside.status_code == 403
+    case.refresh_from_db()
+    assert case.status == "village_review"
+
+
 def test_withdrawing_during_the_notice_closes_its_objections(programs, family_home, staff):
     case = submit(programs, family_home, "pension_subsidy")
     services.decide(actor=staff["village"], task_id=open_task(case).pk, decision="approve")
