@@ -40,6 +40,7 @@ from django.utils import timezone
 from eligibility.defaults import install_programs
 from eligibility.models import Program
 
+from .demo_second_factor import ensure_demo_devices
 from .identity import make_resident_id
 from .models import Area, Household, Membership, Person, User
 
@@ -914,6 +915,7 @@ def seed_demo(*, households: int = DEFAULT_HOUSEHOLDS, today: date | None = None
     ensure_areas(today or timezone.localdate(), report)
     plans = ensure_households(households, report)
     ensure_accounts(accounts(plans), report)
+    report.notes += ensure_demo_devices(SEED, report.credentials)  # development only
     if association:
         ensure_association(today or timezone.localdate(), report)
     report.totals = _totals()

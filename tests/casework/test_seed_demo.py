@@ -246,7 +246,9 @@ def test_credentials_file_lists_working_accounts_for_every_role(db, tmp_path):
     credentials = json.loads(path.read_text(encoding="utf-8"))
     assert {c["role"] for c in credentials} == set(User.Role.values)
     for entry in credentials:
-        assert set(entry) == {"username", "password", "role", "area_code"}
+        second_factor = {"totp_secret", "otpauth_uri"} if entry["role"] in (
+            django_settings.OTP_REQUIRED_ROLES) else set()
+        assert set(entry) == {"username", "password", "role", "area_code"} | second_factor
         area = Area.objects.get(code=entry["area_code"])
         assert area.level == ROLE_LEVEL[entry["role"]], entry["username"]
         user = authenticate(username=entry["username"], password=entry["password"])
@@ -256,6 +258,60 @@ def test_credentials_file_lists_working_accounts_for_every_role(db, tmp_path):
     admin = User.objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser
     assert not User.objects.filter(is_superuser=True).exclude(username="admin").exists()
+
+
+def test_every_demo_role_logs_in_through_the_api_from_the_credentials_file_alone(
+        db, tmp_path):
+    """District approvers, auditors and the administrator must give a TOTP code: the file
+    holds their secret (development only), from which the code is computed as an
+    authenticator app would; ``manage.py totp_code`` prints it."""
+    from rest_framework.test import APIClient
+
+    path = tmp_path / "demo-credentials.json"
+    run_command(credentials_json=str(path))
+    credentials = json.loads(path.read_text(encoding="utf-8"))
+    one_per_role = {entry["role"]: entry for entry in credentials}
+    assert set(one_per_role) == set(User.Role.values)
+    client = APIClient()
+    for role, entry in one_per_role.items():
+        body = {"username": entry["username"], "password": entry["password"]}
+        if "totp_secret" in entry:
+            assert entry["otpauth_uri"].startswith("otpauth://totp/")
+            assert f"secret={entry['totp_secret']}" in entry["otpauth_uri"]
+            refused = client.post("/api/v1/auth/token/", body, format="json")
+            assert refused.status_code == 400 and "otp" in refused.json(), role
+            out = io.StringIO()
+            call_command("totp_code", entry["totp_secret"], stdout=out)
+            body["otp"] = out.getvalue().strip()
+        response = client.post("/api/v1/auth/token/", body, format="json")
+        assert response.status_code == 200, (role, response.content)
+        assert response.json()["token"]
+
+
+def test_production_keeps_enrolment_on_first_login(db, tmp_path, settings):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.IS_PRODUCTION = True
+    path = tmp_path / "demo-credentials.json"
+    run_command(credentials_json=str(path))
+    credentials = json.loads(path.read_text(encoding="utf-8"))
+    assert not any("totp_secret" in entry for entry in credentials)
+    assert not TOTPDevice.objects.exists()
+
+
+def test_a_rerun_keeps_the_demo_secrets_and_an_own_device(db, tmp_path):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    run_command(credentials_json=str(first))
+    district = User.objects.get(username="district")
+    TOTPDevice.objects.filter(user__username="auditor").update(key="00" * 20)
+    run_command(credentials_json=str(second))
+    before = {e["username"]: e for e in json.loads(first.read_text(encoding="utf-8"))}
+    after = {e["username"]: e for e in json.loads(second.read_text(encoding="utf-8"))}
+    assert after["district"]["totp_secret"] == before["district"]["totp_secret"]
+    assert TOTPDevice.objects.filter(user=district, confirmed=True).count() == 1
+    assert "totp_secret" not in after["auditor"]  # enrolled its own: its key is not written
 
 
 def test_two_village_reviewers_in_different_townships_each_with_an_approver(seeded):
