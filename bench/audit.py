@@ -11,15 +11,20 @@ its parts cost alone on the same events in the same run:
   the programs, 20 households with applicant and family account, a reviewer and an
   approver), then the cases and their histories, generated in Python with real hashes
   (``casework.chain.event_hash``, each event linked to the previous one, the case row
-  keeping the head) and loaded with psycopg's COPY, 2,000 cases a transaction; each
-  case's 10 events follow a granted application (submitted, pre-check, village review,
-  a document, two decisions with a reason in Chinese, public notice, granted). After
+  keeping the head, the newest event sealed with the audit key as the services seal
+  each transaction's head) and loaded with psycopg's COPY, 2,000 cases a transaction;
+  each case's 10 events follow a granted application (submitted, pre-check, village
+  review, a document, two decisions with a reason in Chinese, public notice, granted),
+  and the rows they describe are loaded beside them (the two decisions and the
+  entitlement), since ``verify_all`` compares each case's rows with its history. After
   each size a checkpoint is sealed (``seal_checkpoint``), as ``verify_audit --seal``
   would, so ``verify_all`` also checks signed checkpoints;
-- ``verify_all()`` timed (wall and client CPU), once as called (autocommit: Django
-  declares its server-side cursors WITH HOLD) and once inside ``transaction.atomic()``;
-  the server's temporary-file bytes during each (``pg_stat_database.temp_bytes``) and
-  the time to the first event of the stream either way;
+- ``verify_all()`` timed (wall and client CPU), once as called (it opens its own
+  REPEATABLE READ, READ ONLY transaction, so its cursors need no WITH HOLD) and once
+  inside the caller's ``transaction.atomic()``; the server's temporary-file bytes during
+  each (``pg_stat_database.temp_bytes``) and the time to the first event of the stream
+  alone in autocommit (Django declares its server-side cursors WITH HOLD) and in a
+  transaction;
 - reading alone: the event stream ``verify_all`` reads (``verification._events``, ORM
   rows made into ``chain.Event``), and the same columns through plain psycopg (a named
   cursor in a transaction, 5,000 rows a fetch, psycopg's own jsonb and timestamptz
@@ -87,7 +92,11 @@ CASE_COLUMNS = ("id", "household_id", "applicant_id", "program_id", "area_id", "
                 "last_decision", "version", "audit_head", "legal_basis", "consent_at",
                 "consent_text", "unit_key")
 EVENT_COLUMNS = ("case_id", "seq", "actor_id", "action", "from_status", "to_status", "detail",
-                 "at", "prev_hash", "hash")
+                 "at", "prev_hash", "hash", "seal")
+DECISION_COLUMNS = ("case_id", "step", "outcome", "reason", "actor_id", "task_id", "decided_at")
+ENTITLEMENT_COLUMNS = ("case_id", "household_id", "person_id", "program_id", "unit_key",
+                       "area_id", "number", "amount_yuan", "valid_from", "valid_to", "state",
+                       "issued_at", "end_reason")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -191,24 +200,39 @@ def add_cases(p: Parents, first: int, last: int) -> tuple[float, float]:
     loaded by COPY, ``COPY_CASES`` cases a transaction. Returns (hashing s, loading s)."""
     from django.db import connection, transaction
 
-    from casework import chain
+    from casework import audit_key, chain
 
+    key = audit_key.signing_key()
     hashing = loading = 0.0
-    case_copy = f"COPY casework_case ({', '.join(CASE_COLUMNS)}) FROM STDIN"
-    event_copy = f"COPY casework_auditevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+    copies = {table: f"COPY {table} ({', '.join(columns)}) FROM STDIN" for table, columns in (
+        ("casework_case", CASE_COLUMNS), ("casework_auditevent", EVENT_COLUMNS),
+        ("casework_decision", DECISION_COLUMNS),
+        ("casework_entitlement", ENTITLEMENT_COLUMNS))}
     for lo in range(first, last + 1, COPY_CASES):
         t0 = time.perf_counter()
-        cases, events = [], []
+        cases, events, decisions, entitlements = [], [], [], []
         for case_id in range(lo, min(lo + COPY_CASES, last + 1)):
             prev = chain.GENESIS
             fields = case_events(case_id, p)
+            i = case_id % PARENTS
             for f in fields:
                 digest = chain.event_hash(**f, prev_hash=prev)
+                detail = f["detail"]
+                seal = chain.seal(key, case_id, f["seq"], digest) if f is fields[-1] else ""
                 events.append((case_id, f["seq"], f["actor_id"], f["action"], f["from_status"],
-                               f["to_status"], json.dumps(f["detail"], ensure_ascii=False),
-                               f["at"], prev, digest))
+                               f["to_status"], json.dumps(detail, ensure_ascii=False),
+                               f["at"], prev, digest, seal))
                 prev = digest
-            i = case_id % PARENTS
+                if f["action"].startswith("decision_"):
+                    decisions.append((case_id, detail["step"], "approve", detail["reason"],
+                                      f["actor_id"], detail["task"], f["at"]))
+                elif f["action"] == "granted":
+                    day = f["at"].date()
+                    entitlements.append((
+                        case_id, p.households[i], p.applicants[i], p.program_id,
+                        f"bench:{case_id}", p.area_id, detail["entitlement"],
+                        detail["amount_yuan"], day, day + timedelta(days=3 * 365),
+                        "live", f["at"], ""))
             submitted = fields[0]["at"]
             cases.append((case_id, p.households[i], p.applicants[i], p.program_id, p.area_id,
                           "approved", "", p.families[i], False, submitted,
@@ -218,12 +242,12 @@ def add_cases(p: Parents, first: int, last: int) -> tuple[float, float]:
         t1 = time.perf_counter()
         with transaction.atomic(), connection.cursor() as c:
             raw = c.cursor  # psycopg's cursor under Django's wrapper
-            with raw.copy(case_copy) as copy:
-                for row in cases:
-                    copy.write_row(row)
-            with raw.copy(event_copy) as copy:
-                for row in events:
-                    copy.write_row(row)
+            for table, rows in (("casework_case", cases), ("casework_auditevent", events),
+                                ("casework_decision", decisions),
+                                ("casework_entitlement", entitlements)):
+                with raw.copy(copies[table]) as copy:
+                    for row in rows:
+                        copy.write_row(row)
         hashing += t1 - t0
         loading += time.perf_counter() - t1
     with cursor() as c:

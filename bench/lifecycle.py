@@ -152,7 +152,13 @@ def wipe() -> None:
     quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {FLOOR_SCHEMA} CASCADE")
-        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        # the history tables refuse TRUNCATE (casework 0019); the bench's superuser
+        # switches triggers off for its own wipe, as the application's role cannot
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 @dataclass

@@ -18,6 +18,7 @@ from eligibility.models import Program
 
 from . import access
 from .access_log import Kind, record_access
+from .field_rules import clean_text
 from .identity import mask_resident_id, parse_resident_id
 from .models import (
     Area,
@@ -92,6 +93,10 @@ class PersonAdminForm(forms.ModelForm):
             raise forms.ValidationError(_("Already registered: %(ids)s")
                                         % {"ids": mask_resident_id(number)})
         return number
+
+    def clean_name(self):
+        """The name's rule, and stored without invisible characters, as the API does."""
+        return clean_text(Person, "name", self.cleaned_data["name"])
 
     def clean_phone(self):
         value = self.cleaned_data.get("phone", "")

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = _("Casework")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the database role check)

@@ -6,6 +6,10 @@ outbox rows and the case's changed columns are buffered and written once, just
 before the transaction commits: one INSERT per table and one UPDATE of the
 case, however many steps the flow took. Outside a unit (e.g. a timer fired by
 viewflow's dispatcher) each call writes at once.
+
+The last event a unit writes for a case is its chain's new head: it is sealed
+(signed, ``casework.chain.seal``) in Python before the INSERT that writes it, so
+sealing adds no statement and no head is ever stored unsigned.
 """
 
 import threading
@@ -17,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from . import chain
+from . import audit_key, chain
 from .models import AuditEvent, Case, OutboxMessage, User
 
 _local = threading.local()
@@ -29,7 +33,7 @@ class _Unit:
     outbox: list[OutboxMessage] = field(default_factory=list)
     dirty: dict[int, tuple[Case, set[str]]] = field(default_factory=dict)
     inserts: list = field(default_factory=list)
-    unsealed: list[AuditEvent] = field(default_factory=list)  # of cases new in this unit
+    unlinked: list[AuditEvent] = field(default_factory=list)  # of cases new in this unit
 
 
 def _current() -> _Unit | None:
@@ -61,12 +65,13 @@ def _flush(unit: _Unit) -> None:
             created.append(case)
         elif fields:
             case.save(update_fields=sorted(fields))
-    if unit.unsealed:  # a new case's events are hashed once its id is known
-        for event in unit.unsealed:
-            _seal(event, event.case)
+    if unit.unlinked:  # a new case's events are hashed once its id is known
+        for event in unit.unlinked:
+            _link(event, event.case)
         for case in created:
             Case.objects.filter(pk=case.pk).update(audit_head=case.audit_head)
     if unit.events:
+        _seal_heads(unit.events)
         AuditEvent.objects.bulk_create(unit.events)
     if unit.outbox:
         OutboxMessage.objects.bulk_create(unit.outbox)
@@ -124,20 +129,21 @@ def record_event(case: Case, *, actor: User | None, action: str, from_status: st
                        at=timezone.now())
     unit = _current()
     if unit is None:
-        _seal(event, case)
+        _link(event, case)
+        _seal_heads([event])
         event.save()
         case.save(update_fields=["version", "audit_head"])
     else:
         if case.pk is None:
-            unit.unsealed.append(event)
+            unit.unlinked.append(event)
         else:
-            _seal(event, case)
+            _link(event, case)
         unit.events.append(event)
         save_case(case, "version", "audit_head")
     return event
 
 
-def _seal(event: AuditEvent, case: Case) -> None:
+def _link(event: AuditEvent, case: Case) -> None:
     """Link ``event`` to its case's chain: its hash covers its content and the previous
     event's hash; the case row keeps the new head. Appends to one case run under the
     case's lock (the process row), and ``(case, seq)`` is unique, so a chain never forks."""
@@ -147,6 +153,18 @@ def _seal(event: AuditEvent, case: Case) -> None:
         action=event.action, from_status=event.from_status, to_status=event.to_status,
         detail=event.detail, prev_hash=event.prev_hash)
     case.audit_head = event.hash
+
+
+def _seal_heads(events: list[AuditEvent]) -> None:
+    """Sign the newest of ``events`` for each case: the head its chain has once they are
+    written. Its hash covers every earlier event, so rewriting any of them and rehashing
+    needs the key; the events between two heads need no seal of their own."""
+    heads: dict[int, AuditEvent] = {}
+    for event in events:  # in the order recorded: the last one per case is its head
+        heads[event.case.pk] = event
+    key = audit_key.signing_key()
+    for case_id, event in heads.items():
+        event.seal = chain.seal(key, case_id, event.seq, event.hash)
 
 
 def transition(case: Case, *, to_status: str, actor: User | None, action: str,
@@ -164,7 +182,8 @@ def transition(case: Case, *, to_status: str, actor: User | None, action: str,
     event = AuditEvent(
         case=case, seq=case.version, actor=actor, action=action, from_status=from_status,
         to_status=to_status, detail=detail or {}, at=timezone.now())
-    _seal(event, case)
+    _link(event, case)
+    _seal_heads([event])
     event.save()
     case.save(update_fields=["status", "version", "audit_head", *extra_fields])
     return event

@@ -6,10 +6,15 @@ case's chain, ``casework.verification`` walks the chains in the database.
 - Each event's hash is SHA-256 over the RFC 8785 canonical JSON of its fields and
   the previous event's hash, so changing, removing, reordering or inserting any event
   breaks the link to every later one.
+- Each transaction signs the new head of every chain it appended to: the last event
+  it wrote for a case carries ``seal``, an Ed25519 signature over that event's leaf
+  (case, seq, hash). The head is sealed the moment it is written, so whoever rewrites
+  a chain and recomputes every later hash, without the key, leaves a head whose seal no
+  longer verifies.
 - A checkpoint seals the heads of all chains (case, seq, hash) into a Merkle tree
-  built as RFC 6962 (Certificate Transparency) builds it, and signs the root with an
-  Ed25519 key from the environment. Whoever rewrites a chain and every later hash
-  consistently still cannot produce the checkpoint's signature.
+  built as RFC 6962 (Certificate Transparency) builds it, and signs the root with the
+  same key. It vouches for heads written before events were sealed, and for a case's
+  newest state against a wholesale roll-back (see ``verify_sealed_chain``).
 """
 
 from __future__ import annotations
@@ -123,6 +128,17 @@ def sign(key: Ed25519PrivateKey, message: bytes) -> str:
     return base64.b64encode(key.sign(message)).decode()
 
 
+def seal_message(case_id: int | None, seq: int, digest: str) -> bytes:
+    """What a head's seal signs: its leaf, as a checkpoint of that one chain would hold
+    it. A JSON array, so never the bytes of a checkpoint's message (a JSON object)."""
+    return leaf_bytes(case_id, seq, digest)
+
+
+def seal(key: Ed25519PrivateKey, case_id: int | None, seq: int, digest: str) -> str:
+    """The base64 Ed25519 signature sealing the head ``(case_id, seq, digest)``."""
+    return sign(key, seal_message(case_id, seq, digest))
+
+
 def signature_valid(public_b64: str, message: bytes, signature_b64: str) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64)).verify(
@@ -153,6 +169,7 @@ class Event(NamedTuple):
     detail: dict[str, Any]
     prev_hash: str
     hash: str
+    seal: str = ""  # set on the last event a transaction wrote for the case
 
     def computed_hash(self) -> str:
         return event_hash(case_id=self.case_id, seq=self.seq, at=self.at,
@@ -161,34 +178,90 @@ class Event(NamedTuple):
                           detail=self.detail, prev_hash=self.prev_hash)
 
 
+class Verified(NamedTuple):
+    """What walking one chain found."""
+
+    events: int  # events checked before the first break (all of them if none)
+    broken: Break | None
+    head_sealed_by: str  # "signature", "checkpoint", or "" (no events, or not checked)
+    last: Event | None  # the newest event, as stored
+
+
 def verify_chain(events: Iterable[Event], *, sealed: dict[int, str] | None = None,
-                 head: tuple[int, str] | None = None) -> tuple[int, Break | None]:
-    """Walk one case's events in stored order; return (events checked, first break).
+                 head: tuple[int, str] | None = None,
+                 public_key: str | None = None) -> tuple[int, Break | None]:
+    """``verify_sealed_chain`` as (events checked, first break)."""
+    found = verify_sealed_chain(events, sealed=sealed, head=head, public_key=public_key)
+    return found.events, found.broken
+
+
+def verify_sealed_chain(events: Iterable[Event], *, sealed: dict[int, str] | None = None,
+                        head: tuple[int, str] | None = None,
+                        public_key: str | None = None) -> Verified:
+    """Walk one case's events in stored order: how many hold, the first break, and what
+    vouches for the head.
 
     Detects an edited event (its hash no longer matches its content), a deleted,
     reordered or inserted one (sequence numbers not 1, 2, 3... or a broken link to the
-    previous hash), a rewritten-and-rehashed history (``sealed``: seq -> hash from
-    signed checkpoints) and a cut-off tail (``head``: the last (seq, hash) the case
-    row or a checkpoint knows of).
+    previous hash), a rewritten-and-rehashed history (``public_key``: the head's seal
+    must verify; ``sealed``: seq -> hash from signed checkpoints) and a cut-off tail
+    (``head``: the last (seq, hash) the case row or a checkpoint knows of).
+
+    With ``public_key``, the newest event must carry a seal that verifies, or (an event
+    written before heads were sealed) be the head the newest checkpoint sealed. Its
+    hash covers every earlier event through the links, so one signature check per chain
+    suffices; when it fails, the earlier seals (one per transaction) say which
+    transaction the rewrite began in.
     """
     sealed = sealed or {}
-    prev, count = GENESIS, 0
+    prev, count, last = GENESIS, 0, None
+    signed: list[Event] = []  # the sealed events, for locating a rewrite
     for count, event in enumerate(events, start=1):
         if event.seq != count:
-            return count - 1, Break(count, f"sequence number {event.seq} where {count} "
-                                           "was expected (an event removed, moved or added)")
+            return Verified(count - 1, Break(count, f"sequence number {event.seq} where "
+                                                    f"{count} was expected (an event "
+                                                    "removed, moved or added)"), "", last)
         if event.prev_hash != prev:
-            return count - 1, Break(count, "link to the previous event broken")
+            return Verified(count - 1, Break(count, "link to the previous event broken"),
+                            "", last)
         if event.computed_hash() != event.hash:
-            return count - 1, Break(count, "content does not match its hash (edited)")
+            return Verified(count - 1, Break(count, "content does not match its hash "
+                                                    "(edited)"), "", last)
         if count in sealed and sealed[count] != event.hash:
-            return count - 1, Break(count, "differs from the signed checkpoint")
-        prev = event.hash
+            return Verified(count - 1, Break(count, "differs from the signed checkpoint"),
+                            "", last)
+        if event.seal and public_key is not None:
+            signed.append(event)
+        prev, last = event.hash, event
     if head is not None and (head[0] > count or (head[0] == count and head[1] != prev)):
-        return count, Break(count + 1 if head[0] > count else count,
-                            f"history ends at {count} but {head[0]} events were recorded")
+        return Verified(count, Break(count + 1 if head[0] > count else count,
+                                     f"history ends at {count} but {head[0]} events were "
+                                     "recorded"), "", last)
     last_sealed = max(sealed, default=0)
     if last_sealed > count:
-        return count, Break(count + 1, f"history ends at {count} but a signed checkpoint "
-                                       f"sealed {last_sealed} events")
-    return count, None
+        return Verified(count, Break(count + 1, f"history ends at {count} but a signed "
+                                                f"checkpoint sealed {last_sealed} events"),
+                        "", last)
+    if public_key is None or last is None:
+        return Verified(count, None, "", last)
+    if last.seal:
+        if _seal_valid(public_key, last):
+            return Verified(count, None, "signature", last)
+        good = 0  # the newest event a seal still vouches for
+        for event in signed:
+            if not _seal_valid(public_key, event):
+                return Verified(good, Break(good + 1, f"the seal of event {event.seq} does "
+                                                      f"not verify: events {good + 1} to "
+                                                      f"{event.seq} were changed and rehashed "
+                                                      "without the signing key"), "", last)
+            good = event.seq
+        raise AssertionError("unreachable: the newest event's own seal failed")
+    if sealed.get(last.seq) == last.hash:
+        return Verified(count, None, "checkpoint", last)
+    return Verified(count, Break(count, "the newest event is neither sealed nor covered by a "
+                                        "signed checkpoint"), "", last)
+
+
+def _seal_valid(public_b64: str, event: Event) -> bool:
+    return signature_valid(public_b64, seal_message(event.case_id, event.seq, event.hash),
+                           event.seal)

@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 
 from . import access
 from .errors import CaseConflict, InvalidInput, NotPermitted
+from .field_rules import check_values
 from .models import Area, DuesPayment, Membership, Person, User
 from .record_events import record
 
@@ -235,6 +236,7 @@ def record_payment(*, actor: User, membership: Membership, year: int,
             amount_yuan = amount_for(year)
         if amount_yuan is None or amount_yuan <= 0:
             raise InvalidInput(_("The amount must be more than zero."), field="amount_yuan")
+        check_values(DuesPayment, amount_yuan=amount_yuan, paid_on=paid_on)
         if DuesPayment.objects.filter(membership_id=locked.pk, year=year).exists():
             raise CaseConflict(_("The dues for %(year)s are already paid.") % {"year": year},
                                field="year", code="dues_paid")

@@ -19,6 +19,7 @@ from eligibility.units import unit_key as program_unit_key
 
 from . import crypto
 from .crypto import EncryptedField, LookupHashField
+from .field_rules import DUES_MAX, MoneyRule, VisibleText, past_date
 from .identity import mask_resident_id, validate_resident_id
 from .phones import mask_phone, validate_mobile_phone
 from .uploads import document_path
@@ -109,15 +110,19 @@ class Household(models.Model):
     registration = models.CharField(_("household registration"), max_length=10,
                                     choices=Registration.choices, default=Registration.LOCAL)
     one_child_certificate_date = models.DateField(
-        _("one-child parents' certificate date"), null=True, blank=True)
+        _("one-child parents' certificate date"), null=True, blank=True,
+        validators=[past_date(_("one-child parents' certificate date"))])
     two_daughter_household = models.BooleanField(_("two-daughter household"), default=False)
     second_birth_renounced_date = models.DateField(
-        _("second birth renounced on"), null=True, blank=True)
+        _("second birth renounced on"), null=True, blank=True,
+        validators=[past_date(_("second birth renounced on"))])
     hardship = models.BooleanField(_("hardship household"), default=False)
     special_family = models.CharField(_("special family"), max_length=30, blank=True,
                                       choices=SpecialFamily.choices, default="")
-    annual_income_yuan = models.DecimalField(_("annual household income (yuan)"),
-                                             max_digits=12, decimal_places=2, default=0)
+    # never negative: a negative income would pass every income limit (casework.field_rules)
+    annual_income_yuan = models.DecimalField(
+        _("annual household income (yuan)"), max_digits=12, decimal_places=2, default=0,
+        validators=[MoneyRule(_("annual household income (yuan)"))])
     paired = models.BooleanField(_("already paired for assistance"), default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -148,7 +153,8 @@ class Person(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members",
                                   verbose_name=_("household"))
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60,
+                            validators=[VisibleText(pgettext_lazy("person", "name"))])
     # encrypted at rest, with a keyed hash for exact lookup and uniqueness (casework.crypto);
     # person.id_number is the plaintext, filter(id_number=...) compares hashes
     id_number = EncryptedField(_("resident identity number"), kind=crypto.RESIDENT_ID,
@@ -157,7 +163,7 @@ class Person(models.Model):
     id_number_hash = LookupHashField(_("resident identity number"), source="id_number",
                                      unique=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("birth date"))
+    birth_date = models.DateField(_("birth date"), validators=[past_date(_("birth date"))])
     phone = EncryptedField(_("phone"), kind=crypto.PHONE, hash_field="phone_hash",
                            plain_max_length=20, db_column="phone_enc", blank=True, default="",
                            validators=[validate_mobile_phone])
@@ -198,8 +204,9 @@ class Membership(models.Model):
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="membership",
                                   verbose_name=_("person"))
     number = models.CharField(_("member number"), max_length=30, unique=True)
-    joined = models.DateField(_("joined"))
-    left = models.DateField(_("left"), null=True, blank=True)
+    joined = models.DateField(_("joined"), validators=[past_date(_("joined"))])
+    left = models.DateField(_("left"), null=True, blank=True,
+                            validators=[past_date(_("left"))])
     role = models.CharField(_("role"), max_length=10, choices=Role.choices,
                             default=Role.MEMBER)
     dues_paid_years = models.JSONField(_("dues paid for years"), default=list, blank=True)
@@ -232,8 +239,11 @@ class DuesPayment(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("village"))
     year = models.PositiveSmallIntegerField(_("dues year"))
-    amount_yuan = models.DecimalField(_("amount (yuan)"), max_digits=8, decimal_places=2)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    amount_yuan = models.DecimalField(
+        _("amount (yuan)"), max_digits=8, decimal_places=2,
+        validators=[MoneyRule(_("amount (yuan)"), maximum=DUES_MAX, positive=True)])
+    paid_on = models.DateField(_("paid on"), null=True, blank=True,
+                               validators=[past_date(_("paid on"))])
     receipt_number = models.CharField(_("receipt number"), max_length=40, unique=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+",
@@ -419,7 +429,8 @@ class Objection(models.Model):
     """An objection lodged during the public notice (公示异议)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="objections")
-    lodged_by_name = models.CharField(_("lodged by"), max_length=60)
+    lodged_by_name = models.CharField(_("lodged by"), max_length=60,
+                                      validators=[VisibleText(_("lodged by"))])
     text = models.TextField(_("objection"))
     lodged_at = models.DateTimeField(_("lodged at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -557,6 +568,10 @@ class AuditEvent(models.Model):
     # the chain: SHA-256 over the canonical JSON of this event and the previous hash
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, default="")
     hash = models.CharField(_("hash"), max_length=64, blank=True, default="")
+    # the head's seal: Ed25519 signature (base64) over (case, seq, hash), on the last
+    # event each transaction wrote for the case (casework.audit); empty on the others and
+    # on events written before seals (a database default too, as for rows loaded by COPY)
+    seal = models.CharField(_("seal"), max_length=120, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("audit event")

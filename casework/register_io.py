@@ -16,11 +16,13 @@ village name) are ignored.
 
 **The dry run** (``check_workbook``) reads every row of every sheet (openpyxl's
 read-only mode: rows are streamed, the workbook is never held whole), validates each
-cell, then the file as a whole (numbers used twice, one head per household, a
-household without members) and the file against the register (the village in the
-user's area, a household number or resident ID registered elsewhere, member numbers and
-receipt numbers taken), with a bounded number of statements (lookups in chunks). Every
-problem is a ``RowError``: sheet, row, column, reason, in the user's language.
+cell (a value of a model field by that field's rules, ``casework.field_rules``, as the
+API and the forms do: money, dates, names), then the file as a whole (numbers used
+twice, one head per household, a household without members) and the file against the
+register (the village in the user's area, a household number or resident ID registered
+elsewhere, member numbers and receipt numbers taken), with a bounded number of
+statements (lookups in chunks). Every problem is a ``RowError``: sheet, row, column,
+reason, in the user's language.
 
 **The import** (``import_workbook``) runs the same checks inside one transaction and
 writes nothing unless there are none. It is idempotent by household number: a household
@@ -59,6 +61,7 @@ from django.utils.translation import gettext_lazy
 
 from . import access, dues
 from .errors import CaseConflict
+from .field_rules import clean_text, validate_value
 from .identity import mask_resident_id, parse_resident_id
 from .models import Area, DuesPayment, Household, Membership, Person, User
 from .phones import clean_mobile_phone, mask_phone
@@ -285,9 +288,9 @@ def _decimal(value: Any) -> Decimal | None:
         number = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
         raise CellError(_("Not a number.")) from None
-    if number < 0 or not number.is_finite():
+    if not number.is_finite():
         raise CellError(_("Not a number."))
-    return number.quantize(Decimal("0.01"))
+    return number  # its range is the field's rule (RULED)
 
 
 def _years(value: Any) -> list[int]:
@@ -326,6 +329,28 @@ READERS = {"text": lambda key, v: _text(v), "date": lambda key, v: _date(v),
            "decimal": lambda key, v: _decimal(v), "years": lambda key, v: _years(v),
            "id": lambda key, v: _id_number(v), "phone": lambda key, v: _phone(v)}
 
+# the columns whose values are a model field's, checked by that field's own rules
+# (casework.field_rules: the same as the API's and the forms'); the key is the field's name
+RULED = {"annual_income_yuan": Household, "one_child_certificate_date": Household,
+         "second_birth_renounced_date": Household, "name": Person, "birth_date": Person,
+         "joined": Membership}
+
+
+def _ruled(key: str, value: Any) -> Any:
+    """``value`` once its field's rules passed; a name as it is stored."""
+    model = RULED.get(key)
+    if model is None or value in (None, ""):
+        return value
+    try:
+        if isinstance(value, str):
+            return clean_text(model, key, value)
+        validate_value(model, key, value)
+    except ValidationError as exc:
+        raise CellError(" ".join(exc.messages)) from None
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    return value
+
 
 # --- the parsed file --------------------------------------------------------------------------
 
@@ -335,6 +360,7 @@ class Row:
     row: int
     values: dict[str, Any]
     columns: dict[str, str]  # key -> "C (header)" as in this sheet
+    unread: set[str] = field(default_factory=set)  # keys whose cell has its own error
 
     def where(self, key: str) -> str:
         return self.columns.get(key, "")
@@ -496,9 +522,10 @@ def read_workbook(workbook, plan: Plan) -> None:
                     continue
                 value = cells[index] if index < len(cells) else None
                 try:
-                    row.values[key] = READERS[column.kind](key, value)
+                    row.values[key] = _ruled(key, READERS[column.kind](key, value))
                 except CellError as exc:
                     plan.error(row, key, str(exc))
+                    row.unread.add(key)
                     continue
                 if column.required and row.values[key] in ("", None):
                     plan.error(row, key, _("Required."))
@@ -614,9 +641,6 @@ def check(user: User, plan: Plan) -> Register:
         if known is not None and code in reg.villages and known[1] != code:
             plan.error(row, "number", _("This household number belongs to a household of "
                                         "another village."))
-        for key in ("one_child_certificate_date", "second_birth_renounced_date"):
-            if v.get(key) and v[key] > today:
-                plan.error(row, key, _("The date is in the future."))
     members_of: dict[str, list[Row]] = defaultdict(list)
     ids: dict[str, Row] = {}
     member_numbers: dict[str, Row] = {}
@@ -668,11 +692,11 @@ def check(user: User, plan: Plan) -> Register:
             if current is not None and current.number != member:
                 plan.error(row, "member_number", _("This person is member %(number)s in the "
                                                    "roster.") % {"number": current.number})
-            if "joined" in plan.present[MEMBERS] and joined is None and current is None:
+            if ("joined" in plan.present[MEMBERS] and joined is None and current is None
+                    and "joined" not in row.unread):
                 plan.error(row, "joined", _("Required for a member."))
-            if joined and joined > today:
-                plan.error(row, "joined", _("The date is in the future."))
-            elif joined and v.get("birth_date") and joined < v["birth_date"]:
+            # a date in the future or before 1900 is the cell's error (RULED)
+            if joined and v.get("birth_date") and joined < v["birth_date"]:
                 plan.error(row, "joined", _("Before the person's birth."))
             start = joined or (current.joined if current else None)
             for year in v.get("dues_years") or ():
@@ -699,12 +723,12 @@ def check(user: User, plan: Plan) -> Register:
         if number not in members_of and number not in reg.households:
             plan.error(row, "number", _("A new household needs at least one member on the "
                                         "members sheet."))
-    _check_enrolments(user, plan, reg, ids, member_numbers, today)
+    _check_enrolments(user, plan, reg, ids, member_numbers)
     return reg
 
 
 def _check_enrolments(user: User, plan: Plan, reg: Register, on_members: dict[str, Row],
-                      member_numbers: dict[str, Row], today: date) -> None:
+                      member_numbers: dict[str, Row]) -> None:
     """The enrolment sheet's rows: each names a person of the user's area (on the roster
     or on the file's members sheet) who is not a member, with a joining date that can be
     and a member number nobody else has."""
@@ -743,9 +767,7 @@ def _check_enrolments(user: User, plan: Plan, reg: Register, on_members: dict[st
             plan.error(row, "name", _("Does not match the name on the roster (%(name)s).") % {
                 "name": name})
         joined = v.get("joined")
-        if joined and joined > today:
-            plan.error(row, "joined", _("The date is in the future."))
-        elif joined and birth and joined < birth:
+        if joined and birth and joined < birth:
             plan.error(row, "joined", _("Before the person's birth."))
         elif joined and known is not None and known.left and joined < known.left:
             plan.error(row, "joined", _("Before the date the person left (%(date)s).") % {

@@ -23,6 +23,7 @@ from eligibility.parameters import parameters_on
 
 from .errors import CaseConflict, InvalidInput, NotPermitted
 from .facts import build_facts
+from .field_rules import check_values, normalize_text
 from .fund import services as fund
 from .identity import mask_resident_id, parse_resident_id
 from .models import (
@@ -154,8 +155,15 @@ def register_household(*, actor: User, village: Area, number: str, address: str 
         raise NotPermitted(_("Only the village's staff may register its households."))
     if not members:
         raise InvalidInput(_("A household needs at least one member."), field="members")
+    # the fields' own rules (casework.field_rules), as the API's serializer applied them
+    check_values(Household, **{k: facts.get(k) for k in (
+        "annual_income_yuan", "one_child_certificate_date", "second_birth_renounced_date")})
     parsed = []
     for i, m in enumerate(members):
+        try:
+            check_values(Person, name=m.name)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=f"members[{i}].name") from None
         try:
             parsed.append(parse_resident_id(m.id_number))
         except Exception as exc:  # ValidationError: name the field and the row
@@ -175,7 +183,7 @@ def register_household(*, actor: User, village: Area, number: str, address: str 
                                          registration=registration, **facts)
     for m, rid in zip(members, parsed, strict=True):
         person = Person.objects.create(
-            household=household, name=m.name, id_number=rid.number, sex=rid.sex,
+            household=household, name=normalize_text(m.name), id_number=rid.number, sex=rid.sex,
             birth_date=rid.birth_date, phone=m.phone, relationship=m.relationship,
             pension_insured=m.pension_insured)
         if m.member_number:

@@ -1,40 +1,43 @@
-"""Checking the case histories in the database: chains, heads and signed checkpoints.
+"""Checking the case histories in the database: chains, seals, checkpoints and rows.
 
 ``verify_case`` answers for one case (the API's ``/cases/{id}/verify/``);
-``verify_all`` streams every event once in (case, seq) order, in chunks, with
-constant memory (``manage.py verify_audit``); ``seal_checkpoint`` signs the heads
-of all chains (a beat task, hourly).
+``verify_all`` streams every case once in case order, its events in (case, seq) order
+and its rows beside them, in chunks, with constant memory (``manage.py verify_audit``);
+``seal_checkpoint`` signs the heads of all chains (a beat task, hourly).
+
+A case's history is intact when its chain links, the newest event's seal verifies
+(or, for a head written before seals, the newest signed checkpoint holds it), the
+case row's head and every checkpoint agree, and the case's rows say what the history
+says (``casework.reconciliation``). The window in which a rewrite goes unnoticed is
+zero: each transaction seals the head it writes. What a seal cannot see is a case
+rolled back whole to an earlier sealed state, its newest events and every row they
+changed removed together; the next hourly checkpoint catches that (it holds the later
+head), so that window is the checkpoint interval, and it needs the rights to switch
+the append-only triggers off, which the application's role does not have
+(docs/deploy.md).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import groupby
 
 from celery import shared_task
-from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from . import chain
+from . import audit_key, chain
 from .models import AuditCheckpoint, AuditEvent, Case
+from .reconciliation import ByCase, Disagreement, load_rows, reconcile
 
 logger = logging.getLogger(__name__)
 
 EVENT_COLUMNS = ("case_id", "seq", "at", "actor_id", "action", "from_status", "to_status",
-                 "detail", "prev_hash", "hash")
+                 "detail", "prev_hash", "hash", "seal")
 
-
-def signing_key():
-    """The checkpoint key: ``AUDIT_SIGNING_KEY`` (base64 Ed25519 seed). Without one (a
-    development machine) a key derived from ``SECRET_KEY``; production refuses that."""
-    seed = settings.AUDIT_SIGNING_KEY or base64.b64encode(
-        hashlib.sha256(b"audit-checkpoint:" + settings.SECRET_KEY.encode()).digest()).decode()
-    return chain.load_private_key(seed)
+signing_key = audit_key.signing_key  # the checkpoint key (casework.audit_key)
 
 
 @dataclass
@@ -43,16 +46,29 @@ class CaseReport:
     events: int = 0
     broken: chain.Break | None = None
     checkpoint: AuditCheckpoint | None = None
+    # the rows that contradict the (verified) history: compared only when it verified
+    disagreements: list[Disagreement] = field(default_factory=list)
+    # what vouches for the newest event: its own "signature", or a "checkpoint" (an
+    # event written before seals existed); "" when there are no events or it failed
+    head_sealed_by: str = ""
 
     @property
     def intact(self) -> bool:
-        return self.broken is None
+        return self.broken is None and not self.disagreements
+
+    def problems(self) -> list[str]:
+        """One line per problem: the first break of the chain, then each disagreement."""
+        lines = [] if self.broken is None else [
+            f"broken at event {self.broken.seq}: {self.broken.reason}"]
+        return lines + [str(d) for d in self.disagreements]
 
     def as_dict(self) -> dict:
         return {
             "case": self.case_id, "intact": self.intact, "events": self.events,
-            "first_broken": None if self.intact else {"seq": self.broken.seq,
-                                                     "reason": self.broken.reason},
+            "first_broken": None if self.broken is None else {"seq": self.broken.seq,
+                                                              "reason": self.broken.reason},
+            "head_sealed_by": self.head_sealed_by,
+            "disagreements": [d.as_dict() for d in self.disagreements],
             "checkpoint": None if self.checkpoint is None else {
                 "sealed_at": self.checkpoint.sealed_at.isoformat(),
                 "root": self.checkpoint.root},
@@ -94,7 +110,7 @@ def sealed_heads(public_key: str | None = None) -> tuple[dict[int, dict[int, str
     The newest valid checkpoint is enough to check a chain against: its head for a
     case covers every earlier event through the links.
     """
-    public_key = public_key or chain.public_key_b64(signing_key())
+    public_key = public_key or audit_key.public_key()
     sealed: dict[int, dict[int, str]] = {}
     bad, count = [], 0
     for checkpoint in AuditCheckpoint.objects.order_by("-sealed_at", "-pk").iterator(
@@ -118,7 +134,7 @@ def latest_sealed(case_id: int) -> dict[int, str]:
               .values_list("pk", "root", "signature").first())
     if newest is None:
         return {}
-    key = (*newest, chain.public_key_b64(signing_key()))
+    key = (*newest, audit_key.public_key())
     cached = _latest_cache.get("latest")
     if cached is None or cached[0] != key:
         checkpoint = AuditCheckpoint.objects.get(pk=newest[0])
@@ -157,50 +173,85 @@ def _events(queryset) -> Iterator[chain.Event]:
         yield chain.Event(*row)
 
 
+def _check(report: CaseReport, rows, events: list[chain.Event], sealed: dict[int, str] | None,
+           public_key: str) -> None:
+    """The chain of ``events`` against its seals, ``sealed`` and the case row's head; if
+    it verifies, the rows against it."""
+    head = None if rows is None else (rows.version, rows.audit_head)
+    verified = chain.verify_sealed_chain(events, sealed=sealed, head=head,
+                                         public_key=public_key)
+    report.events, report.broken = verified.events, verified.broken
+    report.head_sealed_by = verified.head_sealed_by
+    if verified.broken is None and rows is not None:
+        report.disagreements = reconcile(rows, events)
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """One consistent view of the history, the checkpoints and the rows, read by several
+    statements: a decision committed between two of them would otherwise read as a row
+    without its event, or the reverse. PostgreSQL: a REPEATABLE READ, READ ONLY
+    transaction (its server-side cursors then need no WITH HOLD); SQLite's transaction
+    is a snapshot already. Inside a caller's transaction, that one is used."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def verify_case(case: Case, sealed: dict[int, str] | None = None) -> CaseReport:
-    """One case's history against its own links, its case row's head and the checkpoints."""
+    """One case's history against its own links and seals, its case row, the newest
+    checkpoint and the rows it describes."""
+    with _snapshot():
+        return _verify_case(case, sealed)
+
+
+def _verify_case(case: Case, sealed: dict[int, str] | None) -> CaseReport:
     if sealed is None:
         sealed = latest_sealed(case.pk)
-    count, broken = chain.verify_chain(_events(AuditEvent.objects.filter(case_id=case.pk)),
-                                       sealed=sealed, head=(case.version, case.audit_head))
-    latest = (AuditCheckpoint.objects.filter(sealed_at__gte=case.submitted_at)
-              .only("pk", "sealed_at", "root").first() if case.submitted_at else None)
-    return CaseReport(case.pk, count, broken, latest)
+    rows = next(load_rows(case.pk), None)
+    report = CaseReport(case.pk)
+    _check(report, rows, list(_events(AuditEvent.objects.filter(case_id=case.pk))), sealed,
+           audit_key.public_key())
+    report.checkpoint = (AuditCheckpoint.objects.filter(sealed_at__gte=case.submitted_at)
+                         .only("pk", "sealed_at", "root").first() if case.submitted_at
+                         else None)
+    return report
 
 
 def verify_all(progress=None) -> AuditReport:
-    """Every case's history, streamed once in (case, seq) order; memory stays flat."""
+    """Every case's history and rows, streamed once in case order from one snapshot;
+    memory stays flat."""
+    with _snapshot():
+        return _verify_all(progress)
+
+
+def _verify_all(progress) -> AuditReport:
     sealed, bad, count = sealed_heads()
+    public_key = audit_key.public_key()
     report = AuditReport(checkpoints=count, bad_checkpoints=bad)
-    heads = Case.objects.order_by("pk").values_list("pk", "version", "audit_head").iterator(
-        chunk_size=5000)
-    head_iter = iter(heads)
-    pending = next(head_iter, None)
-    events = _events(AuditEvent.objects.filter(case__isnull=False))
-
-    def skip_cases_before(case_id: float) -> None:
-        """Cases with no events at all: neither their row nor a checkpoint may claim any."""
-        nonlocal pending
-        while pending is not None and pending[0] < case_id:
-            if pending[1] or sealed.pop(pending[0], None):
-                report.broken.append(CaseReport(pending[0], 0, chain.Break(
-                    1, "history is empty but events were recorded")))
-            pending = next(head_iter, None)
-
-    for case_id, group in groupby(events, key=lambda e: e.case_id):
-        skip_cases_before(case_id)
-        head = None
-        if pending is not None and pending[0] == case_id:
-            head = (pending[1], pending[2])
-            pending = next(head_iter, None)
-        checked, broken = chain.verify_chain(group, sealed=sealed.pop(case_id, None), head=head)
-        report.cases += 1
-        report.events += checked
-        if broken is not None:
-            report.broken.append(CaseReport(case_id, checked, broken))
-        if progress:
-            progress(checked)
-    skip_cases_before(float("inf"))
+    events = ByCase((e.case_id, e) for e in _events(
+        AuditEvent.objects.filter(case__isnull=False)))
+    for rows in load_rows():
+        history = [e for (e,) in events.take(rows.case_id)]
+        case = CaseReport(rows.case_id)
+        _check(case, rows, history, sealed.pop(rows.case_id, None), public_key)
+        if history:
+            report.cases += 1
+            report.events += case.events
+        if not case.intact:
+            report.broken.append(case)
+        if progress and history:
+            progress(len(history))
+    events.take(float("inf"))
+    for case_id in events.passed:  # events whose case row is gone
+        sealed.pop(case_id, None)
+        report.broken.append(CaseReport(case_id, 0, chain.Break(
+            1, "history of a case whose row was removed")))
     for case_id in sorted(sealed):  # sealed, yet neither the case nor its events are left
         report.broken.append(CaseReport(case_id, 0, chain.Break(
             1, "case and history removed after a checkpoint sealed them")))

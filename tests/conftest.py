@@ -95,3 +95,31 @@ def welfare_fund(areas):
         area=areas["district"], year=today.year, booked_on=today.replace(month=1, day=1),
         kind=FundEntry.Kind.ALLOCATION, amount_yuan=Decimal("300000.00"),
         counterparty="区财政局（测试）", recorded_at=timezone.now())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_history_guards():
+    """PostgreSQL refuses TRUNCATE on the history tables (casework 0019), and the runner
+    empties the database with TRUNCATE after each transactional test. The test role is
+    a superuser, so the flush runs as the guards allow one to: with
+    ``session_replication_role = replica`` (triggers off for that statement only). The
+    application's role may not do this (docs/deploy.md, "Database roles")."""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no PostgreSQL driver: nothing to flush past
+        yield
+        return
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original

@@ -310,16 +310,20 @@ def page_chains(cases: dict[int, Case], sealed: dict[int, dict[int, str]]
                 ) -> dict[int, ChainStatus]:
     """The chain status of ``cases`` (their rows carry ``version`` and ``audit_head``): one
     statement streams all their events in (case, seq) order; each chain is checked for
-    its links, its content against its hashes, the case row's head and ``sealed``."""
+    its links, its content against its hashes, its newest event's seal, the case row's
+    head and ``sealed``. (The rows it describes are compared on the case's own page and
+    by ``verify_audit``: ``casework.verification``.)"""
     found: dict[int, ChainStatus] = {}
     if not cases:
         return found
     rows = (AuditEvent.objects.filter(case_id__in=list(cases)).order_by("case_id", "seq", "id")
             .values_list(*EVENT_COLUMNS).iterator(chunk_size=EXPORT_CHUNK))
+    public_key = chain.public_key_b64(signing_key())  # the newest event's seal must verify
     for case_id, group in groupby((chain.Event(*row) for row in rows), key=lambda e: e.case_id):
         case = cases[case_id]
         count, broken = chain.verify_chain(group, sealed=sealed.get(case_id),
-                                           head=(case.version, case.audit_head))
+                                           head=(case.version, case.audit_head),
+                                           public_key=public_key)
         found[case_id] = ChainStatus(case_id, count, broken.seq if broken else None,
                                      broken.reason if broken else "")
     for case_id in cases:  # every event of the case gone since the page read
@@ -500,7 +504,8 @@ def case_timeline(request, case_id: int):
     status_then = None
     for event in events:
         status_then = event.to_status or event.from_status or status_then
-    report = chain_status(verify_case(case))
+    verified = verify_case(case)
+    report = chain_status(verified)
     changes, person_ids = register_changes(case, until)
     changes = list(changes[:TIMELINE_LIMIT + 1])
     accesses = AccessRecord.objects.filter(Q(case_id=case.pk) | Q(person_id__in=person_ids))
@@ -518,6 +523,8 @@ def case_timeline(request, case_id: int):
         "status_then": status_label(status_then) if status_then else "",
         "status_now": status_label(case.status),
         "chain": report,
+        # rows (status, decisions, entitlement...) that contradict the verified history
+        "disagreements": [str(d) for d in verified.disagreements],
         "changes": [{"change": c, "table": str(TABLE_LABELS.get(c.table, c.table)),
                      "old": _values_text(c.old), "new": _values_text(c.new),
                      "actor": actor_name(c.actor) if c.actor_id else gettext("system")}

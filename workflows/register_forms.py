@@ -4,15 +4,14 @@ user's language, and every error shown with the label of the field it concerns
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from casework import dues
-from casework.models import Household, Membership, Person
+from casework.field_rules import rules_of
+from casework.models import DuesPayment, Household, Membership, Person
 from eligibility.models import Program
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -35,9 +34,10 @@ class DuesPaymentForm(forms.Form):
     year = forms.IntegerField(label=_("dues year"), min_value=2000, max_value=2100,
                               error_messages={"required": _("Enter the year paid for.")})
     amount_yuan = forms.DecimalField(label=_("amount (yuan)"), max_digits=8, decimal_places=2,
-                                     min_value=Decimal("0.01"),
+                                     validators=rules_of(DuesPayment, "amount_yuan"),
                                      error_messages={"required": _("Enter the amount.")})
     paid_on = forms.DateField(label=_("paid on"), widget=DATE,
+                              validators=rules_of(DuesPayment, "paid_on"),
                               error_messages={"required": _("Enter the payment date.")})
     receipt_number = forms.CharField(
         label=_("receipt number"), max_length=40, required=False,
@@ -66,6 +66,7 @@ class AddMembershipForm(forms.Form):
     number = forms.CharField(label=_("member number"), max_length=30,
                              error_messages={"required": _("Enter the member number.")})
     joined = forms.DateField(label=_("joined"), widget=DATE,
+                             validators=rules_of(Membership, "joined"),
                              error_messages={"required": _("Enter the joining date.")})
     role = forms.ChoiceField(label=_("role"), choices=Membership.Role.choices,
                              initial=Membership.Role.MEMBER)
@@ -84,6 +85,7 @@ class EndMembershipForm(forms.Form):
         error_messages={"required": _("Choose the member who leaves."),
                         "invalid_choice": _("Choose a current member of this household.")})
     left = forms.DateField(label=_("left"), widget=DATE,
+                           validators=rules_of(Membership, "left"),
                            error_messages={"required": _("Enter the leaving date.")})
 
     def __init__(self, *args, household: Household, **kwargs):
@@ -174,6 +176,7 @@ class DriveForm(forms.Form):
     GENERATE, GIVEN = "generate", "given"
 
     joined = forms.DateField(label=_("joined"), widget=DATE,
+                             validators=rules_of(Membership, "joined"),
                              error_messages={"required": _("Enter the joining date.")})
     role = forms.ChoiceField(label=_("role"), choices=Membership.Role.choices,
                              initial=Membership.Role.MEMBER)

@@ -25,6 +25,7 @@ from viewflow.workflow.status import STATUS
 from casework import access
 from casework.audit import record_event, save_case, transition, unit_of_work
 from casework.errors import CaseConflict, IneligibleApplication, InvalidInput, NotPermitted
+from casework.field_rules import normalize_text
 from casework.models import (
     Case,
     CaseStatus,
@@ -398,14 +399,15 @@ def lodge_objection(*, actor: User, case: Case, lodged_by_name: str, text: str) 
                              "receive them."), code="staff_only")
     if not text.strip():
         raise InvalidInput(_("Please state the objection."), field="text")
-    if not lodged_by_name.strip():
+    lodged_by_name = normalize_text(lodged_by_name)  # invisible characters are not a name
+    if not lodged_by_name:
         raise InvalidInput(_("Please give the name of who objects."), field="lodged_by_name")
     with _case_lock(case.process_id):
         case = Case.objects.get(pk=case.pk)
         if case.status != CaseStatus.PUBLIC_NOTICE:
             raise CaseConflict(_("Objections can only be lodged during the public notice."),
                                code="not_in_notice")
-        objection = Objection.objects.create(case=case, lodged_by_name=lodged_by_name.strip(),
+        objection = Objection.objects.create(case=case, lodged_by_name=lodged_by_name,
                                              text=text.strip(), lodged_at=timezone.now())
         record_event(case, actor=actor, action="objection_lodged", from_status=case.status,
                      to_status=case.status, detail={"objection": objection.pk})

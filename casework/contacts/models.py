@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.field_rules import VisibleText, past_date, planned_date
 from casework.models import Area, Household, Person, _prefix_index
 
 #: the longest reporting round, in days (assumed, set locally: the seed's emergency
@@ -56,10 +57,11 @@ class ContactAssignment(models.Model):
                                   verbose_name=_("household"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("village"), limit_choices_to={"level": "village"})
-    since = models.DateField(_("since"))
+    since = models.DateField(_("since"), validators=[past_date(_("since"))])
     until = models.DateField(_("until"), null=True, blank=True,
                              help_text=_("The first day the member no longer looks after "
-                                         "the household; empty while they do."))
+                                         "the household; empty while they do."),
+                             validators=[past_date(_("until"))])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
@@ -106,7 +108,7 @@ class ReportingRound(models.Model):
                              verbose_name=_("area"),
                              help_text=_("A village, or a township: then every village of "
                                          "it reports."))
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(_("title"), max_length=120, validators=[VisibleText(_("title"))])
     reason = models.CharField(_("reason"), max_length=300, blank=True,
                               help_text=_("Why the round runs, e.g. an emergency."))
     schedule = models.CharField(_("schedule"), max_length=10, choices=Schedule.choices,
@@ -115,8 +117,8 @@ class ReportingRound(models.Model):
         _("days of the month"), default=list, blank=True,
         help_text=_("For a round on set days: the days of the month, e.g. 4, 7, 10, 14, 17, "
                     "20, 24, 27, 30."))
-    first_day = models.DateField(_("first day"))
-    last_day = models.DateField(_("last day"))
+    first_day = models.DateField(_("first day"), validators=[planned_date(_("first day"))])
+    last_day = models.DateField(_("last day"), validators=[planned_date(_("last day"))])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("opened by"))
@@ -176,7 +178,7 @@ class ContactReport(models.Model):
 
     round = models.ForeignKey(ReportingRound, on_delete=models.PROTECT, related_name="reports",
                               verbose_name=_("reporting round"))
-    report_date = models.DateField(_("report date"))
+    report_date = models.DateField(_("report date"), validators=[past_date(_("report date"))])
     contact = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("contact member"))
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+",

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from casework import access
 from casework.errors import CaseConflict, InvalidInput
+from casework.field_rules import check_values, normalize_text
 from casework.models import Area, Household, Membership, Person, User
 from casework.record_events import record
 
@@ -77,6 +78,7 @@ def assign_contact(*, actor: User, contact: Person, households: Sequence[Househo
         access.require_keeper(actor, village_code)
         if since > today:
             raise InvalidInput(_("The start date is in the future."), field="since")
+        check_values(ContactAssignment, since=since)
         _check_contact(contact, village_code, since)
         ids = [h.pk for h in households]
         if not ids:
@@ -184,8 +186,8 @@ def open_round(*, actor: User, area: Area, title: str, first_day: date, last_day
     if level not in ("village", "township"):
         raise InvalidInput(_("A round belongs to a village or a township."), field="area")
     access.require_keeper(actor, area.code)
-    title = " ".join((title or "").split())
-    reason = " ".join((reason or "").split())
+    title = normalize_text(title)
+    reason = normalize_text(reason)
     if not title:
         raise InvalidInput(_("Enter a title."), field="title")
     if len(title) > TITLE_MAX:
@@ -194,6 +196,7 @@ def open_round(*, actor: User, area: Area, title: str, first_day: date, last_day
         raise InvalidInput(_("The reason is too long."), field="reason")
     if schedule not in ReportingRound.Schedule.values:
         raise InvalidInput(_("Choose a schedule from the list."), field="schedule")
+    check_values(ReportingRound, first_day=first_day, last_day=last_day)
     if last_day < first_day:
         raise InvalidInput(_("The last day is before the first day."), field="last_day")
     if (last_day - first_day).days >= MAX_ROUND_DAYS:

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from casework.field_rules import planned_date
 from casework.models import Area, _prefix_index
 
 
@@ -32,8 +33,8 @@ class DuesCampaign(models.Model):
     pilot = models.BooleanField(_("pilot township"), default=False,
                                 help_text=_("One of the townships that pilot the "
                                             "collection (试点)."))
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"))
+    starts_on = models.DateField(_("starts on"), validators=[planned_date(_("starts on"))])
+    ends_on = models.DateField(_("ends on"), validators=[planned_date(_("ends on"))])
     target_percent = models.PositiveSmallIntegerField(
         _("target (percent of members owing)"), null=True, blank=True,
         help_text=_("The share of the members owing dues for the year to collect from, "

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from casework.field_rules import MoneyRule, VisibleText, past_date
 from casework.models import _prefix_index
 
 
@@ -46,14 +47,18 @@ class FundEntry(models.Model):
                              help_text=_("The fund is the district's: its district."))
     year = models.PositiveSmallIntegerField(_("fund year"))
     booked_on = models.DateField(_("booked on"),
-                                 help_text=_("A day inside the fund year, not in the future."))
+                                 help_text=_("A day inside the fund year, not in the future."),
+                                 validators=[past_date(_("booked on"))])
     kind = models.CharField(_("entry kind"), max_length=20, choices=Kind.choices)
     amount_yuan = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
                                       help_text=_("Always more than zero: the kind says "
-                                                  "whether it comes in or goes out."))
+                                                  "whether it comes in or goes out."),
+                                      validators=[MoneyRule(_("amount (yuan)"),
+                                                            positive=True)])
     counterparty = models.CharField(_("from / paid to"), max_length=100, blank=True,
                                     help_text=_("The donor, the allocating office or the "
-                                                "payee."))
+                                                "payee."),
+                                    validators=[VisibleText(_("from / paid to"))])
     reference = models.CharField(_("voucher or receipt number"), max_length=40, blank=True)
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="fund_entries", verbose_name=_("case"),

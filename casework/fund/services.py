@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from casework import access
 from casework.errors import CaseConflict, InvalidInput, NotPermitted
+from casework.field_rules import check_values, normalize_text
 from casework.models import Area, Case, User
 from casework.record_events import record
 
@@ -40,7 +41,6 @@ GRANT_PROGRAM = "welfare_grant"
 #: the kinds a keeper books by hand; grants come only from approved cases
 BOOKABLE_KINDS = (Kind.ALLOCATION, Kind.DONATION, Kind.OTHER_INCOME, Kind.OTHER_SPENDING)
 FIRST_YEAR = 2000
-MAX_AMOUNT = Decimal("9999999999.99")
 COUNTERPARTY_MAX = 100
 REFERENCE_MAX = 40
 NOTE_MAX = 500
@@ -73,8 +73,10 @@ def _amount(value, field: str = "amount_yuan") -> Decimal:
         raise InvalidInput(_("The amount must be more than zero."), field=field)
     if amount != amount.quantize(ledger.CENT):
         raise InvalidInput(_("The amount has at most two decimal places (fen)."), field=field)
-    if amount > MAX_AMOUNT:
-        raise InvalidInput(_("The amount is too large."), field=field)
+    try:  # the field's range (casework.field_rules), named as the caller calls it
+        check_values(FundEntry, amount_yuan=amount)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field=field) from None
     return amount.quantize(ledger.CENT)  # as stored: "3000.00"
 
 
@@ -97,7 +99,7 @@ def _booking_date(booked_on, year: int | None, *, today: date, field: str = "boo
 
 def _text(value, field: str, limit: int, *, required: bool = False,
           message: str = "") -> str:
-    text = " ".join(str(value or "").split())
+    text = normalize_text(value)
     if required and not text:
         raise InvalidInput(message, field=field)
     if len(text) > limit:

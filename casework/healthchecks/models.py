@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from casework.field_rules import MoneyRule, past_date, planned_date
 from casework.models import Area, Person, _prefix_index
 
 
@@ -37,8 +38,8 @@ class HealthCheckCampaign(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("village"), limit_choices_to={"level": "village"})
     year = models.PositiveSmallIntegerField(_("year"))
-    first_day = models.DateField(_("first day"))
-    last_day = models.DateField(_("last day"))
+    first_day = models.DateField(_("first day"), validators=[planned_date(_("first day"))])
+    last_day = models.DateField(_("last day"), validators=[planned_date(_("last day"))])
     venue = models.CharField(_("venue"), max_length=200, blank=True,
                              help_text=_("Where members go for the check, e.g. the village "
                                          "hall or the township hospital."))
@@ -46,7 +47,8 @@ class HealthCheckCampaign(models.Model):
                                 help_text=_("Who examines, e.g. the township health centre."))
     funding_yuan = models.DecimalField(
         _("village collective's funding (yuan)"), max_digits=12, decimal_places=2,
-        default=0, help_text=_("What the village collective pays for this year's checks."))
+        default=0, help_text=_("What the village collective pays for this year's checks."),
+        validators=[MoneyRule(_("village collective's funding (yuan)"))])
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+",
@@ -97,7 +99,8 @@ class HealthCheckRecord(models.Model):
                              verbose_name=_("village"))
     result = models.CharField(_("result"), max_length=10, choices=Result.choices,
                               default=Result.PENDING)
-    checked_on = models.DateField(_("checked on"), null=True, blank=True)
+    checked_on = models.DateField(_("checked on"), null=True, blank=True,
+                                  validators=[past_date(_("checked on"))])
     listed_at = models.DateTimeField(_("listed at"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+",

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from casework import access, record_events
 from casework.errors import CaseConflict, InvalidInput
+from casework.field_rules import check_values
 from casework.models import Area, Person, User
 
 from .models import HealthCheckCampaign, HealthCheckRecord
@@ -38,7 +39,6 @@ from .models import HealthCheckCampaign, HealthCheckRecord
 Result = HealthCheckRecord.Result
 
 EARLIEST_YEAR = 2000  # a sanity bound on typing mistakes, not a policy value
-MAX_FUNDING = Decimal("9999999999.99")  # what the column holds (12 digits, 2 places)
 BATCH = 1000
 
 
@@ -75,13 +75,10 @@ def _funding(amount) -> Decimal:
         raise InvalidInput(_("Enter an amount in yuan."), field="funding_yuan") from None
     if not value.is_finite():
         raise InvalidInput(_("Enter an amount in yuan."), field="funding_yuan")
-    if value < 0:
-        raise InvalidInput(_("The funding cannot be negative."), field="funding_yuan")
+    check_values(HealthCheckCampaign, funding_yuan=value)  # casework.field_rules
     if value != value.quantize(Decimal("0.01")):
         raise InvalidInput(_("Give the amount to the fen (two decimal places) at most."),
                            field="funding_yuan")
-    if value > MAX_FUNDING:
-        raise InvalidInput(_("The amount is too large."), field="funding_yuan")
     return value.quantize(Decimal("0.01"))
 
 

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from casework.field_rules import MoneyRule, VisibleText, past_date, planned_date
 from casework.models import Person, _prefix_index
 
 
@@ -52,25 +53,29 @@ class OrgUnit(models.Model):
         KINSHIP = "kinship", _("by kinship (亲缘关系)")
 
     kind = models.CharField(_("kind of unit"), max_length=30, choices=Kind.choices)
-    name = models.CharField(pgettext_lazy("unit", "name"), max_length=100)
+    name = models.CharField(pgettext_lazy("unit", "name"), max_length=100,
+                            validators=[VisibleText(pgettext_lazy("unit", "name"))])
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("area"))
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="children", verbose_name=_("parent unit"))
     enterprise_name = models.CharField(_("enterprise"), max_length=100, blank=True,
                                        help_text=_("The enterprise an enterprise "
-                                                   "association belongs to."))
+                                                   "association belongs to."),
+                                       validators=[VisibleText(_("enterprise"))])
     basis = models.CharField(_("formed by"), max_length=20, choices=Basis.choices,
                              blank=True, default="")
     leader_name = models.CharField(_("leader"), max_length=60, blank=True,
                                    help_text=_("A migrant group's leader (组长), or the "
-                                               "person who leads the unit."))
+                                               "person who leads the unit."),
+                                   validators=[VisibleText(_("leader"))])
     member_count = models.PositiveIntegerField(
         _("members (not on the roster)"), default=0,
         help_text=_("Members of an enterprise association or a migrant group, who are "
                     "mostly not on the village roster."))
-    founded_on = models.DateField(_("founded on"))
-    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    founded_on = models.DateField(_("founded on"), validators=[past_date(_("founded on"))])
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True,
+                                    validators=[past_date(_("dissolved on"))])
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+",
@@ -145,14 +150,17 @@ class OfficeHolder(models.Model):
                              verbose_name=_("unit"))
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("area"))
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60,
+                            validators=[VisibleText(pgettext_lazy("person", "name"))])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     person = models.ForeignKey("casework.Person", on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="+", verbose_name=_("person"))
     office = models.CharField(_("office"), max_length=30, choices=Office.choices)
-    since = models.DateField(_("in office since"))
+    since = models.DateField(_("in office since"),
+                             validators=[planned_date(_("in office since"))])
     until = models.DateField(_("in office until"), null=True, blank=True,
-                             help_text=_("The first day no longer in office."))
+                             help_text=_("The first day no longer in office."),
+                             validators=[planned_date(_("in office until"))])
     note = models.CharField(_("note"), max_length=200, blank=True,
                             help_text=_("E.g. a retired village cadre or teacher."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -188,10 +196,10 @@ class TrainingSession(models.Model):
 
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("organised by (area)"))
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(_("title"), max_length=120, validators=[VisibleText(_("title"))])
     topics = models.TextField(_("topics"), blank=True)
-    first_day = models.DateField(_("first day"))
-    last_day = models.DateField(_("last day"))
+    first_day = models.DateField(_("first day"), validators=[planned_date(_("first day"))])
+    last_day = models.DateField(_("last day"), validators=[planned_date(_("last day"))])
     venue = models.CharField(_("venue"), max_length=120, blank=True)
     audience = models.CharField(_("audience"), max_length=200, blank=True,
                                 help_text=_("Who it was for, e.g. village secretaries, "
@@ -230,7 +238,8 @@ class TrainingAttendance(models.Model):
                                 related_name="attendance", verbose_name=_("session"))
     person = models.ForeignKey("casework.Person", on_delete=models.SET_NULL, null=True,
                                blank=True, related_name="+", verbose_name=_("person"))
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60,
+                            validators=[VisibleText(pgettext_lazy("person", "name"))])
     role = models.CharField(_("attended as"), max_length=60, blank=True)
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("area"))
@@ -265,8 +274,8 @@ class ActivityDay(models.Model):
                              verbose_name=_("organised by (area)"))
     kind = models.CharField(_("kind of activity"), max_length=20, choices=Kind.choices,
                             default=Kind.MEMBER_DAY_529)
-    held_on = models.DateField(_("held on"))
-    title = models.CharField(_("title"), max_length=120)
+    held_on = models.DateField(_("held on"), validators=[past_date(_("held on"))])
+    title = models.CharField(_("title"), max_length=120, validators=[VisibleText(_("title"))])
     sessions_held = models.PositiveIntegerField(
         _("sessions held"), default=0,
         help_text=_("Consultations, screenings and other sessions of the activity."))
@@ -274,7 +283,8 @@ class ActivityDay(models.Model):
     materials_distributed = models.PositiveIntegerField(_("materials distributed"),
                                                         default=0)
     spending_yuan = models.DecimalField(_("spending (yuan)"), max_digits=12,
-                                        decimal_places=2, default=0)
+                                        decimal_places=2, default=0,
+                                        validators=[MoneyRule(_("spending (yuan)"))])
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+",
@@ -313,8 +323,10 @@ class AssessmentCriterion(models.Model):
     text_en = models.CharField(_("criterion (English)"), max_length=200)
     max_score = models.PositiveSmallIntegerField(
         _("maximum score"), help_text=_("Assumed, set locally: the seed states no scores."))
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    effective_from = models.DateField(_("effective from"),
+                                      validators=[planned_date(_("effective from"))])
+    effective_to = models.DateField(_("effective to"), null=True, blank=True,
+                                    validators=[planned_date(_("effective to"))])
     source = models.CharField(_("source"), max_length=300)
 
     class Meta:
@@ -355,7 +367,7 @@ class Assessment(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("assessed by"))
-    assessed_on = models.DateField(_("assessed on"))
+    assessed_on = models.DateField(_("assessed on"), validators=[past_date(_("assessed on"))])
     note = models.TextField(_("note"), blank=True)
     total = models.PositiveIntegerField(_("total score"), default=0)
     max_total = models.PositiveIntegerField(_("maximum total"), default=0)

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from casework import access
 from casework.errors import CaseConflict, InvalidInput
+from casework.field_rules import check_values, normalize_text
 from casework.models import Area, Person, User
 from casework.record_events import record
 
@@ -94,7 +95,7 @@ def require_assessor(user: User, village_code: str) -> None:
 # --- checks shared by the services -----------------------------------------------------------
 
 def _text(value: Any, field: str, *, required: bool = False, max_length: int = 200) -> str:
-    value = " ".join(str(value or "").split())
+    value = normalize_text(value)
     if required and not value:
         raise InvalidInput(_("This field is required."), field=field)
     if len(value) > max_length:
@@ -124,9 +125,8 @@ def _money(value: Any, field: str) -> Decimal:
         raise InvalidInput(_("Enter an amount in yuan."), field=field) from None
     if not amount.is_finite():
         raise InvalidInput(_("Enter an amount in yuan."), field=field)
-    if amount < 0:
-        raise InvalidInput(_("The amount cannot be negative."), field=field)
-    if amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("1e10"):
+    check_values(ActivityDay, **{field: amount})  # its range (casework.field_rules)
+    if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(_("Enter an amount in yuan with at most two decimals."),
                            field=field)
     return amount.quantize(Decimal("0.01"))
@@ -234,6 +234,7 @@ def _unit_fields(kind: str, *, name: Any, enterprise_name: Any, basis: Any, lead
     if not isinstance(founded_on, date):
         raise InvalidInput(_("Enter a date."), field="founded_on")
     _not_future(founded_on, "founded_on", today)
+    check_values(OrgUnit, founded_on=founded_on)
     return values
 
 
@@ -351,6 +352,7 @@ def appoint_office_holder(*, actor: User, unit: OrgUnit, office: str, since: dat
             raise InvalidInput(_("Choose male or female."), field="sex")
         if not isinstance(since, date):
             raise InvalidInput(_("Enter a date."), field="since")
+        check_values(OfficeHolder, since=since, until=until)
         if since < locked.founded_on:
             raise InvalidInput(_("The unit was founded on %(date)s.") % {
                 "date": locked.founded_on}, field="since")
@@ -417,6 +419,7 @@ def _session_fields(*, title: Any, topics: Any, first_day: date, last_day: date,
         raise InvalidInput(_("Enter a date."), field="first_day")
     if not isinstance(last_day, date):
         raise InvalidInput(_("Enter a date."), field="last_day")
+    check_values(TrainingSession, first_day=first_day, last_day=last_day)
     if last_day < first_day:
         raise InvalidInput(_("The last day is before the first."), field="last_day")
     if (last_day - first_day).days > 366:
@@ -540,6 +543,7 @@ def _activity_fields(*, kind: Any, held_on: date, title: Any, sessions_held: Any
     if not isinstance(held_on, date):
         raise InvalidInput(_("Enter a date."), field="held_on")
     _not_future(held_on, "held_on", today)
+    check_values(ActivityDay, held_on=held_on)
     return {"kind": kind, "held_on": held_on,
             "title": _text(title, "title", required=True, max_length=120),
             "sessions_held": _count(sessions_held, "sessions_held"),
@@ -613,6 +617,8 @@ def add_criterion(*, actor: User, code: str, text_zh: str, text_en: str, max_sco
         if values["max_score"] == 0 or values["max_score"] > 1000:
             raise InvalidInput(_("The maximum score must be between 1 and 1000."),
                                field="max_score")
+        check_values(AssessmentCriterion, effective_from=effective_from,
+                     effective_to=effective_to)
         if effective_to is not None and effective_to < effective_from:
             raise InvalidInput(_("The end is before the start."), field="effective_to")
         if AssessmentCriterion.objects.filter(code=code, effective_from=effective_from).exists():

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.field_rules import VisibleText, past_date, planned_date
 from casework.models import Area, Case, Household, Person, _prefix_index
 from casework.uploads import SUFFIXES
 
@@ -49,7 +50,8 @@ class Partner(models.Model):
     kind = models.CharField(_("kind of partner"), max_length=10, choices=Kind.choices,
                             default=Kind.PERSON)
     name = models.CharField(_("partner's name"), max_length=100,
-                            help_text=_("The person's or the enterprise's name."))
+                            help_text=_("The person's or the enterprise's name."),
+                            validators=[VisibleText(_("partner's name"))])
     person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("person in the roster"))
     trade = models.CharField(_("trade"), max_length=200,
@@ -107,16 +109,18 @@ class PairingContract(models.Model):
                              related_name="+", verbose_name=_("application"),
                              help_text=_("The granted assistance-pairing application, if "
                                          "there is one."))
-    signed_on = models.DateField(_("signed on"))
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"), help_text=_("The last day of the contract."))
+    signed_on = models.DateField(_("signed on"), validators=[past_date(_("signed on"))])
+    starts_on = models.DateField(_("starts on"), validators=[planned_date(_("starts on"))])
+    ends_on = models.DateField(_("ends on"), help_text=_("The last day of the contract."),
+                               validators=[planned_date(_("ends on"))])
     terms = models.TextField(_("what the partner will do"))
     document = models.FileField(_("scanned contract"), upload_to=contract_document_path,
                                 blank=True, max_length=200)
     document_name = models.CharField(_("file name"), max_length=200, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices,
                              default=State.PENDING)
-    ended_on = models.DateField(_("ended early on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended early on"), null=True, blank=True,
+                                validators=[past_date(_("ended early on"))])
     end_reason = models.TextField(_("why it ended early"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("recorded by"))
@@ -175,9 +179,10 @@ class PairingVisit(models.Model):
                                  related_name="visits", verbose_name=_("contract"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("village"))
-    visited_on = models.DateField(_("visited on"))
+    visited_on = models.DateField(_("visited on"), validators=[past_date(_("visited on"))])
     visited_by = models.CharField(_("visited by"), max_length=10, choices=VisitedBy.choices)
-    visitor_name = models.CharField(_("visitor's name"), max_length=60)
+    visitor_name = models.CharField(_("visitor's name"), max_length=60,
+                                    validators=[VisibleText(_("visitor's name"))])
     note = models.TextField(_("what was done"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("recorded by"))

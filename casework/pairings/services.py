@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from casework import access
 from casework.errors import CaseConflict, InvalidInput, NotPermitted
+from casework.field_rules import check_values, normalize_text
 from casework.models import Area, Case, CaseStatus, Household, Person, User
 from casework.record_events import record
 from casework.uploads import check_upload
@@ -77,7 +78,7 @@ def _clean(text: str | None, *, field: str, max_length: int, required: bool = Fa
            missing: str = "", one_line: bool = True) -> str:
     """``text`` trimmed (and on one line unless ``one_line`` is false), checked for
     presence and length: ``InvalidInput`` naming ``field``."""
-    text = " ".join((text or "").split()) if one_line else (text or "").strip()
+    text = normalize_text(text) if one_line else (text or "").strip()
     if required and not text:
         raise InvalidInput(missing, field=field)
     if len(text) > max_length:
@@ -170,6 +171,7 @@ def check_dates(*, signed_on: date | None, starts_on: date | None, ends_on: date
     if ends_on <= starts_on:
         raise InvalidInput(_("The contract's last day must be after its first day."),
                            field="ends_on")
+    check_values(PairingContract, signed_on=signed_on, starts_on=starts_on, ends_on=ends_on)
 
 
 def state_on(*, starts_on: date, ends_on: date, today: date) -> str:

@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from casework.field_rules import MoneyRule, VisibleText, past_date, planned_date
 from casework.models import _prefix_index
 
 
@@ -42,24 +43,28 @@ class IncomeProject(models.Model):
         SALES = "sales", _("sales and marketing help")
         OTHER = "other", _("other")
 
-    name = models.CharField(_("project name"), max_length=100)
+    name = models.CharField(_("project name"), max_length=100,
+                            validators=[VisibleText(_("project name"))])
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("township"), limit_choices_to={"level": "township"})
     kind = models.CharField(_("kind of project"), max_length=20, choices=Kind.choices,
                             default=Kind.OTHER)
-    started_on = models.DateField(_("started on"))
+    started_on = models.DateField(_("started on"), validators=[planned_date(_("started on"))])
     ended_on = models.DateField(
         _("ended on"), null=True, blank=True,
-        help_text=_("The first day the project no longer runs; empty while it runs."))
+        help_text=_("The first day the project no longer runs; empty while it runs."),
+        validators=[planned_date(_("ended on"))])
     support = models.TextField(
         _("support given"),
         help_text=_("What the project gives the households: training, help in kind, "
                     "help to sell."))
     lead = models.CharField(
         _("run by"), max_length=200, blank=True,
-        help_text=_("Who runs it: a cooperative, an enterprise, an able local person (能人)."))
+        help_text=_("Who runs it: a cooperative, an enterprise, an able local person (能人)."),
+        validators=[VisibleText(_("run by"))])
     budget_yuan = models.DecimalField(_("budget (yuan)"), max_digits=12, decimal_places=2,
-                                      null=True, blank=True)
+                                      null=True, blank=True,
+                                      validators=[MoneyRule(_("budget (yuan)"))])
     active = models.BooleanField(
         _("open to new households"), default=True,
         help_text=_("Families may apply to join it and households may be added while it is "
@@ -103,14 +108,16 @@ class ProjectHousehold(models.Model):
                                   related_name="income_projects", verbose_name=_("household"))
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("village"))
-    joined_on = models.DateField(_("joined on"))
+    joined_on = models.DateField(_("joined on"), validators=[past_date(_("joined on"))])
     left_on = models.DateField(
         _("left on"), null=True, blank=True,
-        help_text=_("The first day the household is no longer in the project."))
+        help_text=_("The first day the household is no longer in the project."),
+        validators=[past_date(_("left on"))])
     support_given = models.TextField(_("support given to the household"), blank=True)
     support_yuan = models.DecimalField(
         _("support (yuan)"), max_digits=12, decimal_places=2, default=0,
-        help_text=_("What the support given so far is worth, in yuan."))
+        help_text=_("What the support given so far is worth, in yuan."),
+        validators=[MoneyRule(_("support (yuan)"))])
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("application"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from casework import access
 from casework.errors import CaseConflict, InvalidInput
+from casework.field_rules import check_values, normalize_text
 from casework.models import Area, Case, Household, User
 from casework.record_events import record
 
@@ -44,7 +45,6 @@ PROGRAM = "income_project"
 NAME_MAX = 100
 LEAD_MAX = 200
 TEXT_MAX = 2000
-MAX_YUAN = Decimal("9999999999.99")  # what DecimalField(max_digits=12, decimal_places=2) holds
 PROJECT_FIELDS = ("name", "kind", "started_on", "ended_on", "support", "lead", "budget_yuan",
                   "active")
 
@@ -52,11 +52,13 @@ PROJECT_FIELDS = ("name", "kind", "started_on", "ended_on", "support", "lead", "
 # --- helpers ------------------------------------------------------------------------------
 
 def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
+    return normalize_text(value)
 
 
-def _amount(value: Any, field: str, *, allow_none: bool = False) -> Decimal | None:
-    """A non-negative amount in yuan with at most two decimals, else ``InvalidInput``."""
+def _amount(value: Any, field: str, *, model: type = ProjectHousehold,
+            allow_none: bool = False) -> Decimal | None:
+    """An amount in yuan with at most two decimals in the range of ``model``'s field
+    (``casework.field_rules``), else ``InvalidInput``."""
     if value is None or value == "":
         if allow_none:
             return None
@@ -67,9 +69,8 @@ def _amount(value: Any, field: str, *, allow_none: bool = False) -> Decimal | No
         raise InvalidInput(_("Enter an amount in yuan."), field=field) from None
     if not amount.is_finite():
         raise InvalidInput(_("Enter an amount in yuan."), field=field)
-    if amount < 0:
-        raise InvalidInput(_("The amount cannot be negative."), field=field)
-    if amount > MAX_YUAN or amount != amount.quantize(Decimal("0.01")):
+    check_values(model, **{field: amount})
+    if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(_("Enter an amount in yuan with at most two decimals."),
                            field=field)
     return amount.quantize(Decimal("0.01"))
@@ -106,6 +107,7 @@ def _check_project(values: dict[str, Any]) -> dict[str, Any]:
     ended_on = values.get("ended_on")
     if ended_on is not None and not isinstance(ended_on, date):
         raise InvalidInput(_("Enter a date."), field="ended_on")
+    check_values(IncomeProject, started_on=started_on, ended_on=ended_on)
     if ended_on is not None and ended_on <= started_on:
         raise InvalidInput(_("The end date must be after the start date."), field="ended_on")
     support = str(values.get("support") or "").strip()
@@ -120,7 +122,8 @@ def _check_project(values: dict[str, Any]) -> dict[str, Any]:
             "n": LEAD_MAX}, field="lead")
     return {"name": name, "kind": kind, "started_on": started_on, "ended_on": ended_on,
             "support": support, "lead": lead,
-            "budget_yuan": _amount(values.get("budget_yuan"), "budget_yuan", allow_none=True),
+            "budget_yuan": _amount(values.get("budget_yuan"), "budget_yuan",
+                                   model=IncomeProject, allow_none=True),
             "active": bool(values.get("active", True))}
 
 

@@ -156,3 +156,72 @@ def test_the_fast_canonical_form_is_exactly_rfc_8785(case_id, seq, actor_id, act
         "case": case_id, "seq": seq, "at": chain.timestamp(at), "actor": actor_id,
         "action": action, "from": from_status, "to": to_status, "detail": detail,
         "prev": prev_hash})
+
+
+# --- sealed heads ------------------------------------------------------------------------
+def _key():
+    import base64
+
+    return chain.load_private_key(base64.b64encode(b"s" * 32).decode())
+
+
+def sealed(events: list[chain.Event], at: set[int]) -> list[chain.Event]:
+    """``events`` with the ones at sequence numbers ``at`` sealed (transaction heads)."""
+    key = _key()
+    return [e._replace(seal=chain.seal(key, e.case_id, e.seq, e.hash)) if e.seq in at else e
+            for e in events]
+
+
+PUBLIC = chain.public_key_b64(_key())
+
+
+def test_a_sealed_head_vouches_for_the_chain():
+    events = sealed(build(["a", "b", "c", "d", "e"]), {2, 5})
+    found = chain.verify_sealed_chain(events, head=(5, events[-1].hash), public_key=PUBLIC)
+    assert (found.events, found.broken, found.head_sealed_by) == (5, None, "signature")
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(1, 10), data=st.data())
+def test_any_rewrite_rehashed_without_the_key_is_caught_by_the_seals(n, data):
+    """The probe in miniature: rewrite from event ``i`` on, recompute every hash and the
+    head, keep (or drop) the seals: the newest seal no longer verifies, and the break is
+    the first event after the last seal that still does."""
+    heads = {n} | set(data.draw(st.lists(st.integers(1, n), max_size=n)))
+    original = sealed(build([f"a{k}" for k in range(n)]), heads)
+    i = data.draw(st.integers(1, n))
+    forged = build([f"a{k}" if k + 1 < i else f"forged{k}" for k in range(n)])
+    drop = data.draw(st.booleans())
+    forged = [f._replace(seal="" if drop else o.seal) for f, o in zip(forged, original,
+                                                                      strict=True)]
+    found = chain.verify_sealed_chain(forged, head=(n, forged[-1].hash), public_key=PUBLIC)
+    assert found.broken is not None
+    if not drop:
+        assert found.broken.seq == max([h for h in heads if h < i], default=0) + 1
+
+
+def test_a_head_without_a_seal_needs_the_checkpoint():
+    events = build(["a", "b", "c"])
+    found = chain.verify_sealed_chain(events, public_key=PUBLIC)
+    assert found.broken == chain.Break(3, "the newest event is neither sealed nor covered by "
+                                          "a signed checkpoint")
+    covered = chain.verify_sealed_chain(events, sealed={3: events[-1].hash},
+                                        public_key=PUBLIC)
+    assert (covered.broken, covered.head_sealed_by) == (None, "checkpoint")
+
+
+def test_a_tail_cut_back_to_a_sealed_head_needs_the_rows():
+    """Cut back to an earlier transaction's head, the chain verifies on its own: this is
+    what ``casework.reconciliation`` and the checkpoints are for."""
+    events = sealed(build(["a", "b", "c", "d"]), {2, 4})
+    assert chain.verify_sealed_chain(events[:2], public_key=PUBLIC).broken is None
+    assert chain.verify_sealed_chain(events[:3], public_key=PUBLIC).broken is not None
+    assert chain.verify_sealed_chain(events[:2], public_key=PUBLIC,
+                                     sealed={4: events[-1].hash}).broken is not None
+
+
+def test_a_seal_is_not_a_checkpoint_signature():
+    """The two messages the key signs never coincide: a seal signs a JSON array, a
+    checkpoint a JSON object."""
+    assert chain.seal_message(7, 3, "ab" * 32).startswith(b"[")
+    assert chain.checkpoint_message("ab" * 32, 3, T0).startswith(b"{")

@@ -80,6 +80,9 @@ def test_a_multipart_contract_with_its_scan(api, world):
     ({"ends_on": "not a date"}, "ends_on"),
     ({"terms": ""}, "terms"),
     ({"partner": 999999}, "partner"),
+    # the field rules (casework.field_rules, issue 12): dates in a plausible range
+    ({"signed_on": "0001-01-01", "starts_on": "0001-01-02"}, "signed_on"),
+    ({"ends_on": "9999-12-31"}, "ends_on"),
 ])
 def test_bad_input_names_the_field(api, world, overrides, field):
     response = api(world["users"]["village"]).post(CONTRACTS, body(world, **overrides),

@@ -65,6 +65,11 @@ def test_readers_and_other_townships_may_not_create(world, role):
     ({"name": "白桃基地"}, "name"),
     ({"kind": "rocket"}, "kind"),
     ({"started_on": "soon"}, "started_on"),
+    # the field rules (casework.field_rules, issue 12): range of money and dates, names
+    ({"budget_yuan": "10000000.01"}, "budget_yuan"),
+    ({"started_on": "0001-01-01"}, "started_on"),
+    ({"ended_on": "9999-12-31"}, "ended_on"),
+    ({"name": "\u200b\u200b"}, "name"),
 ])
 def test_bad_input_names_the_field(world, change, field):
     response = api_for(world["users"]["admin"]).post(reverse("api:projects-list"),

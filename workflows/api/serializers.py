@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from casework import selectors
 from casework.access_log import site_language
+from casework.field_rules import clean_text
 from casework.identity import mask_resident_id, parse_resident_id
 from casework.models import (
     AuditEvent,
@@ -135,6 +136,16 @@ class MemberInputSerializer(serializers.Serializer):
                                   label=_("phone"))
     pension_insured = serializers.BooleanField(default=False)
     member_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+    def validate_name(self, value: str) -> str:
+        """The person's name field's rule (``casework.field_rules``), stored without
+        invisible characters."""
+        from django.core.exceptions import ValidationError
+
+        try:
+            return clean_text(Person, "name", value)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
     def validate_id_number(self, value: str) -> str:
         from django.core.exceptions import ValidationError
@@ -334,11 +345,28 @@ class CheckpointRefSerializer(serializers.Serializer):
     root = serializers.CharField()
 
 
+class DisagreementSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(allow_null=True,
+                                   help_text="the event the row contradicts; null: no event "
+                                             "accounts for the row")
+    what = serializers.CharField()
+    expected = serializers.CharField(help_text="what the verified history says")
+    found = serializers.CharField(help_text="what the row holds")
+
+
 class CaseVerificationSerializer(serializers.Serializer):
     case = serializers.IntegerField()
-    intact = serializers.BooleanField()
+    intact = serializers.BooleanField(
+        help_text="the chain holds, its newest event is sealed, and no row disagrees")
     events = serializers.IntegerField(help_text="events checked before any break")
     first_broken = BrokenEventSerializer(allow_null=True)
+    head_sealed_by = serializers.ChoiceField(
+        choices=["signature", "checkpoint", ""],
+        help_text="what vouches for the newest event: its own seal, or (written before "
+                  "seals) the newest signed checkpoint; empty when broken or empty")
+    disagreements = DisagreementSerializer(
+        many=True, help_text="rows (status, decisions, entitlement...) that contradict the "
+                             "history; compared only when the chain verifies")
     checkpoint = CheckpointRefSerializer(
         allow_null=True, help_text="the latest signed checkpoint sealed since submission")
 

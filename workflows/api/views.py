@@ -192,8 +192,9 @@ class CaseHistory(APIView):
 
 
 class CaseVerify(APIView):
-    """Whether the case's history is intact: its hash chain, its head and the signed
-    checkpoints; else the first broken event and why."""
+    """Whether the case's history is intact: its hash chain, its newest event's seal, its
+    head and the signed checkpoints, and the rows it describes; else the first broken
+    event and why, and each row that disagrees with the history."""
 
     @extend_schema(responses=s.CaseVerificationSerializer)
     def get(self, request, pk: int):

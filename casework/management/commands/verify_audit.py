@@ -8,8 +8,9 @@ from casework.verification import seal_checkpoint, verify_all, verify_case
 
 
 class Command(BaseCommand):
-    help = ("Verify the hash chain of every case's history against the case rows and the "
-            "signed checkpoints; report intact or the first broken event of each case.")
+    help = ("Verify every case's history: its hash chain, the seal of its newest event, the "
+            "signed checkpoints, and the rows it describes (status, decisions, entitlement); "
+            "report intact, or per case the first broken event and each row that disagrees.")
 
     def add_arguments(self, parser):
         parser.add_argument("--case", type=int, help="verify one case only")
@@ -24,10 +25,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No case {case}.")
             result = verify_case(found)
             if result.intact:
-                self.stdout.write(f"case {case}: intact ({result.events} events)")
+                sealed_by = f", head sealed by {result.head_sealed_by}" if (
+                    result.head_sealed_by) else ""
+                self.stdout.write(f"case {case}: intact ({result.events} events{sealed_by})")
                 return
-            raise CommandError(f"case {case}: broken at event {result.broken.seq}: "
-                               f"{result.broken.reason}")
+            raise CommandError(f"case {case}: " + "; ".join(result.problems()))
         bar = tqdm(total=AuditEvent.objects.filter(case__isnull=False).count(), unit="event",
                    disable=no_progress, file=self.stderr)
         report = verify_all(progress=bar.update)
@@ -36,9 +38,12 @@ class Command(BaseCommand):
                           f"{report.checkpoints} checkpoints checked")
         for problem in report.bad_checkpoints:
             self.stdout.write(f"BROKEN {problem}")
-        for broken in report.broken:
-            self.stdout.write(f"BROKEN case {broken.case_id} at event {broken.broken.seq}: "
-                              f"{broken.broken.reason}")
+        for found in report.broken:
+            if found.broken is not None:
+                self.stdout.write(f"BROKEN case {found.case_id} at event {found.broken.seq}: "
+                                  f"{found.broken.reason}")
+            for disagreement in found.disagreements:
+                self.stdout.write(f"BROKEN case {found.case_id}: {disagreement}")
         if not report.intact:
             raise CommandError(f"{len(report.broken)} case histories and "
                                f"{len(report.bad_checkpoints)} checkpoints failed verification")
