@@ -27,7 +27,7 @@ change is one transaction with its audit events and outbox rows (the unit of wor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -59,7 +59,7 @@ from casework.models import (
     User,
 )
 from casework.services import case_parameter
-from eligibility.defaults import APPEAL_PARAMETERS
+from eligibility import appeal_period as period
 
 from . import steps
 from .deadlines import new_deadline
@@ -161,13 +161,10 @@ class AppealFlow(flow.Flow):
 
 
 def appeal_days(case: Case, decided_on: date) -> int:
-    """The program's appeal period in calendar days (``appeal_days``) as in force on the
-    day of the rejection, else as the case's pre-check recorded it, else the default
-    (``eligibility.defaults.APPEAL_PARAMETERS``): the right to appeal never depends on a
-    parameter row being there. The decision letter states the same value."""
-    from .printing_views import appeal_days as letter_days
-
-    return letter_days(case, decided_on) or int(APPEAL_PARAMETERS["appeal_days"])
+    """The program's appeal period for a rejection of ``case`` on ``decided_on``
+    (``eligibility.appeal_period``, which the decision letter reads too)."""
+    return period.appeal_days(case.program_id, decided_on,
+                              case.eligibility.get("parameters"))
 
 
 def appealable_rejection(case: Case) -> Decision | None:
@@ -182,8 +179,8 @@ def appealable_rejection(case: Case) -> Decision | None:
 
 def last_day(case: Case, rejection: Decision) -> date:
     """The last day (local, inclusive) an appeal against ``rejection`` may be lodged."""
-    decided_on = timezone.localdate(rejection.decided_at)
-    return decided_on + timedelta(days=appeal_days(case, decided_on))
+    return period.last_day_to_appeal(case.program_id, timezone.localdate(rejection.decided_at),
+                                     case.eligibility.get("parameters"))
 
 
 def review_role(step: str) -> str:

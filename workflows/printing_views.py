@@ -38,7 +38,7 @@ from casework.access_log import record_access
 from casework.identity import mask_resident_id
 from casework.models import AccessRecord, Case, CaseStatus, Decision
 from casework.services import card_benefit_lines
-from eligibility.parameters import parameters_on
+from eligibility import appeal_period
 
 from .documents import access_purpose
 
@@ -98,20 +98,6 @@ def _criteria(case: Case, language: str) -> tuple[printing.CriterionLine, ...]:
         for c in case.eligibility.get("criteria", []))
 
 
-def appeal_days(case: Case, decided_on) -> int | None:
-    """The program's appeal period in days (``appeal_days``), as in force when the
-    decision was made, else as the case's pre-check recorded it; ``None`` if it has
-    none."""
-    value = parameters_on(case.program_id, decided_on).get("appeal_days")
-    if value is None:
-        value = (case.eligibility.get("parameters") or {}).get("appeal_days")
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        return None
-    return days if days > 0 else None
-
-
 def _appealed(decision: Decision) -> bool:
     """Whether ``decision`` (a rejection) has been appealed: its letter then offers no
     second appeal."""
@@ -143,7 +129,8 @@ def letter_data(request, case: Case, language: str) -> printing.LetterData:
         criteria=() if approved else _criteria(case, language),
         # no appeal to offer once this rejection has been appealed (workflows.appeals)
         appeal_days=None if approved or (decision is not None and _appealed(decision))
-        else appeal_days(case, decided_on),
+        else appeal_period.appeal_days(case.program_id, decided_on,
+                                       case.eligibility.get("parameters")),
         card=card_data(request, case, entitlement, language) if entitlement else None)
 
 

@@ -67,13 +67,28 @@ def district_rejected_pension(programs, family_home, staff):
 # --- the period -------------------------------------------------------------------------------
 
 def test_the_default_period_is_30_days_and_the_letter_states_it(programs, village_rejected):
-    from workflows.printing_views import appeal_days
+    from workflows.printing_views import letter_data
 
     rejected_on = timezone.localdate(village_rejected.decisions.get().decided_at)
     window = appeals.appeal_window(village_rejected)
     assert window.open and window.appeal is None
     assert window.last_day == rejected_on + timedelta(days=30)
-    assert appeal_days(village_rejected, rejected_on) == 30  # the decision letter's value
+    assert letter_data(None, village_rejected, "en").appeal_days == 30  # the letter's value
+
+
+def test_without_a_parameter_row_the_letter_and_the_flow_still_say_30_days(
+        programs, village_rejected):
+    """The period is policy (eligibility.appeal_period): the letter once said nothing
+    when the row was missing while the flow allowed the default."""
+    from eligibility.models import PolicyParameter
+    from workflows.printing_views import letter_data
+
+    PolicyParameter.objects.filter(key="appeal_days").delete()
+    village_rejected.eligibility.get("parameters", {}).pop("appeal_days", None)
+    village_rejected.save(update_fields=["eligibility"])
+    rejected_on = timezone.localdate(village_rejected.decisions.get().decided_at)
+    assert appeals.appeal_window(village_rejected).last_day == rejected_on + timedelta(days=30)
+    assert letter_data(None, village_rejected, "en").appeal_days == 30
 
 
 def test_an_appeal_on_the_last_day_is_accepted(village_rejected, family_home):
