@@ -9,7 +9,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -22,9 +21,7 @@ from workflows import services
 from workflows.tasks import fire_due_timers
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.IS_POSTGRES,
-                       reason="row-lock races need PostgreSQL; set DATABASE_URL=postgres://..."),
+    pytest.mark.requires_postgres("row-lock races need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -223,8 +223,7 @@ def test_a_phone_with_spaces_and_country_code_is_stored_plain(api, areas, staff)
 
 # --- the indexes (PostgreSQL, production's database) -------------------------------------------
 
-@pytest.mark.skipif(not __import__("django.conf").conf.settings.IS_POSTGRES,
-                    reason="index plans are checked on PostgreSQL (production's database)")
+@pytest.mark.requires_postgres("index plans are checked on PostgreSQL (production's database)")
 @pytest.mark.parametrize("read", ["latest", "unread"])
 def test_the_inbox_reads_are_served_by_their_indexes(case, staff, read):
     from django.db import connection, transaction

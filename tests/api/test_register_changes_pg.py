@@ -11,10 +11,7 @@ from tests import factories as f
 from tests.api.test_households import payload
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="the register change log is a PostgreSQL trigger; set "
-                              "DATABASE_URL=postgres://..."),
+    pytest.mark.requires_postgres("the register change log is a PostgreSQL trigger"),
 ]
 
 

@@ -133,7 +133,7 @@ def test_register_changes_of_the_household_members_and_entitlement(client, world
     assert mine[0].pk in shown and not shown & {mine[1].pk, mine[2].pk}
 
 
-@pytest.mark.skipif(not PG, reason="the register change log is a PostgreSQL trigger")
+@pytest.mark.requires_postgres("the register change log is a PostgreSQL trigger")
 def test_a_register_change_written_by_the_trigger_is_shown(client, world, staff):
     case = world["v11"]
     Household.objects.filter(pk=case.household_id).update(address="触发器写的地址")

@@ -9,14 +9,11 @@ dropped afterwards), so it never touches the test database.
 import os
 
 import pytest
-from django.conf import settings
 
 from .support import run_bench
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.IS_POSTGRES,
-                       reason="the audit bench needs PostgreSQL; set DATABASE_URL=postgres://..."),
+    pytest.mark.requires_postgres("the audit bench needs PostgreSQL"),
 ]
 
 

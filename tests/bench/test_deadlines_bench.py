@@ -10,16 +10,13 @@ of its own, so it never touches the test database or another run's keys.
 import os
 
 import pytest
-from django.conf import settings
 
 from .support import run_bench
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.IS_POSTGRES,
-                       reason="the deadlines bench needs PostgreSQL; set DATABASE_URL=postgres://..."),
+    pytest.mark.requires_postgres("the deadlines bench needs PostgreSQL"),
 ]
 
 

@@ -156,8 +156,7 @@ def test_case_scope_follows_the_case_village(programs, users, register, areas):
         assert visible == {c.pk for k, c in cases.items() if k in sees}, who
 
 
-@pytest.mark.skipif(not __import__("django.conf").conf.settings.IS_POSTGRES,
-                    reason="index plans are checked on PostgreSQL (production's database)")
+@pytest.mark.requires_postgres("index plans are checked on PostgreSQL (production's database)")
 @pytest.mark.parametrize("who", ["village11", "township1", "family11"])
 def test_scoped_case_list_is_served_by_an_index(users, register, who):
     """The subtree filter is a LIKE 'prefix%' that the varchar_pattern_ops index can serve

@@ -186,8 +186,7 @@ def test_the_api_reports_the_chain_status(granted, staff):
     assert outsider.get(f"/api/v1/cases/{granted.pk}/verify/").status_code == 404
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not PG, reason="the append-only trigger is PostgreSQL's")
+@pytest.mark.requires_postgres("the append-only trigger is PostgreSQL's")
 def test_postgresql_refuses_to_change_or_delete_history(granted):
     for sql in ("UPDATE casework_auditevent SET action = 'x' WHERE case_id = %s",
                 "DELETE FROM casework_auditevent WHERE case_id = %s"):

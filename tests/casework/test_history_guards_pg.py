@@ -15,10 +15,7 @@ from casework.verification import seal_checkpoint, verify_case
 from tests.workflows.test_lifecycle import approve, submit
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="the history's triggers and roles are PostgreSQL's; set "
-                              "DATABASE_URL=postgres://..."),
+    pytest.mark.requires_postgres("the history's triggers and roles are PostgreSQL's"),
 ]
 
 SUFFIX = f"{os.getpid()}"

@@ -521,9 +521,7 @@ def test_production_refuses_to_start_without_the_personal_data_keys(tmp_path):
 
 # --- PostgreSQL: the register change log --------------------------------------------------
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="the register change log is a PostgreSQL trigger")
+@pytest.mark.requires_postgres("the register change log is a PostgreSQL trigger")
 def test_the_change_log_names_changed_numbers_and_never_copies_them(home):
     from casework.models import RegisterChange
 

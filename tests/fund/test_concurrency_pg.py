@@ -6,7 +6,6 @@ writes, so the module is skipped there, saying why. Each test commits its data
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from casework.errors import CaseConflict
@@ -17,9 +16,7 @@ from tests.test_concurrency_pg import race
 from .conftest import book
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not settings.IS_POSTGRES,
-                       reason="row-lock races need PostgreSQL; set DATABASE_URL=postgres://..."),
+    pytest.mark.requires_postgres("row-lock races need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
 

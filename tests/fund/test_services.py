@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -301,8 +300,7 @@ def test_reserve_grant_refuses_bad_input(people, grant_case, programs, areas):
     assert not FundEntry.objects.filter(kind=K.GRANT).exists()
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not settings.IS_POSTGRES, reason="the trigger is PostgreSQL's")
+@pytest.mark.requires_postgres("the trigger is PostgreSQL's")
 def test_entries_are_never_changed_or_deleted_in_the_database(people):
     entry = book(people["district"], K.DONATION, 10, d(4, 1))
     with pytest.raises(DatabaseError), transaction.atomic():

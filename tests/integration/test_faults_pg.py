@@ -33,11 +33,8 @@ from tests.support.sms_backends import RECORD_ENV, SLEEP_ENV, count, read_record
 from workflows import notify, services
 
 pytestmark = [
-    pytest.mark.postgres,
     pytest.mark.celery_worker,
-    pytest.mark.skipif(not settings.IS_POSTGRES,
-                       reason="fault tests run workers on PostgreSQL, as production does; "
-                              "set DATABASE_URL=postgres://..."),
+    pytest.mark.requires_postgres("fault tests run workers on PostgreSQL, as production does"),
     pytest.mark.skipif(shutil.which("redis-server") is None,
                        reason="needs the redis-server binary to run a private Redis"),
     pytest.mark.django_db(transaction=True),

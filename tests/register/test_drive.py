@@ -233,8 +233,7 @@ def test_the_drive_through_the_api(register):
     assert reader.post(url, body, format="json").status_code == 403
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="the register change log is PostgreSQL's trigger")
+@pytest.mark.requires_postgres("the register change log is PostgreSQL's trigger")
 def test_the_drive_is_in_the_register_change_log_too(register):
     from casework.models import RegisterChange
 

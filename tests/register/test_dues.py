@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.db import connection
 from django.utils import timezone
 
 from casework import dues
@@ -143,8 +142,7 @@ def test_the_migration_moves_the_lists_into_payments(areas):
                     (2025, Decimal("10.00"), f"LEGACY-2025-{old.pk}", None, "330703001001")]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="the register change log is PostgreSQL's trigger")
+@pytest.mark.requires_postgres("the register change log is PostgreSQL's trigger")
 def test_payments_are_in_the_register_change_log(register):
     from django.test import Client
     from django.urls import reverse

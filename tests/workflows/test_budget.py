@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -77,8 +76,7 @@ def test_a_grant_the_budget_cannot_cover_is_refused(programs, areas, staff):
     assert fund.available(timezone.localdate().year) == Decimal("1000.00")
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not settings.IS_POSTGRES, reason="row-lock races need PostgreSQL")
+@pytest.mark.requires_postgres("row-lock races need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_grants_approved_at_the_same_moment_never_overspend(programs, areas, staff):
     _fund(staff, 4000)

@@ -8,7 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from casework.models import AuditEvent, OutboxMessage
 from tests import factories as f
@@ -18,9 +18,7 @@ from workflows.deadlines import sweep
 from workflows.models import Deadline
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks and SKIP LOCKED need PostgreSQL (set DATABASE_URL)"),
+    pytest.mark.requires_postgres("row locks and SKIP LOCKED need PostgreSQL"),
 ]
 
 

@@ -15,7 +15,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from viewflow.workflow.models import Task
@@ -444,9 +443,7 @@ def test_the_case_page_shows_what_a_decision_needs(client, programs, staff, sett
 
 # --- the due order is served by the deadline indexes (PostgreSQL) -------------------------
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not settings.IS_POSTGRES,
-                    reason="EXPLAIN plans are PostgreSQL's; set DATABASE_URL=postgres://...")
+@pytest.mark.requires_postgres("EXPLAIN plans are PostgreSQL's")
 @pytest.mark.parametrize("role", ["village", "district"])
 def test_the_queue_in_due_order_reads_a_deadline_index(programs, staff, role):
     from django.db import connection

@@ -693,9 +693,7 @@ def test_keyset_pages_follow_each_other_without_overlap(client, programs, areas,
 
 # --- the inbox and queue use an index (PostgreSQL) ------------------------------------------
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not settings.IS_POSTGRES,
-                    reason="EXPLAIN plans are PostgreSQL's; set DATABASE_URL=postgres://...")
+@pytest.mark.requires_postgres("EXPLAIN plans are PostgreSQL's")
 @pytest.mark.parametrize("page", ["inbox/", "queue/"])
 def test_inbox_and_queue_of_a_village_reviewer_use_a_task_index(programs, areas, staff, page):
     user = staff["village"]
