@@ -130,6 +130,7 @@ from casework.projects import services as projects
 from casework.projects.models import IncomeProject, ProjectApplication, ProjectHousehold
 from eligibility.defaults import install_programs
 from tests import factories as f
+from tests.support.journey import open_task
 from tests.workflows.test_recertification import YEAR, change_parameter
 from workflows import services
 from workflows.appeals import decide_appeal, lodge_appeal
@@ -787,11 +788,6 @@ _births = count()
 
 def _birth(year=1950) -> date:
     return date(year, 1, 1) + timedelta(days=next(_births))
-
-
-def open_task(case) -> Task:
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=OPEN)
 
 
 def task_of(process_id, node) -> Task:

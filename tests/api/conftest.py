@@ -12,6 +12,7 @@ from viewflow.workflow.models import Task
 
 from casework.models import Household
 from tests.auth.support import otp_fields
+from tests.support.journey import decide, open_task, open_tasks
 from workflows import services
 from workflows.tasks import fire_due_timers
 
@@ -62,17 +63,6 @@ def api(db):
     return make
 
 
-def open_tasks(case):
-    return list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
-                                    status__in=OPEN).order_by("id"))
-
-
-def open_task(case):
-    tasks = open_tasks(case)
-    assert len(tasks) == 1, tasks
-    return tasks[0]
-
-
 def end_notice(case) -> int:
     """Put the public-notice timer's due moment in the past and run the beat task."""
     timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER",
@@ -85,12 +75,6 @@ def submit(*, actor, household, applicant, program):
     household = Household.objects.get(pk=household.pk)
     return services.submit_application(actor=actor, household=household, program=program,
                                        applicant=applicant)
-
-
-def decide(actor, case, decision="approve", reason=""):
-    services.decide(actor=actor, task_id=open_task(case).pk, decision=decision, reason=reason)
-    case.refresh_from_db()
-    return case
 
 
 @pytest.fixture

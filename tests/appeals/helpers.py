@@ -6,32 +6,14 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework.models import AuditEvent, Household, OutboxMessage
-from workflows import appeals, services
+from casework.models import AuditEvent, OutboxMessage
+from tests.support.journey import decide as decide  # the appeal tests import these here
+from tests.support.journey import open_task as open_task
+from tests.support.journey import submit as submit
+from workflows import appeals
 from workflows.tasks import fire_due_timers
 
 OPEN = ("NEW", "ASSIGNED", "STARTED")
-
-
-def submit(programs, home, code, *, applicant=None):
-    household = Household.objects.get(pk=home["household"].pk)
-    return services.submit_application(actor=home["user"], household=household,
-                                       program=programs[code],
-                                       applicant=applicant or home["applicant"])
-
-
-def open_task(case):
-    tasks = list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
-                                     status__in=OPEN))
-    assert len(tasks) == 1, tasks
-    return tasks[0]
-
-
-def decide(actor, case, decision="approve", reason=""):
-    services.decide(actor=actor, task_id=open_task(case).pk, decision=decision,
-                    reason=reason or ("不符合条件" if decision != "approve" else ""))
-    case.refresh_from_db()
-    return case
 
 
 def end_notice(case):

@@ -25,6 +25,7 @@ from viewflow.workflow.models import Task
 from casework.models import AuditEvent, Case, CaseStatus
 from eligibility.parameters import parameters_on
 from tests.printing import pdfread
+from tests.support.journey import open_task
 from workflows.auditor import ACTIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,11 +52,6 @@ def zh(lazy) -> str:
     """A lazy translation in zh-hans."""
     with translation.override("zh-hans"):
         return str(lazy)
-
-
-def open_task(case) -> Task:
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=("NEW", "ASSIGNED", "STARTED"))
 
 
 def task_url(task: Task) -> str:

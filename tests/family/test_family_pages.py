@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
-from viewflow.workflow.models import Task
 
 from casework.models import AuditEvent, Case, CaseStatus, Document
 from tests import factories as f
+from tests.support.journey import open_task, submit
 from workflows import services
 from workflows.documents import kind_label
 from workflows.family.views import home_redirect
@@ -22,20 +22,8 @@ HOME = "/family/"
 APPLY = "/family/apply/"
 
 
-def open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=["NEW", "ASSIGNED"])
-
-
 def case_url(case, suffix=""):
     return f"/family/cases/{case.pk}/{suffix}"
-
-
-def submit(programs, family_home, code="medical_discount"):
-    return services.submit_application(actor=family_home["user"],
-                                       household=family_home["household"],
-                                       program=programs[code],
-                                       applicant=family_home["applicant"])
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.core import signing
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from viewflow.workflow.models import Task
 
 from casework import card_tokens
 from casework.models import AccessRecord, CaseStatus, Entitlement
@@ -19,7 +18,7 @@ from eligibility.defaults import SINCE
 from eligibility.models import PolicyParameter
 from tests import factories as f
 from tests.printing import pdfread
-from workflows import services
+from tests.support.journey import decide, submit
 from workflows.frontend_views import case_file_context
 
 pytestmark = pytest.mark.django_db
@@ -27,23 +26,6 @@ pytestmark = pytest.mark.django_db
 ZH_PROGRAM = "一免二优六减半医疗优惠"
 EN_PROGRAM = "Medical fee discount card"
 URL = "https://casework.example.cn/verify/abc:def/"
-
-
-def open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=["NEW", "ASSIGNED", "STARTED"])
-
-
-def decide(actor, case, decision="approve", reason=""):
-    services.decide(actor=actor, task_id=open_task(case).pk, decision=decision,
-                    reason=reason)
-    case.refresh_from_db()
-    return case
-
-
-def submit(programs, home, code="medical_discount"):
-    return services.submit_application(actor=home["user"], household=home["household"],
-                                       program=programs[code], applicant=home["applicant"])
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.models import AuditEvent, CaseStatus, Decision, Household
 from tests import factories as f
+from tests.support.journey import open_task
 from workflows import bulk, services
 from workflows.due_order import DueCursor
 from workflows.models import Deadline
@@ -47,11 +48,6 @@ def apply(programs, village, actor, *, code="medical_discount", name=None):
                          birth=date(1950, 1, 1) + timedelta(days=n))
     return services.submit_application(actor=actor, household=Household.objects.get(
         pk=household.pk), program=programs[code], applicant=applicant)
-
-
-def open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=OPEN)
 
 
 def set_due(task, due_at):

@@ -20,13 +20,13 @@ from casework.models import (
     CaseStatus,
     Decision,
     Entitlement,
-    Household,
     Objection,
     OutboxMessage,
 )
 from eligibility.grants import add_years
 from eligibility.rules import CURRENT
 from tests import factories as f
+from tests.support.journey import open_task, submit
 from workflows import services
 from workflows.tasks import fire_due_timers
 
@@ -46,15 +46,6 @@ def unique_birth():
 
 # --- helpers -----------------------------------------------------------------------------
 
-def submit(programs, home, code, *, actor=None):
-    # the household as every caller (API, staff UI) has it: read from the database
-    household = Household.objects.select_related("area").get(pk=home["household"].pk)
-    project = f.project_for(household) if code == "income_project" else None
-    return services.submit_application(actor=actor or home["user"], household=household,
-                                       program=programs[code], applicant=home["applicant"],
-                                       project=project)
-
-
 def working_age_home(home):
     """``home`` applying through a working-age son living with his parents: the income
     project (少生快富) wants an applicant of working age, family_home's head is past it."""
@@ -70,12 +61,6 @@ def home_for(code, home):
 def open_human_tasks(case):
     return list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
                                     status__in=OPEN).order_by("id"))
-
-
-def open_task(case):
-    tasks = open_human_tasks(case)
-    assert len(tasks) == 1, f"expected exactly one open human task, got {tasks}"
-    return tasks[0]
 
 
 def step_of(task):

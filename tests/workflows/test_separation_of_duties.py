@@ -19,8 +19,9 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from casework.errors import NotPermitted
-from casework.models import AuditEvent, CaseStatus, Decision, Household, Objection
+from casework.models import AuditEvent, CaseStatus, Decision, Objection
 from tests import factories as f
+from tests.support.journey import decide, open_task, submit
 from workflows import services
 from workflows.tasks import fire_due_timers
 
@@ -28,23 +29,6 @@ OPEN = ("NEW", "ASSIGNED", "STARTED")
 OTHER_LEVEL = "You already decided this case at another level; someone else must decide it " \
               "at this level."
 OWN_HOUSEHOLD = "You may not decide a case of your own household."
-
-
-def open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=OPEN)
-
-
-def decide(actor, case, decision="approve", reason=""):
-    services.decide(actor=actor, task_id=open_task(case).pk, decision=decision, reason=reason)
-    case.refresh_from_db()
-    return case
-
-
-def submit(programs, home, code="medical_discount"):
-    household = Household.objects.get(pk=home["household"].pk)
-    return services.submit_application(actor=home["user"], household=household,
-                                       program=programs[code], applicant=home["applicant"])
 
 
 def promote(user, role, area):

@@ -1,12 +1,7 @@
-from viewflow.workflow.models import Task
 
 from casework.models import CaseStatus
+from tests.support.journey import open_task
 from workflows import services
-
-
-def open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=["NEW", "ASSIGNED"])
 
 
 def test_medical_discount_lifecycle(programs, family_home, staff):

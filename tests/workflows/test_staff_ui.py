@@ -24,6 +24,7 @@ from viewflow.workflow.status import STATUS
 from casework.identity import mask_resident_id
 from casework.models import CaseStatus, Decision, Household, Recertification
 from tests import factories as f
+from tests.support.journey import open_task
 from tests.workflows.test_recertification import YEAR, change_parameter
 from workflows import frontend_access, services
 from workflows.documents import kind_label
@@ -49,11 +50,6 @@ def apply(programs, village, actor, *, name, code="medical_discount"):
     household = Household.objects.get(pk=household.pk)
     return services.submit_application(actor=actor, household=household,
                                        program=programs[code], applicant=applicant)
-
-
-def open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
-                            status__in=OPEN)
 
 
 def task_url(task, action=""):
