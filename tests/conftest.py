@@ -139,3 +139,14 @@ def _flush_past_the_history_guards():
     DatabaseOperations.execute_sql_flush = execute_sql_flush
     yield
     DatabaseOperations.execute_sql_flush = original
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A private ``redis-server`` of this test's own, on a free port (never the shared
+    one), which the test may stop, freeze and start again (``tests.integration.faults``)."""
+    from tests.integration.faults import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()

@@ -8,17 +8,9 @@ import time
 import pytest
 
 from config.fallback_cache import FallbackRedisCache
-from tests.integration.faults import RedisServer
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="needs the redis-server binary to run a private Redis")
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 def cache_on(server, retry_seconds=60.0):

@@ -222,29 +222,18 @@ if __name__ == "__main__":
     _run_worker(sys.argv[1:])
 
 
-class WebServer:
+class WebServer(Worker):
     """The web process as deployed: gunicorn with ``deploy/gunicorn.conf.py``, bound to a
-    free loopback port, in its own process. ``start_web`` returns it once it answers."""
+    free loopback port, in its own process (stopped as a worker is). ``start_web``
+    returns it once it answers."""
 
     def __init__(self, proc: subprocess.Popen, port: int, log: Path, handle):
-        self.proc, self.port, self.log, self._handle = proc, port, log, handle
+        super().__init__("gunicorn", proc, log, handle)
+        self.port = port
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def tail(self, chars: int = 6000) -> str:
-        return f"--- gunicorn log (tail) ---\n{self.log.read_text(errors='replace')[-chars:]}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._handle.close()
 
 
 def start_web(*, log: Path, env: dict, workers: int = 1, timeout: float = 60.0) -> WebServer:

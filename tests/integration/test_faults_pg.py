@@ -28,7 +28,7 @@ from django.db import connection
 from casework.models import OutboxMessage
 from tests import factories as f
 from tests.integration.conftest import _database_url, wait_for
-from tests.integration.faults import RedisServer, celery_app_using, start_worker
+from tests.integration.faults import celery_app_using, start_worker
 from tests.support.sms_backends import RECORD_ENV, SLEEP_ENV, count, read_records
 from workflows import notify, services
 
@@ -54,13 +54,6 @@ def _every_commit_kicks(monkeypatch):
     """No debounce: every submission's commit tries the broker (and is timed doing so)."""
     monkeypatch.setattr(notify, "KICK_INTERVAL", 0.0)
     monkeypatch.setattr(notify, "_last_kick", 0.0)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from django.test import Client
 from casework.models import Case, OutboxMessage
 from tests import factories as f
 from tests.integration.conftest import _database_url
-from tests.integration.faults import RedisServer, start_web
+from tests.integration.faults import start_web
 from workflows import services
 
 pytestmark = [
@@ -50,13 +50,6 @@ def call(url: str, *, method: str = "GET", body: dict | None = None, token: str 
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
