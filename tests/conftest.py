@@ -125,20 +125,49 @@ def _flush_past_the_history_guards():
     except ImportError:  # no PostgreSQL driver: nothing to flush past
         yield
         return
+    from django.db import OperationalError
+
     original = DatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
-        with self.connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
-        try:
-            original(self, sql_list)
-        finally:
+        # The session's Celery worker (tests/integration) may still be finishing a task
+        # the test set off: wait for its transaction to end, and should it begin another
+        # between the wait and the TRUNCATE (PostgreSQL then picks one side of the
+        # deadlock), wait and empty again.
+        for attempt in range(5):
+            _wait_for_other_sessions_to_idle(self.connection)
             with self.connection.cursor() as cursor:
-                cursor.execute("SET session_replication_role = DEFAULT")
+                cursor.execute("SET session_replication_role = replica")
+            try:
+                original(self, sql_list)
+                return
+            except OperationalError as exc:
+                if "deadlock" not in str(exc) or attempt == 4:
+                    raise
+            finally:
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SET session_replication_role = DEFAULT")
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush
     yield
     DatabaseOperations.execute_sql_flush = original
+
+
+def _wait_for_other_sessions_to_idle(connection, timeout: float = 30.0) -> None:
+    """Return once no other client of this database is inside a transaction (or after
+    ``timeout``; the flush then takes its chance)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')")
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
 
 
 @pytest.fixture
