@@ -3,11 +3,16 @@
 Views and exports call ``record_access`` when they show a full resident identity
 number or phone number, health data or a document, or export case histories. The
 record is written at once, in the caller's transaction.
+
+Selectors only read: one that finds whose full numbers a page may show
+(``casework.selectors.identities_shown``) returns them, and the view that shows them
+records it here (``record_reveal``), in the same request.
 """
 
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import AccessRecord, User
 
@@ -52,6 +57,38 @@ def record_many(user: User, kind: str, *, purpose: str, people=(), path: str = "
             for person in people]
     AccessRecord.objects.bulk_create(rows)
     return len(rows)
+
+
+def record_reveal(user: User, revealed, *, purpose: str, case=None, path: str = "") -> None:
+    """Record that ``user`` was shown the full numbers of ``revealed`` (a
+    ``casework.selectors.Revealed``): one RESIDENT_ID record per person of
+    ``revealed.people``, one PHONE record per person of ``revealed.phones``.
+
+    On one person's page of a case (``case`` given, one person shown) the records name
+    the case (``record_access``); otherwise one record per person (``record_many``: one
+    INSERT each kind). ``purpose`` says why, for the auditor. Nothing is recorded when no
+    one's numbers were shown.
+    """
+    people, phones = list(revealed.people), list(revealed.phones)
+    if not people:
+        return
+    if case is not None and len(people) == 1:
+        person = people[0]
+        record_access(user, Kind.RESIDENT_ID, purpose=purpose, case=case, person=person,
+                      object_ref=f"person:{person.pk}", path=path)
+        if phones:
+            record_access(user, Kind.PHONE, purpose=purpose, case=case, person=person,
+                          object_ref=f"person:{person.pk}", path=path)
+    else:
+        record_many(user, Kind.RESIDENT_ID, purpose=purpose, people=people, path=path)
+        if phones:
+            record_many(user, Kind.PHONE, purpose=purpose, people=phones, path=path)
+
+
+def case_file_purpose(case) -> str:
+    """The purpose recorded when a case's file shows its applicant's full number."""
+    return site_language(_("case file of case #%(case)s (%(status)s)"), case=case.pk,
+                         status=case.get_status_display())
 
 
 def record_health_view(user: User, case, *, purpose: str, path: str = "") -> None:

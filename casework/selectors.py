@@ -1,12 +1,16 @@
-"""Reads, already scoped to what the user may see, with their joins decided here once."""
+"""Reads, already scoped to what the user may see, with their joins decided here once.
+
+Reads only: nothing here writes. Whose full numbers a page may show is read here
+(``identities_shown``); the view that shows them records it (``casework.access_log``)."""
+
+from dataclasses import dataclass
 
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import access
-from .access_log import Kind, record_access, record_many, site_language
 from .identity import mask_resident_id
-from .models import AuditEvent, Case, Household, User
+from .models import AuditEvent, Case, Household, Person, User
 
 CASE_LIST_RELATED = ("program", "area", "applicant", "household")
 
@@ -34,6 +38,15 @@ def case_detail(*, user: User, case_id: int) -> Case:
     return case
 
 
+def case_file(*, user: User, case_id: int) -> Case:
+    """A case ``user`` may see (``case_detail``: 404 otherwise), read again with what its
+    file shows: its program, area, applicant and household, and its decisions (with
+    their actors), documents and objections."""
+    case = case_detail(user=user, case_id=case_id)
+    return (Case.objects.filter(pk=case.pk).select_related(*CASE_LIST_RELATED)
+            .prefetch_related("decisions__actor", "documents", "objections").get())
+
+
 def households_for(user: User):
     return access.scope(Household.objects.all(), user, household_field="").select_related(
         "area").order_by("-id")
@@ -53,57 +66,62 @@ def case_history(case: Case):
 
 def shown_id_number(user: User, number: str) -> str:
     """The role half of the rule (``access.sees_full_id``), for a number with no person in
-    hand; pages that show a person's number use ``reveal_identities``, which also checks
-    the area and records the view."""
+    hand; pages that show a person's number use ``identities_shown``, which also checks
+    the area (and whose caller records the view)."""
     return number if access.sees_full_id(user) else mask_resident_id(number)
 
 
-def reveal_identities(user: User, people, *, purpose: str, phones: bool = True,
-                      area_code: str | None = None, case: Case | None = None,
-                      path: str = "") -> set[int]:
-    """The ids of ``people`` whose full identity numbers (and with ``phones`` their phone
-    numbers) ``user`` is shown here, by the rule of ``access.may_see_full_identity``.
+@dataclass(frozen=True)
+class Revealed:
+    """Whose full numbers a page shows (``identities_shown``): ``people``, whose resident
+    identity numbers it shows, and ``phones``, those of them whose phone numbers it shows.
+    Whoever shows them records it: ``casework.access_log.record_reveal``."""
 
-    Each such view is recorded: one RESIDENT_ID record per person, one PHONE record per
-    person with a phone (``record_many``: one INSERT each). ``purpose`` says why, for the
-    auditor. Call it from a detail view only: lists are always masked.
+    people: tuple[Person, ...] = ()
+    phones: tuple[Person, ...] = ()
+
+    @property
+    def ids(self) -> set[int]:
+        """The ids of ``people``: what a serializer's ``full_identity`` context takes."""
+        return {p.pk for p in self.people}
+
+    def __bool__(self) -> bool:
+        return bool(self.people)
+
+
+def identities_shown(user: User, people, *, phones: bool = True,
+                     area_code: str | None = None) -> Revealed:
+    """Those of ``people`` whose full identity numbers (and with ``phones`` their phone
+    numbers, where they have one) ``user`` is shown, by the rule of
+    ``access.may_see_full_identity``.
+
+    Reads only: the view that shows them records each such view, with its purpose, in the
+    same request (``casework.access_log.record_reveal``). Call it for a detail view only:
+    lists are always masked.
     """
-    shown = [p for p in people if access.may_see_full_identity(user, p, area_code=area_code)]
-    if not shown:
-        return set()
-    with_phone = [p for p in shown if p.phone] if phones else []
-    if case is not None and len(shown) == 1:
-        person = shown[0]
-        record_access(user, Kind.RESIDENT_ID, purpose=purpose, case=case, person=person,
-                      object_ref=f"person:{person.pk}", path=path)
-        if with_phone:
-            record_access(user, Kind.PHONE, purpose=purpose, case=case, person=person,
-                          object_ref=f"person:{person.pk}", path=path)
-    else:
-        record_many(user, Kind.RESIDENT_ID, purpose=purpose, people=shown, path=path)
-        if with_phone:
-            record_many(user, Kind.PHONE, purpose=purpose, people=with_phone, path=path)
-    return {p.pk for p in shown}
+    shown = tuple(p for p in people
+                  if access.may_see_full_identity(user, p, area_code=area_code))
+    return Revealed(people=shown,
+                    phones=tuple(p for p in shown if p.phone) if phones else ())
 
 
-def case_context(case: Case, user: User, *, path: str = "") -> dict:
+def case_context(case: Case, user: User) -> dict:
     """What a case page shows: facts, documents, reasons, decisions, history.
 
-    The applicant's identity number in full when the rule allows (the view recorded,
-    purpose: the case's file), masked otherwise."""
+    The applicant's identity number in full when the rule allows, masked otherwise;
+    ``revealed`` (``identities_shown``) says whose numbers the page shows in full: the
+    view records it (``casework.access_log.record_reveal``, with
+    ``access_log.case_file_purpose``)."""
     applicant = case.applicant
-    full = reveal_identities(user, [applicant], phones=False, area_code=case.area_id,
-                             case=case, path=path,
-                             purpose=site_language(_("case file of case #%(case)s (%(status)s)"),
-                                                   case=case.pk,
-                                                   status=case.get_status_display()))
+    revealed = identities_shown(user, [applicant], phones=False, area_code=case.area_id)
     return {
         "case": case,
-        "applicant_id_number": (applicant.id_number if full
+        "applicant_id_number": (applicant.id_number if revealed
                                 else mask_resident_id(applicant.id_number)),
         "criteria": case.eligibility.get("criteria", []),
         "documents": list(case.documents.all()),
         "decisions": list(case.decisions.select_related("actor")),
         "history": list(case_history(case)),
         "objections": list(case.objections.all()),
+        "revealed": revealed,
     }

@@ -59,7 +59,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import access, selectors
-from casework.access_log import record_health_view
+from casework.access_log import case_file_purpose, record_health_view, record_reveal
 from casework.models import Case, Recertification, User
 from eligibility.models import Program
 
@@ -1022,10 +1022,12 @@ def case_file_context(user, case_id) -> dict:
     """The case file a staff page shows (``workflows/staff/_case_file.html``):
     ``casework.selectors.case_context``, with the documents as labelled download links.
     An annual health check's file shows health data (its pre-check counts the checks the
-    applicant had this year): each showing is recorded (kind ``health``)."""
+    applicant had this year): each showing is recorded (kind ``health``), as is the
+    applicant's full identity number where the rule shows it (kind ``resident_id``)."""
     case = selectors.case_detail(user=user, case_id=case_id)
     record_health_view(user, case, purpose=access_purpose(user, case.pk))
     ctx = selectors.case_context(case, user)
+    record_reveal(user, ctx.pop("revealed"), case=case, purpose=case_file_purpose(case))
     ctx["documents"] = document_rows(ctx["documents"])
     ctx["facts_rows"] = facts_rows(case)
     return ctx

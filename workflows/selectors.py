@@ -1,4 +1,5 @@
-"""The inbox: open human tasks the user may act on, found on indexed task columns."""
+"""The inbox: open human tasks the user may act on, found on indexed task columns; and a
+case's open steps. Reads only."""
 
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -8,6 +9,8 @@ from casework.models import User
 from . import steps
 
 OPEN_HUMAN = (STATUS.NEW, STATUS.ASSIGNED)
+# a case's open steps, as its detail lists them (a started task is still open)
+OPEN_STEP = ("NEW", "ASSIGNED", "STARTED")
 # what an inbox row shows; the case's JSON snapshots are never decoded for a list
 TASK_ROW_FIELDS = (
     "id", "flow_task", "flow_task_type", "status", "created", "scheduled", "owner_id",
@@ -70,3 +73,13 @@ def tasks_for(user: User):
         "process__recertification__case__applicant", "process__appeal__case__program",
         "process__appeal__case__area", "process__appeal__case__applicant",
     ).only(*TASK_ROW_FIELDS).order_by("-id")
+
+
+def open_tasks_of(case) -> list[dict]:
+    """The case's open human steps, oldest first: ``{"id", "step", "created"}`` each (what
+    the case's API detail lists; none before its process started)."""
+    if not case.process_id:
+        return []
+    tasks = Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+                                status__in=OPEN_STEP).order_by("id")
+    return [{"id": t.pk, "step": t.flow_task.name, "created": t.created} for t in tasks]

@@ -23,7 +23,7 @@ from django.test import RequestFactory, override_settings
 from django.views.debug import get_exception_reporter_class, get_exception_reporter_filter
 from rest_framework.test import APIClient
 
-from casework import access, crypto, selectors
+from casework import access, access_log, crypto, selectors
 from casework.identity import make_resident_id, mask_personal_text, mask_resident_id
 from casework.models import AccessRecord, Case, Household, Person, User
 from config.logging_filters import MaskPersonalData
@@ -306,8 +306,13 @@ def test_the_case_file_shows_the_full_number_to_the_approver_and_records_it(peop
     case = f.case(home["head"], programs["health_check"], status="township_review")
     for who, full in (("township", True), ("auditor", False), ("township_other", False)):
         user = people[who]
-        shown = selectors.case_context(Case.objects.select_related(
-            "applicant", "household").get(pk=case.pk), user)["applicant_id_number"]
+        ctx = selectors.case_context(Case.objects.select_related(
+            "applicant", "household").get(pk=case.pk), user)
+        assert not AccessRecord.objects.filter(user=user).exists()  # a selector only reads
+        # the page that shows it records it (workflows.frontend_views.case_file_context)
+        access_log.record_reveal(user, ctx["revealed"], case=case,
+                                 purpose=access_log.case_file_purpose(case))
+        shown = ctx["applicant_id_number"]
         if full:
             assert shown == home["head"].id_number
             record = AccessRecord.objects.get(user=user)

@@ -5,8 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework import selectors
-from casework.access_log import site_language
 from casework.field_rules import clean_text
 from casework.identity import mask_resident_id, parse_resident_id
 from casework.models import (
@@ -67,7 +65,8 @@ class PersonSerializer(serializers.ModelSerializer):
     """A household member. ``id_number`` and ``phone`` are masked (``330703********123X``,
     ``138****5678``) unless the serializer that holds this one put the person's id in
     ``context["full_identity"]``: a detail view that applied the rule and recorded the view
-    (``casework.selectors.reveal_identities``). Lists are always masked."""
+    (``casework.selectors.identities_shown``, recorded by the view with
+    ``casework.access_log.record_reveal``). Lists are always masked."""
 
     id_number = serializers.SerializerMethodField(
         help_text="Masked, or in full for the village reviewer, township and district "
@@ -114,17 +113,6 @@ class HouseholdDetailSerializer(HouseholdSerializer):
 
     class Meta(HouseholdSerializer.Meta):
         fields = HouseholdSerializer.Meta.fields + ["members"]
-
-    def to_representation(self, household):
-        request = self.context.get("request")
-        if request is not None:
-            doing = (_("registering household #%(household)s") if request.method == "POST"
-                     else _("register record of household #%(household)s"))
-            shown = selectors.reveal_identities(
-                request.user, household.members.all(), area_code=household.area_id,
-                purpose=site_language(doing, household=household.pk), path=request.path)
-            self.context.setdefault("full_identity", set()).update(shown)
-        return super().to_representation(household)
 
 
 class MemberInputSerializer(serializers.Serializer):

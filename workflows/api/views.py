@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -15,9 +16,9 @@ from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 
 from casework import access, selectors
-from casework.access_log import record_health_view
+from casework.access_log import record_health_view, record_reveal, site_language
 from casework.errors import InvalidInput, NotPermitted
-from casework.models import Case, CaseStatus, Person
+from casework.models import Case, CaseStatus, Household, Person
 from casework.projects.selectors import projects_open_to
 from casework.services import MemberInput, register_household
 from eligibility.models import PolicyParameter, Program
@@ -25,7 +26,7 @@ from eligibility.models import PolicyParameter, Program
 from .. import services
 from ..deadlines import with_due
 from ..documents import access_purpose
-from ..selectors import tasks_for
+from ..selectors import open_tasks_of, tasks_for
 from . import serializers as s
 from .tasks import DuePagination
 
@@ -77,6 +78,11 @@ def _in_force(program: Program, on: date) -> list[PolicyParameter]:
     return list({row.key: row for row in rows}.values())
 
 
+# why a household's full numbers are shown (the access record's purpose)
+REGISTERING = gettext_lazy("registering household #%(household)s")
+REGISTER_RECORD = gettext_lazy("register record of household #%(household)s")
+
+
 class HouseholdList(generics.ListCreateAPIView):
     def get_serializer_class(self):
         return s.HouseholdCreateSerializer if self.request.method == "POST" else (
@@ -99,7 +105,7 @@ class HouseholdList(generics.ListCreateAPIView):
         household = register_household(actor=request.user, village=village, members=members,
                                        **data)
         household = selectors.household_detail(user=request.user, household_id=household.pk)
-        return Response(s.HouseholdDetailSerializer(household, context={"request": request}).data,
+        return Response(household_shown(request, household, doing=REGISTERING),
                         status=status.HTTP_201_CREATED)
 
 
@@ -109,6 +115,22 @@ class HouseholdDetail(generics.RetrieveAPIView):
     def get_object(self):
         return selectors.household_detail(user=self.request.user,
                                           household_id=self.kwargs["pk"])
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(household_shown(request, self.get_object(), doing=REGISTER_RECORD))
+
+
+def household_shown(request, household: Household, *, doing) -> dict:
+    """One household with its members (``HouseholdDetailSerializer``): full identity and
+    phone numbers for whom the rule allows (``selectors.identities_shown``), each showing
+    recorded here with its purpose (``doing``, stored in the site's language) and path;
+    masked for everyone else. The serializer gets whose numbers to show, not the request:
+    it records nothing itself."""
+    revealed = selectors.identities_shown(request.user, household.members.all(),
+                                          area_code=household.area_id)
+    record_reveal(request.user, revealed, path=request.path,
+                  purpose=site_language(doing, household=household.pk))
+    return s.HouseholdDetailSerializer(household, context={"full_identity": revealed.ids}).data
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -163,24 +185,13 @@ class CaseList(generics.ListCreateAPIView):
                         status=status.HTTP_201_CREATED)
 
 
-def _open_tasks(case: Case) -> list[dict]:
-    if not case.process_id:
-        return []
-    tasks = Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
-                                status__in=("NEW", "ASSIGNED", "STARTED")).order_by("id")
-    return [{"id": t.pk, "step": t.flow_task.name, "created": t.created} for t in tasks]
-
-
 class CaseDetail(APIView):
     @extend_schema(responses=s.CaseDetailSerializer)
     def get(self, request, pk: int):
-        case = selectors.case_detail(user=request.user, case_id=pk)
-        case = (type(case).objects.filter(pk=case.pk)
-                .select_related(*selectors.CASE_LIST_RELATED)
-                .prefetch_related("decisions__actor", "documents", "objections").get())
+        case = selectors.case_file(user=request.user, case_id=pk)
         record_health_view(request.user, case, purpose=access_purpose(request.user, case.pk),
                            path=request.path)
-        ctx = {"request": request, "open_tasks": _open_tasks(case)}
+        ctx = {"request": request, "open_tasks": open_tasks_of(case)}
         return Response(s.CaseDetailSerializer(case, context=ctx).data)
 
 
@@ -295,8 +306,6 @@ class TaskDecision(APIView):
             raise Http404(_("No such task among yours.")) from None
         case = selectors.case_detail(user=request.user, case_id=case.pk)
         return Response(s.CaseSerializer(case, context={"request": request}).data)
-
-
 
 
 class CaseAppeals(_CaseAction):
