@@ -45,6 +45,7 @@ test: setup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # the benchmark creates and migrates its own database (bench_*), so it needs no `migrate`
