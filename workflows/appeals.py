@@ -31,6 +31,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +40,6 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished
-from viewflow.workflow.status import STATUS
 
 from casework import access
 from casework.audit import (
@@ -62,15 +62,15 @@ from casework.services import case_parameter
 from eligibility import appeal_period as period
 
 from . import steps
+from .completion import already_decided, decide_task, forbid_own_household
 from .deadlines import new_deadline
-from .flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase, new_task
+from .flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
 from .models import Appeal
 from .notify import notify_step, queue_case_messages
-from .services import deciding, grant
-from .taskrows import complete_task_row, insert_task, lock_actor_task
+from .services import grant
+from .viewflow_adapter import complete_task_row, insert_task, new_task
 
 APPEAL_STEP = steps.APPEAL_REVIEW
-OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 # who may lodge an appeal: the family, or its village staff on its behalf (recorded)
 LODGERS = (User.Role.FAMILY, User.Role.VILLAGE_REVIEWER, User.Role.ADMIN)
 # what the step after an overturned level is: a step of the application flow, or GRANT
@@ -361,13 +361,18 @@ def _payload(appeal: Appeal, **extra) -> dict:
 # --- deciding -------------------------------------------------------------------------------
 
 
-def _lock_appeal_task(task_id: int, actor: User) -> Task:
-    """The appeal's task with its process and appeal, locking the task and process rows;
-    ``Task.DoesNotExist`` if it is missing or not the actor's to decide (404: it does not
-    say that a task exists elsewhere)."""
-    qs = Task.objects.select_related("process", "process__appeal",
-                                     "process__appeal__decision").order_by()
-    return lock_actor_task(qs, task_id, actor)
+def _appeal_tasks() -> QuerySet[Task]:
+    """Appeal tasks read with their process, appeal and appealed decision."""
+    return Task.objects.select_related("process", "process__appeal",
+                                       "process__appeal__decision").order_by()
+
+
+def _appeal_of_task(task: Task) -> Appeal | None:
+    """The appeal an appeal task decides; None for any other task."""
+    node = task.flow_task
+    if node is None or node.name != APPEAL_STEP or node.flow_class is not AppealFlow:
+        return None
+    return getattr(task.process, "appeal", None)
 
 
 def decide_appeal(*, actor: User, task_id: int, outcome: str, reason: str = "") -> Appeal:
@@ -386,26 +391,22 @@ def decide_appeal(*, actor: User, task_id: int, outcome: str, reason: str = "") 
     reason = (reason or "").strip()
     if outcome == Outcome.DISMISS and not reason:
         raise InvalidInput(_("A reason is required to dismiss an appeal."), field="reason")
-    with deciding():
-        task = _lock_appeal_task(task_id, actor)
-        appeal = getattr(task.process, "appeal", None)
-        node = task.flow_task
-        if appeal is None or node is None or node.name != APPEAL_STEP or (
-                node.flow_class is not AppealFlow):
-            raise CaseConflict(_("This task is not an appeal."), code="wrong_step")
-        if task.status not in OPEN_TASK or appeal.outcome != Appeal.Outcome.PENDING:
-            raise CaseConflict(_("This task has already been decided."),
-                               code="task_closed")
+
+    def decide(task: Task, appeal: Appeal, now) -> Appeal:
+        if appeal.outcome != Appeal.Outcome.PENDING:
+            raise already_decided()
         case = _lock_case(appeal.case_id)
         if appeal.decision.actor_id == actor.pk:
             raise NotPermitted(_("You made the decision under appeal; someone else must "
                                  "decide the appeal."), code="own_decision")
-        if actor.household_id is not None and actor.household_id == case.household_id:
-            raise NotPermitted(_("You may not decide a case of your own household."),
-                               code="own_household")
+        forbid_own_household(actor, case)
         appeal.case = case
-        _decide_locked(appeal, case, task, actor, outcome, reason)
-    return appeal
+        _record_outcome(appeal, case, task, actor, outcome, reason, now)
+        return appeal
+
+    return decide_task(actor=actor, task_id=task_id, tasks=_appeal_tasks(),
+                       subject_of=_appeal_of_task,
+                       not_this_step=_("This task is not an appeal."), decide=decide)
 
 
 def _may_resume(case: Case, target: str) -> None:
@@ -422,9 +423,10 @@ def _may_resume(case: Case, target: str) -> None:
         raise CaseConflict(_("The applicant already holds this benefit."), code="duplicate")
 
 
-def _decide_locked(appeal: Appeal, case: Case, task: Task, actor: User, outcome: str,
-                   reason: str) -> None:
-    now = timezone.now()
+def _record_outcome(appeal: Appeal, case: Case, task: Task, actor: User, outcome: str,
+                    reason: str, now) -> None:
+    """What the appeal's outcome changes, in the caller's transaction: the appeal row,
+    the case rejected for good or resumed (or granted), the family told."""
     upheld = outcome == Outcome.UPHOLD
     target = resume_target(case, appeal.appealed_step) if upheld else ""
     if upheld:
@@ -433,7 +435,6 @@ def _decide_locked(appeal: Appeal, case: Case, task: Task, actor: User, outcome:
     appeal.reason = reason
     appeal.decided_by = actor
     appeal.decided_at = now
-    case._actor = actor
     detail = {"appeal": appeal.pk, "step": appeal.appealed_step, "reason": reason,
               "task": task.pk}
     if not upheld:
@@ -448,12 +449,6 @@ def _decide_locked(appeal: Appeal, case: Case, task: Task, actor: User, outcome:
         _resume(appeal, case, actor, target, now)
     appeal.save(update_fields=["outcome", "reason", "decided_by", "decided_at",
                                "resumed_process"])
-    # complete the review task; the appeal's process ends
-    task.owner = actor
-    task.status = STATUS.STARTED
-    task.started = now
-    activation = task.flow_task.activation_class(task)
-    activation.execute()
 
 
 def _resume(appeal: Appeal, case: Case, actor: User, target: str, now) -> None:

@@ -24,8 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.base import Edge
-from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.timer import TimerActivation
@@ -38,9 +36,10 @@ from casework.models import CaseStatus, Decision
 from casework.services import case_parameter
 
 from . import steps
+from .completion import actor_of
 from .deadlines import new_deadline
 from .notify import notify_step
-from .taskrows import complete_task_row, insert_task
+from .viewflow_adapter import Routed, complete_task_row, first_route, insert_task, new_task
 
 
 def _case(activation):
@@ -61,49 +60,6 @@ def revision_page(request, *args, **kwargs):
 
 
 # --- nodes -----------------------------------------------------------------
-def _first_route(activation):
-    """The next node of a routed node (``Routed``): the first of its routes whose
-    condition holds for ``activation``."""
-    for node, condition in activation.flow_task._routes:
-        if condition is None or condition(activation):
-            yield node._create(activation, activation.task.token)
-            return
-    raise FlowRuntimeError(f"No route out of {activation.flow_task.name}")
-
-
-class Routed:
-    """A node that routes, like an exclusive gateway folded into it, to the first of its
-    routes whose condition holds (its activation's ``create_next``: ``_first_route``)."""
-
-    _routes: list
-
-    def Route(self, *routes):
-        """``(node, condition)`` pairs, first match wins; ``condition`` None is the default."""
-        self._routes = list(routes)
-        self._next = routes[-1][0]  # for viewflow's own graph helpers
-        return self
-
-    def _resolve(self, instance):
-        super()._resolve(instance)
-        self._routes = [(this.resolve(instance, node), this.resolve(instance, cond))
-                        for node, cond in self._routes]
-
-    def _outgoing(self):
-        for node, cond in self._routes:
-            yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
-
-
-def new_task(flow_task, prev_activation, token, data=None, seed=None):
-    """The task row a human step's activation creates after ``prev_activation``, as
-    viewflow's own ``create`` builds it, unsaved: the caller sets its scope and inserts it
-    with its link (``insert_task``)."""
-    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task,
-                                           token=token, flow_task_type=flow_task.task_type)
-    task.data = data if data is not None else {}
-    task.seed = seed
-    return task
-
-
 class ScopedTaskView(flow.View):
     """A human step whose task row carries who may act on it (``owner_permission``, and
     ``owner_permission_obj_pk``: see ``steps.user_may_act``)."""
@@ -143,7 +99,7 @@ class ResumeCaseActivation(StartCaseActivation):
 
     @Activation.status.super()
     def create_next(self):
-        yield from _first_route(self)
+        yield from first_route(self)
 
 
 class ResumeCase(Routed, StartCase):
@@ -173,7 +129,7 @@ class DecisionStepActivation(ViewActivation):
         if deadline is not None:
             queue_insert(deadline)  # after the case, which may be new in this transaction
         activation = cls(task)
-        flow_task.enter(activation)
+        flow_task.enter(activation, actor=actor_of(prev_activation))
         return activation
 
     @ViewActivation.status.super()
@@ -185,7 +141,7 @@ class DecisionStepActivation(ViewActivation):
 
     @Activation.status.super()
     def create_next(self):
-        yield from _first_route(self)
+        yield from first_route(self)
 
 
 class DecisionStep(Routed, ScopedTaskView):
@@ -199,11 +155,11 @@ class DecisionStep(Routed, ScopedTaskView):
         self.step = step
         self._routes: list = []
 
-    def enter(self, activation):
-        """Entering the step: move the case, write the history, tell who must act."""
+    def enter(self, activation, *, actor):
+        """Entering the step: move the case, write the history (by ``actor``, who completed
+        the step before, or None for the system), tell who must act."""
         case = _case(activation)
         to_status = steps.STEP_STATUS[self.step]
-        actor = getattr(case, "_actor", None)
         if case.status != to_status or self.step == steps.OBJECTION_REVIEW:
             transition(case, to_status=to_status, actor=actor, action=f"enter_{self.step}",
                        detail={"task": activation.task.pk})
@@ -211,11 +167,22 @@ class DecisionStep(Routed, ScopedTaskView):
 
 
 class NoticeActivation(TimerActivation):
+    """The notice period's timer: starting it moves the case to public notice, in the
+    name of whoever completed the step before (the village reviewer's approval)."""
+
+    actor = None
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = super().create(flow_task, prev_activation, token, data, seed)
+        activation.actor = actor_of(prev_activation)
+        return activation
+
     @TimerActivation.status.super()
     def activate(self):
         super().activate.original()
         case = _case(self)
-        transition(case, to_status=CaseStatus.PUBLIC_NOTICE, actor=getattr(case, "_actor", None),
+        transition(case, to_status=CaseStatus.PUBLIC_NOTICE, actor=self.actor,
                    action="public_notice_started",
                    detail={"until": self.task.scheduled.isoformat(), "task": self.task.pk})
         notify_step(case, "public_notice")
@@ -354,7 +321,7 @@ class BenefitApplicationFlow(flow.Flow):
         The process is saved by the start activation right after this; the
         caller saves ``case.process`` once the flow has run.
         """
-        case._actor = actor
+        activation.task.owner = actor  # who started it (viewflow's start views do the same)
         activation.process.case = case  # caches both directions, no query
         return case
 
@@ -364,7 +331,7 @@ class BenefitApplicationFlow(flow.Flow):
         The process records where it resumed and why (``data``); the caller then points
         ``case.process`` at it (the case's lock from then on) and saves the case.
         """
-        case._actor = actor
+        activation.task.owner = actor
         activation.process.data = {"resume_at": resume_at, "appeal": appeal_id}
         activation.process.case = case
         return case

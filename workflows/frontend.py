@@ -38,7 +38,6 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.middleware import SiteMiddleware
 from viewflow.urls import Site
-from viewflow.urls.base import _URLResolver
 from viewflow.utils import viewprop
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import nodes as flow_nodes
@@ -63,6 +62,7 @@ from .projects.urls import ProjectsApp
 from .recertification import RecertificationFlow
 from .register_urls import RegisterApp
 from .report_views import ReportsApp
+from .viewflow_adapter import URLResolver as URLResolver_
 
 FAMILY_HOME = "/family/"
 # a task in these states has no form any more: its form pages (take it, decide it) say so
@@ -196,7 +196,7 @@ def _wrap_tree(patterns, wrap, *, extras=None, hold=()):
     """A copy of ``patterns`` whose callbacks are ``wrap(callback, name, extras)``.
 
     ``extras`` are the viewflow resolver extras in force at the pattern (inner
-    resolvers win, as in ``viewflow.urls.base._URLResolver.resolve``); the ones
+    resolvers win, as in viewflow's own resolver, ``viewflow_adapter.URLResolver``); the ones
     named in ``hold`` are passed to ``wrap`` but dropped from the copied resolvers.
     """
     extras = extras or {}
@@ -205,11 +205,11 @@ def _wrap_tree(patterns, wrap, *, extras=None, hold=()):
         if isinstance(entry, URLPattern):
             result.append(URLPattern(entry.pattern, wrap(entry.callback, entry.name, extras),
                                      entry.default_args, entry.name))
-        elif isinstance(entry, _URLResolver):
+        elif isinstance(entry, URLResolver_):
             inner = {**extras, **entry.extra}
             kept = {key: value for key, value in entry.extra.items() if key not in hold}
             children = _wrap_tree(entry.url_patterns, wrap, extras=inner, hold=hold)
-            result.append(_URLResolver(entry.pattern, children, entry.default_kwargs,
+            result.append(URLResolver_(entry.pattern, children, entry.default_kwargs,
                                        entry.app_name, entry.namespace, extra=kept))
         elif isinstance(entry, URLResolver):
             children = _wrap_tree(entry.url_patterns, wrap, extras=extras, hold=hold)

@@ -46,7 +46,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,7 +60,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from casework import access
 from casework.audit import record_event, unit_of_work
 from casework.bulk_facts import DEFAULT_CHUNK, EntitlementChunks, EntitlementFacts
-from casework.errors import CaseConflict, InvalidInput
+from casework.errors import InvalidInput
 from casework.models import (
     Case,
     Entitlement,
@@ -76,17 +76,16 @@ from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT
 
+from .completion import already_decided, decide_task, forbid_own_household
 from .entitlements import lock_cases, renew
-from .flows import CaseEnd, ScopedTaskView, StartCase, new_task
+from .flows import CaseEnd, ScopedTaskView, StartCase
 from .notify import queue_case_messages
-from .services import deciding
-from .taskrows import insert_task, lock_actor_task
+from .viewflow_adapter import insert_task, new_task
 
 logger = logging.getLogger(__name__)
 
 REVIEW_STEP = "recertification_review"
 REVIEW_ROLE = User.Role.VILLAGE_REVIEWER
-OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 class Outcome:
@@ -413,15 +412,20 @@ def recertify(*, year: int, chunk_size: int = DEFAULT_CHUNK, restart: bool = Fal
 # --- the review decision -------------------------------------------------------------
 
 
-def _lock_review_task(task_id: int, actor: User) -> Task:
-    """The review task with its process, re-certification, entitlement and case, locking
-    the task and process rows; ``Task.DoesNotExist`` if it is missing or not the actor's
-    to decide (the API answers 404: it does not say a task exists elsewhere)."""
-    qs = Task.objects.select_related(
+def _review_tasks() -> QuerySet[Task]:
+    """Review tasks read with their process, re-certification, entitlement and program."""
+    return Task.objects.select_related(
         "process", "process__recertification", "process__recertification__entitlement",
         "process__recertification__entitlement__program",
     ).order_by()
-    return lock_actor_task(qs, task_id, actor)
+
+
+def _recertification_of_task(task: Task) -> Recertification | None:
+    """The re-certification a review task decides; None for any other task."""
+    node = task.flow_task
+    if node is None or node.name != REVIEW_STEP or node.flow_class is not RecertificationFlow:
+        return None
+    return getattr(task.process, "recertification", None)
 
 
 def decide_review(*, actor: User, task_id: int, decision: str, reason: str = ""
@@ -430,7 +434,8 @@ def decide_review(*, actor: User, task_id: int, decision: str, reason: str = ""
     ends it (a reason is required, and the family is told it).
 
     Raises ``Task.DoesNotExist`` for a task the actor may not act on (404),
-    ``CaseConflict`` when it is not an open review task (409), ``InvalidInput`` (400).
+    ``CaseConflict`` when it is not an open review task (409), ``NotPermitted`` (403) for
+    a reviewer of the entitlement's own household, ``InvalidInput`` (400).
     """
     access.require_writer(actor)
     if decision not in (Outcome.CONTINUE, Outcome.END):
@@ -438,26 +443,25 @@ def decide_review(*, actor: User, task_id: int, decision: str, reason: str = ""
     reason = (reason or "").strip()
     if decision == Outcome.END and not reason:
         raise InvalidInput(_("A reason is required to end an entitlement."), field="reason")
-    with deciding():
-        task = _lock_review_task(task_id, actor)
-        recertification = getattr(task.process, "recertification", None)
-        node = task.flow_task
-        if recertification is None or node is None or node.name != REVIEW_STEP or (
-                node.flow_class is not RecertificationFlow):
-            raise CaseConflict(_("This task is not a re-certification review."),
-                               code="wrong_step")
-        if (task.status not in OPEN_TASK
-                or recertification.outcome != Recertification.Outcome.PENDING):
-            raise CaseConflict(_("This task has already been decided."),
-                               code="task_closed")
+
+    def decide(task: Task, recertification: Recertification, now) -> Recertification:
+        if recertification.outcome != Recertification.Outcome.PENDING:
+            raise already_decided()
         case = lock_cases([recertification.case_id])[recertification.case_id]
-        _decide_locked(recertification, case, task, actor, decision, reason)
-    return recertification
+        forbid_own_household(actor, case)
+        _record_outcome(recertification, case, task, actor, decision, reason, now)
+        return recertification
+
+    return decide_task(actor=actor, task_id=task_id, tasks=_review_tasks(),
+                       subject_of=_recertification_of_task,
+                       not_this_step=_("This task is not a re-certification review."),
+                       decide=decide)
 
 
-def _decide_locked(recertification: Recertification, case: Case, task: Task, actor: User,
-                   decision: str, reason: str) -> None:
-    now = timezone.now()
+def _record_outcome(recertification: Recertification, case: Case, task: Task, actor: User,
+                    decision: str, reason: str, now) -> None:
+    """What the review's outcome changes, in the caller's transaction: the review row,
+    the entitlement ended or renewed, the history, the family told."""
     entitlement = recertification.entitlement
     ended = decision == Outcome.END
     recertification.outcome = (Recertification.Outcome.ENDED if ended
@@ -486,12 +490,6 @@ def _decide_locked(recertification: Recertification, case: Case, task: Task, act
                                                                  recertification.year):
             renew([entitlement], year=recertification.year, cases={case.pk: case},
                   params_of={entitlement.program.code: params}, actor=actor)
-    # complete the human task; the flow ends
-    task.owner = actor
-    task.status = STATUS.STARTED
-    task.started = now
-    activation = task.flow_task.activation_class(task)
-    activation.execute()
 
 
 def case_of_process(process: Process) -> Case | None:

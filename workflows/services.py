@@ -14,13 +14,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process, Task
-from viewflow.workflow.status import STATUS
 
 from casework import access
 from casework.audit import record_event, save_case, transition, unit_of_work
@@ -44,14 +43,13 @@ from eligibility.models import Program
 from eligibility.units import unit_key
 
 from . import steps
+from .completion import OPEN_TASK, complete_task, decide_task, forbid_own_household
 from .deadlines import close_for_case
 from .entitlements import end_expired_for_unit
 from .flows import BenefitApplicationFlow
 from .models import Appeal
 from .notify import notify_step
-from .taskrows import lock_actor_task
 
-OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 INCOME_PROJECT = "income_project"
 # who records an objection lodged at the office during the public notice
 OBJECTION_RECORDERS = (User.Role.VILLAGE_REVIEWER, User.Role.TOWNSHIP_APPROVER,
@@ -146,18 +144,6 @@ def _submit(*, actor: User, household: Household, program: Program, applicant: P
 
 
 @contextmanager
-def deciding() -> Iterator[None]:
-    """A decision on a task: one transaction with its unit of work. A lock timeout, or
-    losing a deadlock to another decider, is a ``CaseConflict`` ("locked", 409)."""
-    try:
-        with transaction.atomic(), unit_of_work():
-            yield
-    except OperationalError as exc:  # lock timeout or deadlock victim
-        raise CaseConflict(_("Someone else is deciding this case; try again."),
-                           code="locked") from exc
-
-
-@contextmanager
 def _case_lock(process_id: int | None) -> Iterator[None]:
     """One transaction holding the case's lock (its process row), with a unit of work.
 
@@ -178,19 +164,17 @@ def _other_level_steps(actor: User) -> list[str]:
     return [s for s in steps.DECISION_STEPS if steps.STEP_LEVEL[s] not in own]
 
 
-def _lock_task(task_id: int, actor: User):
-    """Read the task with its process and case in one statement, locking the task and
-    process rows (the process row is every case's lock), inside the caller's transaction.
+def _decision_tasks(actor: User) -> QuerySet[Task]:
+    """The decision tasks read with their process and case in one statement (the
+    completion core locks the task and process rows: the process row is every case's
+    lock).
 
     The same statement tells whether ``actor`` already decided this case at another
-    level (``decided_other_level``, an EXISTS on the case's decisions: separation of
-    duties, checked by ``decide``).
-
-    A concurrent decider blocks here until the first commits, then sees the task
-    done. Raises ``Task.DoesNotExist`` when the task is missing or not the actor's.
+    level (``decided_other_level``, an EXISTS on the case's decisions) or upheld its
+    appeal (``decided_appeal``): separation of duties, checked by ``decide``.
     """
-    qs = Task.objects.select_related("process", "process__case", "process__case__program",
-                                     "process__case__applicant").defer(
+    return Task.objects.select_related("process", "process__case", "process__case__program",
+                                       "process__case__applicant").defer(
         # wide columns a decision never reads (facts load lazily if a rule needs them)
         "data", "process__data", "process__case__facts", "process__case__statement"
     ).annotate(decided_other_level=Exists(Decision.objects.filter(
@@ -200,7 +184,6 @@ def _lock_task(task_id: int, actor: User):
         decided_appeal=Exists(Appeal.objects.filter(
             case_id=OuterRef("process__case__id"), decided_by_id=actor.pk,
             outcome=Appeal.Outcome.UPHELD))).order_by()
-    return lock_actor_task(qs, task_id, actor)
 
 
 def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Case:
@@ -250,14 +233,8 @@ def _decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Ca
     if decision in (Decision.Outcome.REJECT, Decision.Outcome.RETURN) and not reason:
         raise InvalidInput(_("A reason is required to reject or return a case."),
                            field="reason")
-    with deciding():
-        task = _lock_task(task_id, actor)
-        if task.status not in OPEN_TASK:
-            raise CaseConflict(_("This task has already been decided."), code="task_closed")
-        step = task.flow_task.name
-        if step not in steps.DECISION_STEPS:
-            raise CaseConflict(_("This task does not take a decision."), code="wrong_step")
-        case = task.process.case
+
+    def decide_case(task, case: Case, now) -> Case:
         # separation of duties: one person decides one level of a case, and never a
         # case of their own household
         if task.decided_other_level:
@@ -267,17 +244,28 @@ def _decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Ca
         if task.decided_appeal:
             raise NotPermitted(_("You upheld this case's appeal; someone else must "
                                  "review it now."), code="decided_appeal")
-        if actor.household_id is not None and actor.household_id == case.household_id:
-            raise NotPermitted(_("You may not decide a case of your own household."),
-                               code="own_household")
-        case._actor = actor
-        _decide_locked(case, task, step, actor, decision, reason)
-    return case
+        forbid_own_household(actor, case)
+        _record_decision(case, task, task.flow_task.name, actor, decision, reason, now)
+        return case
+
+    return decide_task(actor=actor, task_id=task_id, tasks=_decision_tasks(actor),
+                       subject_of=_case_of_decision_task,
+                       not_this_step=_("This task does not take a decision."),
+                       decide=decide_case)
 
 
-def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reason: str
-                   ) -> None:
-    now = timezone.now()
+def _case_of_decision_task(task) -> Case | None:
+    """The case an application's decision task decides; None for any other task."""
+    node = task.flow_task
+    return task.process.case if node is not None and node.name in steps.DECISION_STEPS else None
+
+
+def _record_decision(case: Case, task, step: str, actor: User, decision: str, reason: str,
+                     now) -> None:
+    """What a decision changes, in the caller's transaction: the decision row and its
+    event, the objections it resolves, and at a rejection or the final approval the
+    case's end (the entitlement, the family told); the flow then routes on
+    ``case.last_decision``."""
     Decision.objects.create(case=case, step=step, outcome=decision, reason=reason,
                             actor=actor, task_id=task.pk, decided_at=now)
     case.last_decision = decision
@@ -302,13 +290,6 @@ def _decide_locked(case: Case, task, step: str, actor: User, decision: str, reas
         notify_step(case, "approved")
     else:
         save_case(case, "last_decision")
-    # complete the human task and let the flow route on case.last_decision
-    task.owner = actor
-    task.status = STATUS.STARTED
-    task.started = now
-    activation = task.flow_task.activation_class(task)
-    activation.process.case = case
-    activation.execute()
 
 
 def grant(case: Case, *, actor: User) -> Entitlement:
@@ -336,7 +317,6 @@ def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
             if not steps.user_may_act(actor, task.owner_permission,
                                       task.owner_permission_obj_pk or ""):
                 raise NotPermitted(_("You may not resubmit this case."))
-            case._actor = actor
             if statement:
                 case.statement = statement
             record_event(case, actor=actor, action="resubmitted", from_status=case.status,
@@ -345,12 +325,8 @@ def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
                          detail={"statement_changed": bool(statement)})
             case.last_decision = ""
             save_case(case, "statement", "last_decision")
-            task.owner = actor
-            task.status = STATUS.STARTED
-            task.started = timezone.now()
-            activation = task.flow_task.activation_class(task)
-            activation.process.case = case
-            activation.execute()
+            task.process.case = case  # the flow's next step reads this case
+            complete_task(task, actor=actor, now=timezone.now())
     except (FlowLockFailed, OperationalError) as exc:
         raise CaseConflict(_("The case is busy; try again."), code="locked") from exc
     return case

@@ -1,0 +1,157 @@
+"""Everything this project does with viewflow beyond its documented API, in one place.
+
+viewflow (pinned in requirements.lock; ``VIEWFLOW_VERSION`` below) is used through its
+public API everywhere else: flows, nodes, activations and their status transitions,
+``Task`` / ``Process`` and their managers. What it offers no public hook for lives here,
+so an upgrade has one module to re-read, and ``tests/workflows/test_viewflow_adapter.py``
+(pinned to the version) fails first when viewflow changes underneath:
+
+- the task rows of the hot path, written with SQL of our own (``insert_task``,
+  ``complete_task_row``): on PostgreSQL a new task and its link to the task before it
+  (``viewflow_task_previous``) go in one statement, a data-modifying CTE, and completing
+  a task closes its deadline (``workflows.deadlines``) in the same statement. Same rows
+  as viewflow writes, one round trip fewer per step;
+- a task built as viewflow's ``Activation.create`` builds it, unsaved (``new_task``);
+- creating a node's activation from another's (``create_node``: ``Node._create``);
+- nodes that route like an exclusive gateway folded into them (``Routed``: overrides
+  ``Node._resolve`` and ``Node._outgoing``, and sets ``_next`` for viewflow's graph);
+- the URL resolver class viewflow's ``Site`` nests (``URLResolver``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from viewflow import this
+from viewflow.urls.base import _URLResolver
+from viewflow.workflow.base import Edge
+from viewflow.workflow.exceptions import FlowRuntimeError
+
+#: the viewflow release this module was written against (the contract test checks it)
+VIEWFLOW_VERSION = "2.4.0"
+
+#: the resolver viewflow's ``Site`` and ``Application`` nest their URLs in (private in
+#: viewflow; ``workflows.frontend`` copies such trees with its own callbacks)
+URLResolver = _URLResolver
+
+
+# --- task rows -----------------------------------------------------------------------------
+
+
+def new_task(flow_task, prev_activation, token, data=None, seed=None):
+    """The task row a human step's activation creates after ``prev_activation``, as
+    viewflow's own ``Activation.create`` builds it, unsaved: the caller sets its scope and
+    inserts it with its link (``insert_task``)."""
+    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task,
+                                           token=token, flow_task_type=flow_task.task_type)
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
+def _columns_and_values(obj) -> tuple[list[str], list]:
+    fields = [f for f in type(obj)._meta.concrete_fields if not f.auto_created]
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in fields]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    return columns, values
+
+
+def insert_task(task, previous_id: int) -> None:
+    """Insert ``task`` (an unsaved Task) linked to ``previous_id``; sets ``task.pk``."""
+    model = type(task)
+    link = model.previous.through
+    if connection.vendor != "postgresql":
+        task.save()
+        link.objects.create(from_task_id=task.pk, to_task_id=previous_id)
+        return
+    quote = connection.ops.quote_name
+    columns, values = _columns_and_values(task)
+    placeholders = ", ".join(["%s"] * len(values))
+    sql = (
+        f"WITH new_task AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({placeholders}) RETURNING id) "
+        f"INSERT INTO {quote(link._meta.db_table)} (from_task_id, to_task_id) "
+        "SELECT id, %s FROM new_task RETURNING from_task_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, previous_id])
+        task.pk = cursor.fetchone()[0]
+    task._state.adding = False
+    task._state.db = connection.alias
+
+
+#: the columns a completion changes (viewflow's ``complete`` saves the whole row)
+COMPLETION_COLUMNS = ("status", "finished", "owner", "started")
+
+
+def complete_task_row(task) -> None:
+    """Save a completed task's changed columns and close its deadline, if it has one."""
+    from .models import Deadline
+
+    if connection.vendor != "postgresql":
+        task.save(update_fields=list(COMPLETION_COLUMNS))
+        Deadline.objects.filter(task_id=task.pk, closed_at__isnull=True).update(
+            closed_at=task.finished, next_at=None, stage=Deadline.Stage.DONE)
+        return
+    quote = connection.ops.quote_name
+    fields = [type(task)._meta.get_field(name) for name in COMPLETION_COLUMNS]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(task, False), connection) for f in fields]
+    closed_at = Deadline._meta.get_field("closed_at").get_db_prep_save(
+        task.finished or timezone.now(), connection)
+    sql = (
+        f"WITH closed AS (UPDATE {quote(Deadline._meta.db_table)} "
+        "SET closed_at = %s, next_at = NULL, stage = %s "
+        "WHERE task_id = %s AND closed_at IS NULL) "
+        f"UPDATE {quote(type(task)._meta.db_table)} SET {assignments} WHERE id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [closed_at, Deadline.Stage.DONE, task.pk, *values, task.pk])
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+def create_node(node, activation) -> Any:
+    """The activation of ``node`` created after ``activation`` (viewflow's own step from a
+    node to the next, ``Node._create``), on the same token."""
+    return node._create(activation, activation.task.token)
+
+
+def first_route(activation) -> Iterator[Any]:
+    """The next node of a routed node (``Routed``): the first of its routes whose
+    condition holds for ``activation``."""
+    for node, condition in activation.flow_task._routes:
+        if condition is None or condition(activation):
+            yield create_node(node, activation)
+            return
+    raise FlowRuntimeError(f"No route out of {activation.flow_task.name}")
+
+
+class Routed:
+    """A node that routes, like an exclusive gateway folded into it, to the first of its
+    routes whose condition holds (its activation's ``create_next``: ``first_route``)."""
+
+    _routes: list[tuple[Any, Callable[[Any], bool] | None]]
+
+    def Route(self, *routes):
+        """``(node, condition)`` pairs, first match wins; ``condition`` None is the default."""
+        self._routes = list(routes)
+        self._next = routes[-1][0]  # for viewflow's own graph helpers
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._routes = [(this.resolve(instance, node), this.resolve(instance, cond))
+                        for node, cond in self._routes]
+
+    def _outgoing(self):
+        for node, cond in self._routes:
+            yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
+
+__all__ = ["COMPLETION_COLUMNS", "URLResolver", "VIEWFLOW_VERSION", "Routed",
+           "complete_task_row", "create_node", "first_route", "insert_task", "new_task"]
