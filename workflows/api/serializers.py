@@ -380,10 +380,9 @@ class TaskSerializer(serializers.Serializer):
     applicant_name = serializers.SerializerMethodField()
 
     @staticmethod
-    def _case(task) -> Case:
-        from workflows.recertification import case_of_process
-
-        return case_of_process(task.process)
+    def _case(task):
+        """The case the task is about, as the page read it (``selectors.with_cases``)."""
+        return task.case_row
 
     def get_case(self, task) -> int:
         return self._case(task).pk
@@ -422,13 +421,13 @@ class TaskSerializer(serializers.Serializer):
         return bool(deadline and deadline[1])
 
     def get_program(self, task) -> str:
-        return self._case(task).program.code
+        return self._case(task).program_code
 
     def get_area(self, task) -> str:
         return self._case(task).area_id
 
     def get_applicant_name(self, task) -> str:
-        return self._case(task).applicant.name
+        return self._case(task).applicant_name
 
     def get_action(self, task) -> str:
         from workflows.recertification import REVIEW_STEP

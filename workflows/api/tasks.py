@@ -2,7 +2,8 @@
 
 - ``DuePagination``: ``GET /tasks/`` most urgent first (``workflows.due_order``: overdue,
   then by due date, untimed last, ties by id), keyset pages whose ``next`` carries the
-  last row's cursor; at most two statements for the page, never a COUNT.
+  last row's cursor; at most two statements for the page's tasks and three for the cases
+  they are about (``selectors.with_cases``), never a COUNT.
 - ``TaskBulkApprove``: ``POST /tasks/approve/`` approves several tasks at once, each case
   through ``services.decide`` in its own transaction (``workflows.bulk``); cash programs
   and objection reviews are refused per task, as are tasks that are not the caller's.
@@ -19,6 +20,7 @@ from casework.api.pagination import KeysetPagination
 
 from .. import bulk
 from ..due_order import DueCursor, deadline_scope, due_page
+from ..selectors import with_cases
 
 
 class DuePagination(KeysetPagination):
@@ -33,7 +35,7 @@ class DuePagination(KeysetPagination):
             raise ValidationError({"after": ["Not a cursor from `next`."]})
         rows = due_page(queryset, after, size + 1, deadline_scope(request.user))
         self.has_next = len(rows) > size
-        self.rows = rows[:size]
+        self.rows = with_cases(rows[:size])
         return self.rows
 
     def cursor_of(self, row) -> str:
