@@ -19,7 +19,9 @@ it), with the unit of work:
 - the documents' files (deleted from storage) and their descriptions and file names; the
   rows stay, as the history's ``document_added`` events name them;
 - the objections' names and texts (the resolution is the reviewer's, as in the history);
-- the phone numbers the family's text messages went to (kept masked, as case pages show).
+- the phone numbers the family's text messages went to (kept masked, as case pages show);
+- what the features keep in rows of their own, through the hooks they register
+  (``register_purge``): the grounds of the family's appeals (``workflows.retention``).
 
 The history is never changed: ``personal_data_purged`` is appended to it, saying how much
 was removed (counts, never contents), and the case row gets ``purged_at``. So the chain
@@ -33,6 +35,7 @@ deleting after commit could instead leave a file nobody points at any more.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -79,14 +82,33 @@ class Purged:
     documents: int = 0
     files: int = 0
     objections: int = 0
-    appeals: int = 0
     phone_numbers: int = 0
+    #: what the features' hooks removed, by hook name (``register_purge``)
+    by_hooks: dict[str, int] = field(default_factory=dict)
 
     def as_detail(self) -> dict:
         return {"statement": self.statement, "facts": self.facts, "criteria": self.criteria,
                 "documents": self.documents, "files": self.files,
-                "objections": self.objections, "appeals": self.appeals,
+                "objections": self.objections, **dict(sorted(self.by_hooks.items())),
                 "phone_numbers": self.phone_numbers}
+
+
+#: how many of a case's rows a hook emptied
+PurgeHook = Callable[[Case], int]
+_HOOKS: dict[str, PurgeHook] = {}
+
+
+def register_purge(name: str, hook: PurgeHook) -> None:
+    """Have ``purge_case`` call ``hook(case)`` in its transaction: a feature that keeps a
+    case's personal data in rows of its own (an appeal's grounds, in ``workflows``) says
+    here how to remove it, from its ``AppConfig.ready``; casework imports no feature. The
+    count it returns goes into the history under ``name``."""
+    _HOOKS[name] = hook
+
+
+def purge_hooks() -> dict[str, PurgeHook]:
+    """The registered hooks, by name (for checks and tests)."""
+    return dict(_HOOKS)
 
 
 @dataclass
@@ -194,9 +216,9 @@ def purge_case(case_id: int, *, today: date | None = None) -> tuple[Due, Purged]
                 file="", description="", original_name="")
             purged.objections = Objection.objects.filter(case=case).exclude(
                 lodged_by_name="", text="").update(lodged_by_name="", text="")
-            # the family's grounds of its appeals (``workflows.Appeal``, reached through its
-            # reverse relation: casework does not import workflows)
-            purged.appeals = case.appeals.exclude(grounds="").update(grounds="")
+            # what the features keep of the case's personal data (``register_purge``)
+            for name, hook in sorted(_HOOKS.items()):
+                purged.by_hooks[name] = hook(case)
             # rows written before SMS recipients were persons (``person:<id>``) hold the number
             for row in (OutboxMessage.objects.filter(case=case, channel=OutboxMessage.Channel.SMS)
                         .exclude(recipient__startswith="person:")):

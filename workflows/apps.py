@@ -7,4 +7,9 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the calendar check)
+        from . import (
+            checks,  # noqa: F401  (registers the calendar check)
+            retention,
+        )
+
+        retention.register()

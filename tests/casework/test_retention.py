@@ -275,6 +275,20 @@ def test_the_grounds_of_an_appeal_are_purged_with_the_case(programs, family_home
     _, purged = purge_case(case.pk, today=TODAY)
 
     appeal.refresh_from_db()
-    assert purged.appeals == 1 and appeal.grounds == ""
+    assert purged.by_hooks["appeals"] == 1 and appeal.grounds == ""
     assert appeal.outcome == Appeal.Outcome.DISMISSED and appeal.decided_by == staff["township"]
     assert verify_case(Case.objects.get(pk=case.pk)).intact
+
+
+def test_features_purge_their_own_rows_through_hooks_casework_never_imports_them():
+    """casework reaches no feature's rows: workflows registers what it keeps (an appeal's
+    grounds) when it is ready."""
+    from casework import retention
+    from casework.retention import purge_hooks
+    from workflows.retention import purge_appeal_grounds
+
+    assert purge_hooks()["appeals"] is purge_appeal_grounds
+    source = Path(retention.__file__).read_text(encoding="utf-8")
+    assert "workflows" not in "".join(
+        line for line in source.splitlines() if line.startswith(("from ", "import ")))
+    assert ".appeals" not in source  # no reverse relation into a feature's rows
