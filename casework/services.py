@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 
 from eligibility.decision import EligibilityDecision
 from eligibility.evaluate import evaluate
-from eligibility.grants import card_benefits, grant_amount, period_from
+from eligibility.grants import (
+    card_benefits,
+    grant_amount,
+    pays_special_families_more,
+    period_from,
+)
 from eligibility.models import Program
 from eligibility.parameters import parameters_on
 
@@ -111,9 +116,10 @@ def issue_entitlement(case: Case, *, actor: User | None = None) -> Entitlement:
     today = timezone.localdate()
     params = case.eligibility.get("parameters") or {}
     valid_from, valid_to = period_from(params, today)
-    special = case.facts.get("special_family", "") if case.program.code == "welfare_grant" \
-        else ""  # the facts are read only where the amount depends on them
-    amount = grant_amount(case.program.code, params, special_family=special)
+    # the facts are read only where the amount depends on them
+    special = (case.facts.get("special_family", "") if pays_special_families_more(params)
+               else "")
+    amount = grant_amount(params, special_family=special)
     from_fund = case.program.code == fund.GRANT_PROGRAM
     if case.program.is_cash and not from_fund:
         reserve_budget(case, amount, today)

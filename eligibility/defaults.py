@@ -103,9 +103,9 @@ PROGRAMS: dict[str, tuple[str, str, bool, dict]] = {
     }),
     "welfare_grant": ("计划生育公益金救助", "Welfare-fund grant", True, {
         "approval_level": "district", "public_notice_days": 7,
-        "income_per_head_limit_yuan": 12000, "max_grant_yuan": 3000,
-        "max_grant_special_yuan": 5000, "annual_budget_yuan": 300000,
-        "benefit_yuan": 3000, "card_validity_years": 1, "validity_period": "calendar_year",
+        "income_per_head_limit_yuan": 12000, "benefit_yuan": 3000,
+        "benefit_special_yuan": 5000, "annual_budget_yuan": 300000, "card_validity_years": 1,
+        "validity_period": "calendar_year",
         "renewal": "application", "retention_years": 5,
     }),
     "assistance_pairing": ("会员联系户帮扶结对", "Assistance pairing", False, {

@@ -11,8 +11,9 @@ what-if simulation all ask here, so a period or an amount is computed one way.
 - ``renewal``: "recertification" (the year's re-check renews it when its period ends in
   that year, or a village review decides) or "application" (once the period has ended the
   family applies again; the welfare grant, the health check).
-- the amount: ``benefit_yuan``, except the welfare grant, whose amount is its maximum
-  (more for special families, ``rules.welfare_grant.grant_amount``).
+- the amount: ``benefit_yuan``, one name for every program (0 for a benefit in kind);
+  a program may pay a special family (计生特殊家庭) more: ``benefit_special_yuan`` (the
+  welfare grant).
 """
 
 from __future__ import annotations
@@ -58,19 +59,23 @@ def due_for_renewal(valid_to: date, year: int) -> bool:
     return valid_to < date(year, 12, 31)
 
 
-def grant_amount(program: str, params: Mapping[str, Any], *, special_family: str = ""
-                 ) -> Decimal:
-    """What one grant of ``program`` pays for one period under ``params`` (0 in kind)."""
-    if program == "welfare_grant":
-        key = "max_grant_special_yuan" if special_family else "max_grant_yuan"
-        if key in params:
-            return Decimal(str(params[key]))
+def pays_special_families_more(params: Mapping[str, Any]) -> bool:
+    """Whether the amount depends on the household being a special family (so a caller
+    reads that fact only when it matters)."""
+    return params.get("benefit_special_yuan") is not None
+
+
+def grant_amount(params: Mapping[str, Any], *, special_family: str = "") -> Decimal:
+    """What one grant pays for one period under its program's ``params`` (0 in kind)."""
+    if special_family and pays_special_families_more(params):
+        return Decimal(str(params["benefit_special_yuan"]))
     return Decimal(str(params.get("benefit_yuan", 0) or 0))
 
 
 __all__ = ["APPLICATION", "CALENDAR_YEAR", "RECERTIFICATION", "YEARS", "add_years",
            "card_benefits",
-           "due_for_renewal", "grant_amount", "period_from", "renews_by_recertification"]
+           "due_for_renewal", "grant_amount", "pays_special_families_more", "period_from",
+           "renews_by_recertification"]
 
 
 def card_benefits(params: Mapping[str, Any], language: str = "zh-hans") -> list[str]:

@@ -88,7 +88,7 @@ def _covered(facts: Facts, program: str, params: Mapping[str, Any], on: date) ->
 def benefit(facts: Facts, program: str, params: Mapping[str, Any]) -> Decimal:
     """What one covered unit (a person, or a household for a household program) costs a
     year under ``params`` (0 for in-kind programs)."""
-    return grant_amount(program, params, special_family=facts.special_family)
+    return grant_amount(params, special_family=facts.special_family)
 
 
 @dataclass(slots=True)

@@ -36,7 +36,12 @@ from viewflow.workflow.models import Process
 
 from casework.audit import record_event, unit_of_work
 from casework.models import Case, Entitlement, EntitlementRenewal, Recertification, User
-from eligibility.grants import grant_amount, period_from, renews_by_recertification
+from eligibility.grants import (
+    grant_amount,
+    pays_special_families_more,
+    period_from,
+    renews_by_recertification,
+)
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
 
@@ -168,10 +173,12 @@ def renew(entitlements: Sequence[Entitlement], *, year: int, cases: dict[int, Ca
         code = entitlement.program.code
         params = params_of[code]
         start, end = period_from(params, entitlement.valid_to + timedelta(days=1))
+        special = (cases[entitlement.case_id].facts.get("special_family", "")
+                   if pays_special_families_more(params) else "")
         renewals.append(EntitlementRenewal(
             entitlement=entitlement, area_id=entitlement.area_id, year=year,
-            valid_from=start, valid_to=end, amount_yuan=grant_amount(code, params),
-            renewed_at=now))
+            valid_from=start, valid_to=end,
+            amount_yuan=grant_amount(params, special_family=special), renewed_at=now))
         entitlement.valid_to = end
     EntitlementRenewal.objects.bulk_create(renewals)
     Entitlement.objects.bulk_update(list(entitlements), ["valid_to"])

@@ -13,12 +13,6 @@ PROGRAM = "welfare_grant"
 RULE_VERSION = "welfare_grant/3"  # the version new decisions use
 
 
-def grant_amount(facts: Facts, params: Mapping[str, Any]) -> Decimal:
-    """The most the fund grants this household: more for special families."""
-    key = "max_grant_special_yuan" if facts.special_family else "max_grant_yuan"
-    return Decimal(str(params[key]))
-
-
 def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
     limit = Decimal(str(params["income_per_head_limit_yuan"]))
     per_head = facts.income_per_head_yuan
