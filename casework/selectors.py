@@ -39,12 +39,16 @@ def case_detail(*, user: User, case_id: int) -> Case:
 
 
 def case_file(*, user: User, case_id: int) -> Case:
-    """A case ``user`` may see (``case_detail``: 404 otherwise), read again with what its
-    file shows: its program, area, applicant and household, and its decisions (with
-    their actors), documents and objections."""
-    case = case_detail(user=user, case_id=case_id)
-    return (Case.objects.filter(pk=case.pk).select_related(*CASE_LIST_RELATED)
-            .prefetch_related("decisions__actor", "documents", "objections").get())
+    """A case ``user`` may see (404 otherwise, as ``case_detail``) with what its file
+    shows, in one scoped read: its program, area, applicant, household, entitlement and
+    who filed it, and its decisions (with their actors), documents and objections."""
+    case = (access.scope(Case.objects.all(), user)
+            .select_related(*CASE_LIST_RELATED, "entitlement", "process", "filed_by")
+            .prefetch_related("decisions__actor", "documents", "objections")
+            .filter(pk=case_id).first())
+    if case is None:
+        raise Http404(_("No such case among those you may see."))
+    return case
 
 
 def households_for(user: User):

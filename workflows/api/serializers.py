@@ -216,17 +216,24 @@ class CaseSerializer(serializers.ModelSerializer):
                   "applicant_name", "area", "area_name", "statement", "submitted_at",
                   "closed_at", "on_behalf", "due_at", "overdue", "eligibility"]
 
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_due_at(self, case) -> str | None:
+    @staticmethod
+    def _due(case):
+        """The open step's deadline, read once for both fields (a list annotates it)."""
         from workflows.deadlines import open_due_at
 
-        due = open_due_at(case)
+        if not hasattr(case, "open_due_at"):
+            case.open_due_at = open_due_at(case)
+        return case.open_due_at
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_due_at(self, case) -> str | None:
+        due = self._due(case)
         return serializers.DateTimeField().to_representation(due) if due else None
 
     def get_overdue(self, case) -> bool:
-        from workflows.deadlines import is_overdue, open_due_at
+        from workflows.deadlines import is_overdue
 
-        return is_overdue(open_due_at(case))
+        return is_overdue(self._due(case))
 
     def _language(self) -> str:
         request = self.context.get("request")
