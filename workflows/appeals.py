@@ -61,7 +61,7 @@ from casework.models import (
 from casework.services import case_parameter
 from eligibility import appeal_period as period
 
-from . import steps
+from . import steps, subjects
 from .completion import already_decided, decide_task, forbid_own_household
 from .deadlines import new_deadline
 from .flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
@@ -139,6 +139,7 @@ class AppealFlow(flow.Flow):
     """
 
     process_title = gettext_lazy("Appeal")
+    subject = subjects.APPEAL  # its processes are scoped through their appeal row
     lock_impl = lock.select_for_update_lock if settings.IS_POSTGRES else lock.no_lock
 
     start = StartCase(this.start_appeal).Next(this.appeal_review)

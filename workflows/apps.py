@@ -8,8 +8,15 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            appeals,
             checks,  # noqa: F401  (registers the calendar check)
+            notify,
             retention,
+            tasks,
         )
 
         retention.register()
+        # notify imports no feature and not the tasks module (which imports notify): what
+        # it needs of them is plugged in here
+        notify.register_relay(tasks.relay_outbox)
+        notify.register_recipients(appeals.APPEAL_STEP, appeals.appeal_reviewers)

@@ -16,7 +16,7 @@ from viewflow.workflow.status import STATUS
 from casework import access
 from casework.models import FINAL_STATUSES, Case, Recertification, User
 
-from . import steps
+from . import steps, subjects
 from .selectors import tasks_for
 
 # what a process page shows of its case (the lists read their rows' cases separately,
@@ -89,12 +89,10 @@ def scoped_appeals(user: User):
 def scoped_rows(user: User, flow_class):
     """The rows that scope ``flow_class``'s processes, each with its process id: reviews
     and appeals their own row, applications their case."""
-    from .appeals import AppealFlow
-    from .recertification import RecertificationFlow
-
-    if flow_class is RecertificationFlow:
+    subject = subjects.subject_of(flow_class)
+    if subject == subjects.RECERTIFICATION:
         return scoped_reviews(user)
-    if flow_class is AppealFlow:
+    if subject == subjects.APPEAL:
         return scoped_appeals(user)
     return scoped_cases(user)
 

@@ -9,18 +9,25 @@ kicked, and the beat sweep catches anything a lost kick left behind. The worker'
   transaction that marks the row sent. ``household:<id>`` means the household's family
   accounts, ``<step>:<area code>`` the active staff whose role acts on that step in an
   area containing that one (``workflows.steps.STEP_ROLE``; for ``appeal_review``, those
-  who may decide the case's pending appeal), and ``recipient_user`` one
-  account. A staff notice about their work (``STAFF_EMAIL_TEMPLATES``) also queues an
-  e-mail outbox row for each of those users who has an e-mail address, in the same
-  transaction, so it too is sent once and can be traced;
+  who may decide the case's pending appeal, found by the finder the appeals feature
+  registers: ``register_recipients``), and ``recipient_user`` one account. A staff
+  notice about their work (``STAFF_EMAIL_TEMPLATES``) also queues an e-mail outbox row
+  for each of those users who has an e-mail address, in the same transaction, so it too
+  is sent once and can be traced;
 - e-mail (``send_email``): Django's e-mail backend, to the row's address (or its user's);
 - SMS: ``workflows.sms`` (the gateway, and the per-number hourly limit).
 
 The case pages and the API read a case's messages through ``case_outbox``.
+
+This module imports no feature and not ``workflows.tasks`` (which imports it): the relay
+task, and the finders of the recipients a feature names (``appeal_review:<village>``), are
+registered by the features in ``WorkflowsConfig.ready`` (``register_relay``,
+``register_recipients``).
 """
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -34,7 +41,7 @@ from casework.models import Case, Message, OutboxMessage, Person, User
 from casework.phones import mask_email, mask_phone
 
 from .messages import STEP_NAMES, render, template_label
-from .steps import APPEAL_REVIEW, STEP_ROLE
+from .steps import RECERTIFICATION_REVIEW, RECERTIFICATION_ROLE, STEP_ROLE
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +61,9 @@ STAFF_EMAIL_TEMPLATES = {"task_waiting", "task_reminder", "task_overdue", "task_
 MESSAGE_LANGUAGE = "zh-hans"
 # the unread count stops at this many ("99+"): a bounded read however many there are
 UNREAD_LIMIT = 99
+# a failed row is retried (``workflows.tasks.deliver``) until it has had this many attempts;
+# then it stays unsent with its last error, for staff to see
+MAX_ATTEMPTS = 8
 
 Channel = OutboxMessage.Channel
 
@@ -110,6 +120,26 @@ def queue_case_messages(case: Case, template: str | None, payload: dict[str, Any
         kick_relay_on_commit()
 
 
+# --- what the features plug in (``WorkflowsConfig.ready``) ---------------------------------
+
+_relay_task = None  # workflows.tasks.relay_outbox
+# "<kind>:<key>" recipients whose users a feature finds: kind -> finder(case id) -> users
+_recipient_finders: dict[str, Callable[[int | None], Any]] = {}
+
+
+def register_relay(task) -> None:
+    """The Celery task ``kick_relay`` sends (``workflows.tasks.relay_outbox``)."""
+    global _relay_task
+    _relay_task = task
+
+
+def register_recipients(kind: str, finder: Callable[[int | None], Any]) -> None:
+    """Rows for ``<kind>:<key>`` go to ``finder(case id)``'s active users (a queryset);
+    for a kind whose users no step role names (an appeal's reviewers: the level above
+    the one appealed, less whoever decided)."""
+    _recipient_finders[kind] = finder
+
+
 def kick_relay_on_commit() -> None:
     """Kick the relay after the current transaction commits, once per transaction
     however many steps in it queued rows."""
@@ -134,9 +164,12 @@ def kick_relay() -> None:
     row committed just after a relay run read the table.
     """
     global _last_kick
-    from .tasks import relay_outbox
+    relay_outbox = _relay_task
 
     if not KICKS_ENABLED:
+        return
+    if relay_outbox is None:  # not registered (WorkflowsConfig.ready): beat sweeps
+        logger.warning("outbox relay kick skipped: no relay task registered; beat will sweep")
         return
 
     now = time.monotonic()
@@ -163,9 +196,7 @@ class UnknownRecipient(ValueError):
 
 
 def _step_roles() -> dict[str, str]:
-    from .recertification import REVIEW_ROLE, REVIEW_STEP
-
-    return {**STEP_ROLE, REVIEW_STEP: REVIEW_ROLE}
+    return {**STEP_ROLE, RECERTIFICATION_REVIEW: RECERTIFICATION_ROLE}
 
 
 def _area_prefixes(code: str) -> list[str]:
@@ -182,10 +213,9 @@ def recipient_users(message: OutboxMessage):
     kind, sep, key = message.recipient.partition(":")
     if sep and kind == "household" and key.isdigit():
         return active.filter(household_id=int(key), role=User.Role.FAMILY)
-    if sep and kind == APPEAL_REVIEW:  # the role depends on the level appealed
-        from .appeals import appeal_reviewers
-
-        return appeal_reviewers(message.case_id)
+    finder = _recipient_finders.get(kind) if sep else None
+    if finder is not None:  # e.g. an appeal's: the role depends on the level appealed
+        return finder(message.case_id)
     role = _step_roles().get(kind) if sep else None
     if role is None or not key:
         raise UnknownRecipient(f"unknown recipient {message.recipient!r}")
@@ -322,8 +352,6 @@ def case_outbox(case: Case, *, family: bool = False):
 
 
 def outbox_status(row: OutboxMessage) -> str:
-    from .tasks import MAX_ATTEMPTS
-
     if row.sent_at is not None:
         return Status.SENT
     if row.attempts >= MAX_ATTEMPTS:

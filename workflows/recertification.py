@@ -76,6 +76,7 @@ from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT
 
+from . import steps, subjects
 from .completion import already_decided, decide_task, forbid_own_household
 from .entitlements import lock_cases, renew
 from .flows import CaseEnd, ScopedTaskView, StartCase
@@ -84,8 +85,8 @@ from .viewflow_adapter import insert_task, new_task
 
 logger = logging.getLogger(__name__)
 
-REVIEW_STEP = "recertification_review"
-REVIEW_ROLE = User.Role.VILLAGE_REVIEWER
+REVIEW_STEP = steps.RECERTIFICATION_REVIEW
+REVIEW_ROLE = steps.RECERTIFICATION_ROLE
 
 
 class Outcome:
@@ -149,6 +150,7 @@ class RecertificationFlow(flow.Flow):
     """
 
     process_title = gettext_lazy("Re-certification review")
+    subject = subjects.RECERTIFICATION  # scoped through their review row
     lock_impl = lock.select_for_update_lock if settings.IS_POSTGRES else lock.no_lock
 
     start = StartCase(this.start_review).Next(this.recertification_review)

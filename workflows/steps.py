@@ -45,6 +45,10 @@ LEVEL_ORDER = ("village", "township", "district")
 APPEAL_REVIEW = "appeal_review"
 APPEAL_ROLE = {"village": Role.TOWNSHIP_APPROVER, "township": Role.DISTRICT_APPROVER,
                "district": Role.DISTRICT_APPROVER}
+# the re-certification review of an entitlement that no longer qualifies
+# (``workflows.recertification``): decided by its village
+RECERTIFICATION_REVIEW = "recertification_review"
+RECERTIFICATION_ROLE = Role.VILLAGE_REVIEWER
 # a scope key ending in EXCLUDED + a user id: that user may not act on the task
 EXCLUDED = "/not"
 

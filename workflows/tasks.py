@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 RELAY_BATCH = 500
 
 
-MAX_ATTEMPTS = 8  # then the message stays unsent with its last error, for staff to see
+MAX_ATTEMPTS = notify.MAX_ATTEMPTS  # then the message stays unsent with its last error
 
 Channel = OutboxMessage.Channel
 

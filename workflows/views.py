@@ -13,8 +13,8 @@ from django.views.generic import FormView
 from casework.errors import CaseConflict, DomainError
 
 from . import services
+from .case_file import case_file_context
 from .forms import DecisionForm, RevisionForm
-from .frontend_views import case_file_context
 
 # CaseConflict codes meaning the task was closed under the form (decided, withdrawn)
 TASK_CLOSED = ("task_closed",)

@@ -309,7 +309,7 @@ def test_the_case_file_shows_the_full_number_to_the_approver_and_records_it(peop
         ctx = selectors.case_context(Case.objects.select_related(
             "applicant", "household").get(pk=case.pk), user)
         assert not AccessRecord.objects.filter(user=user).exists()  # a selector only reads
-        # the page that shows it records it (workflows.frontend_views.case_file_context)
+        # the page that shows it records it (workflows.case_file.case_file_context)
         access_log.record_reveal(user, ctx["revealed"], case=case,
                                  purpose=access_log.case_file_purpose(case))
         shown = ctx["applicant_id_number"]

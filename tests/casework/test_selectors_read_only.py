@@ -125,7 +125,7 @@ def test_no_selector_module_calls_a_writer(path):
 # --- the views record what the selectors revealed ----------------------------------------------
 
 def test_the_case_file_records_the_applicants_full_number_as_before(staff, home, case):
-    from workflows.frontend_views import case_file_context
+    from workflows.case_file import case_file_context
 
     user = staff["township"]
     ctx = case_file_context(user, case.pk)
@@ -144,7 +144,7 @@ def test_the_case_file_records_the_applicants_full_number_as_before(staff, home,
 
 @pytest.mark.parametrize("who", ["auditor", "township_other"])
 def test_the_case_file_of_whom_sees_masked_numbers_records_no_number(staff, home, case, who):
-    from workflows.frontend_views import case_file_context
+    from workflows.case_file import case_file_context
 
     user = staff[who]
     if who == "township_other":  # not in the case's area: not found at all

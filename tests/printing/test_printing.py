@@ -19,7 +19,7 @@ from eligibility.models import PolicyParameter
 from tests import factories as f
 from tests.printing import pdfread
 from tests.support.journey import decide, submit
-from workflows.frontend_views import case_file_context
+from workflows.case_file import case_file_context
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,6 @@ case is read through ``casework.selectors`` (scoped to the user's household),
 so another household's case is a 404, never a 403 that confirms it exists.
 """
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -27,10 +25,9 @@ from casework.models import CaseStatus, Decision, Household, User
 from casework.services import card_benefit_lines, precheck
 from workflows import appeals, notify, services
 from workflows.documents import document_rows
+from workflows.family_access import STAFF_HOME, family_required
 
 from .forms import AppealForm, ApplyForm, DocumentForm, ResubmitForm, WithdrawForm
-
-STAFF_HOME = "/workflow/"
 
 # the audit log's action names, said the way a family would say them
 ACTION_LABELS = {
@@ -76,19 +73,8 @@ SYSTEM_ACTOR = pgettext_lazy("who acted", "system")
 
 # --- access ----------------------------------------------------------------
 
-def family_required(view):
-    """Families only: anonymous users go to the login page, staff to their own pages."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if user.role != User.Role.FAMILY:
-            return HttpResponseRedirect(STAFF_HOME)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# ``family_required`` (families only) is in ``workflows.family_access``: every feature's
+# family page uses it
 
 
 def home_redirect(request):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from casework.pairings import selectors
 from casework.pairings.models import PairingContract
-from workflows.family.views import family_required
+from workflows.family_access import family_required
 
 from .views import serve_document
 

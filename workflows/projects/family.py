@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.models import Household
 from casework.projects.selectors import memberships_of_household, projects_open_to
-from workflows.family.views import family_required
+from workflows.family_access import family_required
 
 
 @family_required
