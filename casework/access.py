@@ -136,3 +136,17 @@ def require_keeper(user: User, area_code: str) -> None:
     """``NotPermitted`` (403) unless ``may_keep(user, area_code)``."""
     if not may_keep(user, area_code):
         raise NotPermitted(_("Only the staff who keep this area's records may change them."))
+
+
+# who may read the reports and the statistics report: township and district staff,
+# auditors, administrators
+REPORT_ROLES = frozenset({Role.TOWNSHIP_APPROVER, Role.DISTRICT_APPROVER, Role.AUDITOR,
+                          Role.ADMIN})
+
+
+def may_view_reports(user: User) -> bool:
+    """Township and district staff, auditors and administrators with an area. Village
+    reviewers (their village's few cases are on their inbox) and families are refused."""
+    return bool(user.is_authenticated and user.is_active
+                and getattr(user, "role", None) in REPORT_ROLES
+                and getattr(user, "area_id", None))

@@ -1,7 +1,7 @@
 """The signed code on a printed entitlement card, and what checking it may tell.
 
 A card and the approval letter carry a QR code with the URL of the public check page
-(``/verify/<token>/``, ``workflows.printing_views.verify``). The token is the
+(``/verify/<token>/``, ``workflows.printing.views.verify``). The token is the
 entitlement's number signed with ``django.core.signing`` (HMAC-SHA256 over
 ``SECRET_KEY`` and the salt ``SALT``): it holds the number and nothing personal, and
 nobody without the key can make one for another number. A token that does not verify,

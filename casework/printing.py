@@ -3,7 +3,7 @@
 Builders over plain data (``CardData``, ``LetterData``): they read no database and
 return the PDF's bytes, in the language they are given (zh-hans or English; the labels
 through Django's translations, the program's name and the criteria's reasons chosen by
-the caller). The views (``workflows.printing_views``) gather the data, check who may
+the caller). The views (``workflows.printing.views``) gather the data, check who may
 print, and record each download.
 
 reportlab draws them with its built-in CJK font, the CID font ``STSong-Light`` (Adobe's

@@ -30,6 +30,6 @@ urlpatterns = [
     path("api/v1/", include("workflows.api.urls")),
     path("family/", include("workflows.family.urls")),
     path("documents/", include("workflows.documents")),
-    path("", include("workflows.printing_urls")),  # /print/... PDFs, /verify/<token>/ public
+    path("", include("workflows.printing.urls")),  # /print/... PDFs, /verify/<token>/ public
     path("workflow/", include("workflows.frontend")),
 ]

@@ -4,7 +4,7 @@ The period is the program's dated ``appeal_days`` parameter (calendar days from 
 of the decision, the last day included) as in force on the day of the rejection, else as
 the case's pre-check recorded it, else the default (``defaults.APPEAL_PARAMETERS``: 30
 days, assumed, set locally). The right to appeal never depends on a parameter row being
-there, and the decision letter (``workflows.printing_views``) and the appeal flow
+there, and the decision letter (``workflows.printing.views``) and the appeal flow
 (``workflows.appeals``) read this one function, so they cannot disagree.
 """
 

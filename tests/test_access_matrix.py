@@ -301,25 +301,25 @@ RULES = {
     "family:messages_read_all": Rule(post=FAMILIES, personal=True),
     # documents of the cases one may see
     "documents:download": Rule(get=AUTH, target="document"),
-    # a granted case's card and its decision letter, as PDF (workflows.printing_views)
+    # a granted case's card and its decision letter, as PDF (workflows.printing.views)
     "printing:card": Rule(get=AUTH, target="closed"),
     "printing:letter": Rule(get=AUTH, target="closed"),
     # staff UI (families are sent to /family/)
     "index": Rule(get=STAFF),
     "messages:index": Rule(get=STAFF, personal=True),
     "messages:read_all": Rule(post=STAFF, personal=True),
-    # the auditor's workspace (workflows.auditor): read-only, for auditors and district
+    # the auditor's workspace (workflows.auditor.views): read-only, for auditors and district
     # approvers inside their area; an export without its purpose is the form asking for it
     "auditor:index": Rule(get=AUDITORS, post=NOBODY),
     "auditor:case": Rule(get=AUDITORS, post=NOBODY, target="case"),
     "auditor:export_csv": Rule(get=AUDITORS, post=NOBODY),
     "auditor:export_xlsx": Rule(get=AUDITORS, post=NOBODY),
     "auditor:records": Rule(get=AUDITORS, post=NOBODY),
-    # the reports (workflows.report_views): aggregate numbers of the caller's own area,
+    # the reports (workflows.reports.views): aggregate numbers of the caller's own area,
     # read-only, for township and district staff, auditors and administrators
     "reports:index": Rule(get=REPORTERS, post=NOBODY),
     "reports:export_xlsx": Rule(get=REPORTERS, post=NOBODY),
-    # the household register (workflows.register_views): staff read their area's
+    # the household register (workflows.register.views): staff read their area's
     # households; the village's own staff and the administrators keep it (dues,
     # membership, applying on the family's behalf, the Excel import). An empty form
     # posted is the form again with its errors (200); a confirmation or problem list

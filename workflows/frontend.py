@@ -49,7 +49,7 @@ from casework.models import User
 from . import frontend_access as scope
 from . import frontend_views as views
 from .appeals import AppealFlow
-from .auditor_urls import AuditorApp
+from .auditor.urls import AuditorApp
 from .bulk_views import ScopedBulkApproveView
 from .contacts.urls import ContactsApp
 from .flows import BenefitApplicationFlow
@@ -60,8 +60,8 @@ from .organisation.urls import OrganisationApp
 from .pairings.urls import PairingsApp
 from .projects.urls import ProjectsApp
 from .recertification import RecertificationFlow
-from .register_urls import RegisterApp
-from .report_views import ReportsApp
+from .register.urls import RegisterApp
+from .reports.views import ReportsApp
 from .viewflow_adapter import URLResolver as URLResolver_
 
 FAMILY_HOME = "/family/"

@@ -67,7 +67,7 @@ def district_rejected_pension(programs, family_home, staff):
 # --- the period -------------------------------------------------------------------------------
 
 def test_the_default_period_is_30_days_and_the_letter_states_it(programs, village_rejected):
-    from workflows.printing_views import letter_data
+    from workflows.printing.views import letter_data
 
     rejected_on = timezone.localdate(village_rejected.decisions.get().decided_at)
     window = appeals.appeal_window(village_rejected)
@@ -81,7 +81,7 @@ def test_without_a_parameter_row_the_letter_and_the_flow_still_say_30_days(
     """The period is policy (eligibility.appeal_period): the letter once said nothing
     when the row was missing while the flow allowed the default."""
     from eligibility.models import PolicyParameter
-    from workflows.printing_views import letter_data
+    from workflows.printing.views import letter_data
 
     PolicyParameter.objects.filter(key="appeal_days").delete()
     village_rejected.eligibility.get("parameters", {}).pop("appeal_days", None)
@@ -541,7 +541,7 @@ def test_date_helpers_use_the_local_day(village_rejected):
 
 def test_the_letter_offers_the_appeal_until_the_rejection_is_appealed(village_rejected,
                                                                      family_home, staff):
-    from workflows.printing_views import letter_data
+    from workflows.printing.views import letter_data
 
     assert letter_data(None, village_rejected, "en").appeal_days == 30
     decided = decide_appeal(staff["township"], lodge(family_home["user"], village_rejected),

@@ -12,7 +12,7 @@ from casework.models import AuditEvent, CaseStatus, Decision
 from tests import factories as f
 from tests.appeals.helpers import appeal_task, decide, decide_appeal, lodge, submit
 from workflows import appeals
-from workflows.auditor import ACTIONS
+from workflows.auditor.views import ACTIONS
 from workflows.family.views import ACTION_LABELS
 from workflows.models import Appeal
 

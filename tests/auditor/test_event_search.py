@@ -16,7 +16,7 @@ from casework.models import AuditEvent, Case
 from casework.verification import seal_checkpoint
 from tests import factories as f
 from tests.casework.test_audit_chain import tamper
-from workflows import auditor
+from workflows.auditor import views as auditor
 
 from .conftest import NAME_FAR, NAME_V11, NAME_V21, apply
 

@@ -26,7 +26,7 @@ from casework.models import AuditEvent, Case, CaseStatus
 from eligibility.parameters import parameters_on
 from tests.printing import pdfread
 from tests.support.journey import open_task
-from workflows.auditor import ACTIONS
+from workflows.auditor.views import ACTIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -209,7 +209,7 @@ def test_the_roster_is_called_a_member_roster_never_by_the_polices_word(register
     text = client.get(reverse("register:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1 class=\"vf-card__title\">Member roster</h1>" in text
     assert "Household register" not in text
-    from workflows.register_urls import RegisterApp
+    from workflows.register.urls import RegisterApp
 
     assert str(RegisterApp.title) in ("Member roster", "会员花名册")
     zh = client.get(reverse("register:index"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

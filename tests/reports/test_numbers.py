@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from casework.models import CaseStatus
-from workflows.reports import (
+from workflows.reports.report import (
     STATEMENTS,
     Query,
     build_report,
@@ -338,7 +338,7 @@ def test_nearest_rank_is_postgresqls_percentile_disc(world):
     the report's nearest rank (the report computes them in Python on both databases)."""
     from django.db import connection
 
-    from workflows.reports import step_refs
+    from workflows.reports.report import step_refs
 
     if connection.vendor != "postgresql":
         pytest.skip("percentile_disc is PostgreSQL's")

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from casework.models import AccessRecord
-from workflows import report_views
+from workflows.reports import views as report_views
 
 from .conftest import PERIOD
 

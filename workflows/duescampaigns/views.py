@@ -27,7 +27,8 @@ from casework.duescampaigns.models import DuesCampaign
 from casework.errors import DomainError
 from casework.models import Area
 
-from ..register_views import _base_context, _domain_error, _pager, staff_only
+from ..frontend_access import staff_only
+from ..staff_pages import base_context, domain_error, pager
 from .forms import CampaignFilterForm, CampaignForm, RatesForm
 
 PAGE_SIZE = 50
@@ -70,8 +71,8 @@ def campaign_list(request):
     has_next, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
     last = f"{page[-1].year}:{page[-1].area_id}" if has_next else None
     return TemplateResponse(request, "workflows/register/dues_campaigns.html", {
-        **_base_context(request), "form": form, "rows": page, "may_open": may_open(user),
-        "this_year": timezone.localdate().year, **_pager(request, last),
+        **base_context(request), "form": form, "rows": page, "may_open": may_open(user),
+        "this_year": timezone.localdate().year, **pager(request, last),
     })
 
 
@@ -91,13 +92,13 @@ def campaign_new(request):
                 pilot=data["pilot"], starts_on=data["starts_on"], ends_on=data["ends_on"],
                 target_percent=data["target_percent"], note=data["note"])
         except DomainError as exc:
-            _domain_error(form, exc)
+            domain_error(form, exc)
         else:
             messages.success(request, _("Dues campaign %(year)s of %(area)s opened.") % {
                 "year": campaign.year, "area": campaign.area.name})
             return HttpResponseRedirect(reverse("register:duescampaigns-list"))
     return TemplateResponse(request, "workflows/register/dues_campaign_form.html", {
-        **_base_context(request), "form": form, "campaign": None})
+        **base_context(request), "form": form, "campaign": None})
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,13 +123,13 @@ def campaign_edit(request, pk: int):
                 ends_on=data["ends_on"], target_percent=data["target_percent"],
                 note=data["note"])
         except DomainError as exc:
-            _domain_error(form, exc)
+            domain_error(form, exc)
         else:
             messages.success(request, _("Dues campaign %(year)s of %(area)s changed.") % {
                 "year": campaign.year, "area": campaign.area.name})
             return HttpResponseRedirect(reverse("register:duescampaigns-list"))
     return TemplateResponse(request, "workflows/register/dues_campaign_form.html", {
-        **_base_context(request), "form": form, "campaign": campaign})
+        **base_context(request), "form": form, "campaign": campaign})
 
 
 def _rate_areas(user) -> list[tuple[str, str]]:
@@ -168,7 +169,7 @@ def rates(request):
         raise Http404(_("No such area among those you may see.")) from None
     table = stats.rates(area=area, year=year, as_of=as_of)
     return TemplateResponse(request, "workflows/register/dues_rates.html", {
-        **_base_context(request), "form": form, "table": table, "area": area,
+        **base_context(request), "form": form, "table": table, "area": area,
         "year": year, "as_of": as_of, "show_villages": area.level != Area.Level.DISTRICT,
         "may_open": may_open(user),
     })

@@ -18,7 +18,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..reports import may_view_reports
+from casework import access
+
 from .report import build_report
 from .views import StatisticsForm, scoped_area
 
@@ -60,7 +61,7 @@ class StatisticsView(APIView):
                                      description="Default: the year's end, or today.")],
         responses=StatisticsSerializer)
     def get(self, request, area: str):
-        if not may_view_reports(request.user):
+        if not access.may_view_reports(request.user):
             raise PermissionDenied
         found = scoped_area(request.user, area)
         form = StatisticsForm({"area": found.code, **request.query_params.dict()},

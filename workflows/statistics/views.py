@@ -1,7 +1,7 @@
 """The statistics report in the staff site (/workflow/reports/statistics/), in Excel and PDF,
 and in the API (``GET /api/v1/statistics/``).
 
-Who: those who see the reports (``workflows.reports.may_view_reports``: township and
+Who: those who see the reports (``casework.access.may_view_reports``: township and
 district staff, auditors, administrators); a township approver asks for their township,
 district staff for the district or any of its townships. An area outside the user's is a
 404 (``casework.access.in_scope``). Reads only. The numbers are aggregate counts and sums,
@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy as _
 from casework import access
 from casework.models import Area
 
-from ..reports import may_view_reports
 from .report import Report, build_report
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,7 +83,7 @@ def reporting_only(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or not may_view_reports(request.user):
+        if request.method not in ("GET", "HEAD") or not access.may_view_reports(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

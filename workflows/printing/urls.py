@@ -1,11 +1,11 @@
 """Printable documents of a case and the public check of a printed card
-(``workflows.printing_views``), included from ``config.urls`` at the site's root:
+(``workflows.printing.views``), included from ``config.urls`` at the site's root:
 ``/print/cases/<id>/card.pdf``, ``/print/cases/<id>/letter.pdf`` and
 ``/verify/<token>/`` (kept short: it is the URL in the card's QR code)."""
 
 from django.urls import path
 
-from . import printing_views as views
+from . import views
 
 app_name = "printing"
 urlpatterns = [

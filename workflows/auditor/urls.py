@@ -4,20 +4,19 @@
 the messages page: its URLs live under /workflow/auditor/ and go through the site's guard
 (anonymous users to the login page, families to /family/, other non-staff 404), which
 then asks ``has_view_permission``: only auditors and district approvers
-(``workflows.auditor.may_audit``); other staff get 403 and no menu entry. The views
+(``workflows.auditor.views.may_audit``); other staff get 403 and no menu entry. The views
 themselves check the same again and refuse any method but GET and HEAD.
 
 URL names (namespace ``auditor``): ``index`` (the event search), ``case`` (a case's
 timeline as of a date), ``export_csv`` and ``export_xlsx``, ``records`` (the history of
-the association's own records, ``workflows.auditor_records``).
+the association's own records, ``workflows.auditor.records``).
 """
 
 from django.urls import path
 from django.utils.translation import gettext_lazy
 from viewflow.urls import Application
 
-from . import auditor as views
-from . import auditor_records as records
+from . import records, views
 
 app_name = "auditor"
 

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .reports import PERCENT, Table
+from .report import PERCENT, Table
 
 # colour-blind-safe pair (Okabe–Ito blue and orange), each with a text label
 COLOURS = ("#0072B2", "#E69F00")

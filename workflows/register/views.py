@@ -50,9 +50,10 @@ from casework.identity import mask_resident_id
 from casework.models import AccessRecord, Area, DuesPayment, Household, Membership, Person
 from casework.phones import mask_phone
 
-from . import notify, services
-from .frontend_access import staff_only
-from .register_forms import (
+from .. import services
+from ..frontend_access import staff_only
+from ..staff_pages import base_context, domain_error, pager
+from .forms import (
     AddMembershipForm,
     ArrearsFilterForm,
     DriveForm,
@@ -103,12 +104,6 @@ def _kept_household(user, pk: int) -> Household:
     return household
 
 
-def _base_context(request) -> dict:
-    unread = notify.unread_count(request.user)
-    return {"user_messages": notify.unread_label(unread) if unread else "",
-            "may_keep": register_io.may_import(request.user)}
-
-
 def _areas(user) -> list[tuple[str, str]]:
     """The townships and villages of the user's area, for the filters."""
     rows = (Area.objects.filter(code__startswith=user.area_id or "-")
@@ -116,10 +111,6 @@ def _areas(user) -> list[tuple[str, str]]:
             .values_list("code", "name", "level"))
     indent = {Area.Level.VILLAGE: "\u2003"}
     return [(code, f"{indent.get(level, '')}{name} ({code})") for code, name, level in rows]
-
-
-def _domain_error(form, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # --- households ---------------------------------------------------------------------------
@@ -198,9 +189,9 @@ def household_list(request):
                        "members": sum(1 for m in members if m.active),
                        "in_arrears": sum(1 for m in members if m.owed)})
     return TemplateResponse(request, "workflows/register/households.html", {
-        **_base_context(request),
+        **base_context(request),
         "rows": listed, "query": query, "area": area, "areas": _areas(user), "year": year,
-        **_pager(request, page[-1].number if has_next else None),
+        **pager(request, page[-1].number if has_next else None),
         "export_form": ExportForm(areas=_areas(user)),
     })
 
@@ -214,7 +205,7 @@ def household_detail(request, pk: int):
     year = timezone.localdate().year
     rows = member_rows(household, year)
     return TemplateResponse(request, "workflows/register/household.html", {
-        **_base_context(request),
+        **base_context(request),
         "household": household, "rows": rows, "year": year,
         "may_write": dues.may_keep_register(user, household.area_id),
         "dues_amount": dues.amount_for(year),
@@ -237,13 +228,13 @@ def dues_record(request, pk: int):
                 amount_yuan=data["amount_yuan"], paid_on=data["paid_on"],
                 receipt_number=data["receipt_number"])
         except DomainError as exc:
-            _domain_error(form, exc)
+            domain_error(form, exc)
         else:
             messages.success(request, _("Dues for %(year)s recorded: receipt %(receipt)s.") % {
                 "year": payment.year, "receipt": payment.receipt_number})
             return HttpResponseRedirect(reverse("register:household", args=[household.pk]))
     return TemplateResponse(request, "workflows/register/dues_form.html", {
-        **_base_context(request), "household": household, "form": form,
+        **base_context(request), "household": household, "form": form,
     })
 
 
@@ -275,28 +266,9 @@ def arrears_list(request):
     listed = [{"membership": m, "person": m.person, "household": m.person.household,
                "owed": dues.arrears(m, dues.paid_years_of(m), year)} for m in page]
     return TemplateResponse(request, "workflows/register/arrears.html", {
-        **_base_context(request), "form": form, "rows": listed, "year": year,
-        **_pager(request, page[-1].pk if has_next else None),
+        **base_context(request), "form": form, "rows": listed, "year": year,
+        **pager(request, page[-1].pk if has_next else None),
     })
-
-
-def _pager(request, next_after: str | int | None) -> dict[str, str]:
-    """The keyset pager's links, keeping the other filters: the next page (the rows after
-    ``next_after``; none on the last page) and the first (unless this is it)."""
-    keep = request.GET.copy()
-    keep.pop("after", None)
-    if next_after is not None:
-        keep["after"] = next_after
-    first = f"?{_without(request, 'after')}" if request.GET.get("after") else ""
-    return {"next_url": f"?{keep.urlencode()}" if next_after is not None else "",
-            "first_url": first}
-
-
-def _without(request, *names) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 # --- membership ------------------------------------------------------------------------------
@@ -327,11 +299,11 @@ def membership(request, pk: int):
                 messages.success(request, _("%(name)s has left the association.") % {
                     "name": data["person"].name})
         except DomainError as exc:
-            _domain_error(form, exc)
+            domain_error(form, exc)
         else:
             return HttpResponseRedirect(reverse("register:household", args=[household.pk]))
     return TemplateResponse(request, "workflows/register/membership.html", {
-        **_base_context(request), "household": household, "add_form": add, "end_form": end,
+        **base_context(request), "household": household, "add_form": add, "end_form": end,
     })
 
 
@@ -353,13 +325,13 @@ def apply_on_behalf(request, pk: int):
                 applicant=data["applicant"], statement=data["statement"],
                 consent=data["consent"])
         except DomainError as exc:
-            _domain_error(form, exc)
+            domain_error(form, exc)
         else:
             messages.success(request, _("Application #%(number)s filed on the family's "
                                         "behalf.") % {"number": case.pk})
             return HttpResponseRedirect(reverse("register:household", args=[household.pk]))
     return TemplateResponse(request, "workflows/register/apply.html", {
-        **_base_context(request), "household": household, "form": form,
+        **base_context(request), "household": household, "form": form,
         "consent_notice": services.CONSENT_NOTICE,
     })
 
@@ -388,7 +360,7 @@ def drive_start(request):
         return HttpResponseRedirect(reverse("register:drive_village",
                                             args=[form.cleaned_data["village"]]))
     return TemplateResponse(request, "workflows/register/drive_start.html", {
-        **_base_context(request), "form": form})
+        **base_context(request), "form": form})
 
 
 def _kept_village(user, code: str) -> Area:
@@ -474,7 +446,7 @@ def drive(request, village: str):
                         if problem.person_id in problems else text)
                 form.add_error(None, exc.message)
             except DomainError as exc:
-                _domain_error(form, exc)
+                domain_error(form, exc)
             else:
                 numbers = [m.number for m in done]
                 shown = ", ".join(numbers if len(numbers) <= 10
@@ -499,11 +471,11 @@ def drive(request, village: str):
     names = dict(Person.objects.filter(pk__in=list(problems), household__area_id=area.code)
                  .values_list("pk", "name")) if problems else {}
     return TemplateResponse(request, "workflows/register/drive.html", {
-        **_base_context(request), "village": area, "form": form, "rows": listed,
+        **base_context(request), "village": area, "form": form, "rows": listed,
         "query": query,
         "unlisted_problems": [f"{names.get(pk, f'#{pk}')}: {text}"
                               for pk, text in problems.items()],
-        **_pager(request, page[-1].pk if has_next else None),
+        **pager(request, page[-1].pk if has_next else None),
     })
 
 
@@ -551,7 +523,7 @@ def _error_rows(plan) -> list[list]:
 def import_upload(request):
     """Upload a workbook: the dry run lists every problem; nothing is imported."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {**_base_context(request), "form": form}
+    context = {**base_context(request), "form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -605,7 +577,7 @@ def import_confirm(request):
         (path.with_suffix(".json")).write_text(json.dumps(meta, ensure_ascii=False),
                                                encoding="utf-8")
         return TemplateResponse(request, "workflows/register/import.html", {
-            **_base_context(request), "form": ImportForm(), "plan": plan,
+            **base_context(request), "form": ImportForm(), "plan": plan,
             "token": request.POST.get("token"), "file_name": meta.get("name", ""),
             "errors": plan.errors[:ERRORS_SHOWN],
             "more_errors": max(0, len(plan.errors) - ERRORS_SHOWN)})
@@ -664,7 +636,7 @@ def export(request):
     form = ExportForm(request.GET or None, areas=_areas(user))
     if not form.is_valid():
         return TemplateResponse(request, "workflows/register/export.html", {
-            **_base_context(request), "form": form})
+            **base_context(request), "form": form})
     area = form.cleaned_data["area"] or user.area_id
     purpose = form.cleaned_data["purpose"]
     full = bool(purpose) and access.sees_full_id(user)

@@ -9,7 +9,7 @@ administrators with an area (``reports.may_view_reports``); village reviewers ge
 no menu entry. The views check the same again and answer only GET and HEAD: nothing here
 writes.
 
-The numbers come from ``workflows.reports.build_report``, scoped to the user's area by
+The numbers come from ``workflows.reports.report.build_report``, scoped to the user's area by
 ``casework.access``; the views only read the filters and lay the tables out. The Excel
 file holds aggregate counts, rates and sums, no one's personal data, so unlike the case
 history exports it asks no purpose and leaves no access record (``casework.access_log``
@@ -41,9 +41,9 @@ from viewflow.urls import Application
 
 from eligibility.models import Program
 
-from .report_charts import bar_chart
-from .reports import DEFINITIONS, Query, Report, Table, build_report, may_view_reports
-from .statistics import views as statistics
+from ..statistics import views as statistics
+from .charts import bar_chart
+from .report import DEFINITIONS, Query, Report, Table, build_report, may_view_reports
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_VALUE = "—"

@@ -70,15 +70,15 @@ from casework.models import Area, Case, CaseStatus, Decision, Entitlement, User
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
 
-from . import steps
-from .models import Deadline
-from .workdays import WorkingCalendar, current_calendar
+from .. import steps
+from ..models import Deadline
+from ..workdays import WorkingCalendar, current_calendar
+
+# who may read the reports: ``casework.access.may_view_reports`` (re-exported for callers)
+may_view_reports = access.may_view_reports
 
 Role = User.Role
 
-# who may read the reports: township and district staff, auditors, administrators
-REPORT_ROLES = frozenset({Role.TOWNSHIP_APPROVER, Role.DISTRICT_APPROVER, Role.AUDITOR,
-                          Role.ADMIN})
 # statements ``build_report`` runs, whatever the data (the calendar's two when it is not
 # cached yet are not counted: pass ``calendar``)
 STATEMENTS = 9
@@ -183,14 +183,6 @@ class Query:
     @property
     def budget_year(self) -> int:
         return self.end.year
-
-
-def may_view_reports(user) -> bool:
-    """Township and district staff, auditors and administrators with an area. Village
-    reviewers (their village's few cases are on their inbox) and families are refused."""
-    return bool(user.is_authenticated and user.is_active
-                and getattr(user, "role", None) in REPORT_ROLES
-                and getattr(user, "area_id", None))
 
 
 def _local_start(day: date) -> datetime:
@@ -443,7 +435,7 @@ def _approval_tables(user, query, program, counts, shown, labels) -> list[Table]
 
 def step_refs() -> dict[str, str]:
     """{stored task reference: step} of the application flow's human steps."""
-    from .flows import BenefitApplicationFlow
+    from ..flows import BenefitApplicationFlow
 
     flow = BenefitApplicationFlow.instance
     return {get_task_ref(flow.node(step)): step for step in STEP_ORDER}

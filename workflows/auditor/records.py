@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import access
 from casework.models import Area, RecordEvent
 
-from .auditor import _query_without, actor_name, detail_text, read_only
+from .views import _query_without, actor_name, detail_text, read_only
 
 PAGE_SIZE = 50
 

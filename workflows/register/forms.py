@@ -1,4 +1,4 @@
-"""Forms of the member roster's pages (``workflows.register_views``): field labels in the
+"""Forms of the member roster's pages (``workflows.register.views``): field labels in the
 user's language, and every error shown with the label of the field it concerns
 (``workflows/register/_form_errors.html``)."""
 

@@ -7,7 +7,7 @@ the auditor's workspace: its URLs live under /workflow/register/ and go through 
 site's guard (anonymous users to the login page, families to /family/, other non-staff
 404), which then asks ``has_view_permission``: staff with an area. The views check the
 household's scope (404) and, for the pages that write, that the user keeps the register
-(403): ``workflows.register_views``.
+(403): ``workflows.register.views``.
 
 URL names (namespace ``register``): ``index`` (households), ``household``, ``dues``,
 ``membership``, ``apply`` (on the family's behalf), ``arrears``, ``drive`` and
@@ -21,9 +21,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy
 from viewflow.urls import Application
 
-from . import frontend_access as scope
-from . import register_views as views
-from .duescampaigns import views as campaigns
+from .. import frontend_access as scope
+from ..duescampaigns import views as campaigns
+from . import views
 
 app_name = "register"
 
