@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from casework.contacts.selectors import contact_of_household
-from workflows.family.views import family_required
+from workflows.family_access import family_required
 
 
 @family_required

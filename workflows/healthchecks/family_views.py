@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from casework.healthchecks import selectors
 from casework.healthchecks.models import HealthCheckRecord
 from casework.models import Household, Person
-from workflows.family.views import family_required
+from workflows.family_access import family_required
 
 Result = HealthCheckRecord.Result
 
