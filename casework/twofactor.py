@@ -271,3 +271,30 @@ def enroll(request):
         "qr_svg": mark_safe(qr_svg(uri)),  # generated here from our own data: path markup
         "secret": _grouped(device.bin_key), "required": requires_otp(user),
     })
+
+
+# --- the API's token: who must give a code, and whether it holds ------------------------
+
+#: why a token is refused for the second factor: (field code, message)
+OTP_SETUP_REQUIRED = ("otp_setup_required", _(
+    "This account must use two-factor authentication: log in on the web pages once to set "
+    "it up, then ask for a token with the code."))
+OTP_REQUIRED = ("otp_required", _("Enter the six-digit code of your authenticator app."))
+OTP_INVALID = ("otp_invalid", _("That code is not correct, or it has expired."))
+
+
+def token_second_factor(user, code: str) -> tuple[str, object] | None:
+    """Whether ``user`` (password already checked) may have an API token with ``code``:
+    None if so (no second factor needed, or the code holds), else why not, as
+    (``OTP_SETUP_REQUIRED`` | ``OTP_REQUIRED`` | ``OTP_INVALID``). A role that must use a
+    second factor and has no device is told to enrol on the web pages first; an enrolled
+    account of any role must give its code."""
+    device = confirmed_device(user) if may_enroll(user) else None
+    if device is None and not requires_otp(user):
+        return None
+    if device is None:
+        return OTP_SETUP_REQUIRED
+    code = "".join((code or "").split())
+    if not code:
+        return OTP_REQUIRED
+    return None if device.verify_token(code) else OTP_INVALID

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 
 if TYPE_CHECKING:
-    from .models import Program
+    from .models import PolicyParameter, Program
 
 #: (key, value, effective_from, effective_to); dates as ``date`` or ISO strings
 ParameterRow = tuple[str, Any, date | str, date | str | None]
@@ -56,14 +56,23 @@ def resolve(rows: Iterable[ParameterRow], on: date) -> dict[str, Any]:
     return {key: value for key, (_start, value) in sorted(chosen.items())}
 
 
-def parameters_on(program: "Program | int", on: date) -> dict[str, Any]:
-    """The value of every key of ``program`` (a ``Program`` or its id) in force on ``on``."""
+def _rows_in_force(program: "Program | int", on: date):
     from .models import PolicyParameter  # here: models.py imports this module
 
     program_id = getattr(program, "pk", program)
-    rows = (
-        PolicyParameter.objects.filter(program_id=program_id, effective_from__lte=on)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
-        .values_list("key", "value", "effective_from", "effective_to")
-    )
+    return (PolicyParameter.objects.filter(program_id=program_id, effective_from__lte=on)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on)))
+
+
+def parameters_on(program: "Program | int", on: date) -> dict[str, Any]:
+    """The value of every key of ``program`` (a ``Program`` or its id) in force on ``on``."""
+    rows = _rows_in_force(program, on).values_list("key", "value", "effective_from",
+                                                   "effective_to")
     return resolve(rows, on)
+
+
+def parameter_rows_on(program: "Program | int", on: date) -> list["PolicyParameter"]:
+    """The row of each key of ``program`` in force on ``on``, with its source (what the
+    API shows): the latest start wins, as ``resolve`` decides."""
+    rows = _rows_in_force(program, on).order_by("key", "effective_from")
+    return list({row.key: row for row in rows}.values())

@@ -18,13 +18,12 @@ from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from ..auth import client_ip, lockout_response
-from ..twofactor import confirmed_device, may_enroll, requires_otp
+from ..auth import client_ip, issue_token, lockout_response
+from ..twofactor import OTP_INVALID, token_second_factor
 
 
 class TokenAddressThrottle(SimpleRateThrottle):
@@ -100,22 +99,13 @@ class TokenView(APIView):
                 return lockout_response(http_request)
             _refuse("non_field_errors", _("Unable to log in with provided credentials."),
                     "authorization")
-        device = confirmed_device(user) if may_enroll(user) else None
-        if device is not None or requires_otp(user):
-            if device is None:
-                _refuse("otp", _("This account must use two-factor authentication: log in on "
-                                 "the web pages once to set it up, then ask for a token with "
-                                 "the code."), "otp_setup_required")
-            code = "".join(data.validated_data.get("otp", "").split())
-            if not code:
-                _refuse("otp", _("Enter the six-digit code of your authenticator app."),
-                        "otp_required")
-            if not device.verify_token(code):
+        refused = token_second_factor(user, data.validated_data.get("otp", ""))
+        if refused is not None:
+            code, message = refused
+            if refused is OTP_INVALID:  # a wrong code counts as a failed login (django-axes)
                 user_login_failed.send(sender=__name__, request=http_request,
                                        credentials={"username": username})
                 if getattr(http_request, "axes_locked_out", False):
                     return lockout_response(http_request)
-                _refuse("otp", _("That code is not correct, or it has expired."),
-                        "otp_invalid")
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+            _refuse("otp", message, code)
+        return Response({"token": issue_token(user)})

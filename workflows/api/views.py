@@ -3,7 +3,6 @@
 from datetime import date
 
 import django_filters
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,13 +14,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 
-from casework import access, selectors
+from casework import selectors
 from casework.access_log import record_health_view, record_reveal, site_language
-from casework.errors import InvalidInput, NotPermitted
+from casework.errors import InvalidInput
 from casework.models import Case, CaseStatus, Household, Person
 from casework.projects.selectors import projects_open_to
 from casework.services import MemberInput, register_household
 from eligibility.models import PolicyParameter, Program
+from eligibility.parameters import parameter_rows_on
 
 from .. import services
 from ..deadlines import with_due
@@ -66,16 +66,7 @@ class ProgramParameters(generics.ListAPIView):
             on = date.fromisoformat(raw) if raw else timezone.localdate()
         except ValueError:
             raise InvalidInput(_("Enter a date as YYYY-MM-DD."), field="on") from None
-        return _in_force(program, on)
-
-
-def _in_force(program: Program, on: date) -> list[PolicyParameter]:
-    """The row of each key in force on ``on`` (the latest start wins, as
-    ``eligibility.parameters.resolve`` decides)."""
-    rows = (PolicyParameter.objects.filter(program=program, effective_from__lte=on)
-            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
-            .order_by("key", "effective_from"))
-    return list({row.key: row for row in rows}.values())
+        return parameter_rows_on(program, on)
 
 
 # why a household's full numbers are shown (the access record's purpose)
@@ -100,8 +91,7 @@ class HouseholdList(generics.ListCreateAPIView):
         village = data.pop("area")
         members = [MemberInput(**{k: v for k, v in m.items() if k in MemberInput.__annotations__})
                    for m in data.pop("members")]
-        if not access.in_scope(request.user, village.code, None):
-            raise NotPermitted(_("You may not register households in this village."))
+        # who may register here is the service's rule (NotPermitted: 403)
         household = register_household(actor=request.user, village=village, members=members,
                                        **data)
         household = selectors.household_detail(user=request.user, household_id=household.pk)
