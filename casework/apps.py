@@ -7,4 +7,12 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the database role check)
+        from django.db.backends.signals import connection_created
+
+        from . import (
+            checks,  # noqa: F401  (registers the database role check)
+            pg_timestamps,
+        )
+
+        connection_created.connect(pg_timestamps.install,
+                                   dispatch_uid="casework.pg_timestamps")

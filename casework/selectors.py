@@ -40,10 +40,13 @@ def case_detail(*, user: User, case_id: int) -> Case:
 
 def case_file(*, user: User, case_id: int) -> Case:
     """A case ``user`` may see (404 otherwise, as ``case_detail``) with what its file
-    shows, in one scoped read: its program, area, applicant, household, entitlement and
-    who filed it, and its decisions (with their actors), documents and objections."""
+    (the API's case detail) shows, in one scoped read: its program, area, applicant and
+    entitlement, and its decisions (with their actors), documents and objections. Nothing
+    it does not show: not the household, process or filer rows, not the case's facts nor
+    the applicant's encrypted numbers (a decryption each)."""
     case = (access.scope(Case.objects.all(), user)
-            .select_related(*CASE_LIST_RELATED, "entitlement", "process", "filed_by")
+            .select_related("program", "area", "applicant", "entitlement")
+            .defer("facts", "applicant__id_number", "applicant__phone")
             .prefetch_related("decisions__actor", "documents", "objections")
             .filter(pk=case_id).first())
     if case is None:

@@ -135,6 +135,14 @@ else:
     # &disable_server_side_cursors=true); see docs/deploy.md.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Join order as the ORM writes it (base table first, then what it selects related),
+    # searched over at most this many relations at a time: a case's file joins eight
+    # tables, and searching every order of eight cost ~8 ms of planning for a 0.4 ms
+    # read. The ORM's order starts from the filtered table, which is the plan wanted;
+    # a two- or three-table join is still planned freely. Assumed, set locally.
+    _join_limit = env.int("PG_JOIN_COLLAPSE_LIMIT", default=3)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c join_collapse_limit={_join_limit}")
 # Flows manage their own transactions and locks: never ATOMIC_REQUESTS.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")

@@ -1,22 +1,26 @@
 """The inbox: open human tasks the user may act on, found on indexed task columns; and a
 case's open steps. Reads only."""
 
+from datetime import datetime
 from typing import NamedTuple
 
+from django.db.models import CharField, ExpressionWrapper, F, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.models import Case, Recertification, User
 
 from . import steps
+from .due_order import DueCursor, due_page
 from .models import Appeal
+from .viewflow_adapter import node_name
 
 OPEN_HUMAN = (STATUS.NEW, STATUS.ASSIGNED)
 # a case's open steps, as its detail lists them (a started task is still open)
 OPEN_STEP = ("NEW", "ASSIGNED", "STARTED")
 # what an inbox row reads of the task, its process and its working-day deadline (none
 # for untimed steps and reviews); the case it is about is read for the page's rows only
-# (``with_cases``), so the page statement joins three tables, not eighteen
+# (``cases_of``), so the page statement joins three tables, not eighteen
 TASK_ROW_FIELDS = (
     "id", "flow_task", "flow_task_type", "status", "created", "scheduled", "owner_id",
     "owner_permission", "owner_permission_obj_pk", "process_id", "process__id",
@@ -34,25 +38,56 @@ class CaseRow(NamedTuple):
     applicant_name: str
 
 
-def with_cases(rows: list[Task]) -> list[Task]:
-    """``rows`` (tasks read with their process), each with ``case_row``: the case it is
-    about (an application's own case, a re-certification review's granting case, an
-    appeal's appealed case: ``recertification.case_of_process``), read for the whole page
-    in one statement whatever its length. Returns ``rows``."""
-    process_ids = [task.process_id for task in rows]
+class InboxRow(NamedTuple):
+    """One row of the API's inbox (``inbox_page``): a task's columns, its open deadline's
+    and the case it is about; plain values, no model built."""
+
+    id: int
+    step: str
+    created: datetime
+    process_id: int
+    due_at: datetime | None
+    escalated_at: datetime | None
+    case: CaseRow | None
+
+
+#: the task columns an inbox row reads (``due_order.due_page(columns=...)``); ``step_ref``
+#: is the stored node reference as text, not resolved to the node (an import per row)
+INBOX_COLUMNS = ("id", "step_ref", "created", "process_id")
+
+
+def inbox_page(tasks, after: DueCursor | None, size: int,
+               scope: Q | None = None) -> tuple[list[InboxRow], bool]:
+    """A page of ``tasks`` (``tasks_for``) in due order after ``after`` and whether more
+    follow: at most two statements for the tasks (``due_order.due_page``, one join to
+    their deadlines) and one or two for the cases they are about (``cases_of``)."""
+    tasks = tasks.annotate(step_ref=ExpressionWrapper(F("flow_task"), output_field=CharField()))
+    rows = due_page(tasks, after, size + 1, scope, columns=INBOX_COLUMNS)
+    more, rows = len(rows) > size, rows[:size]
+    cases = cases_of([row.process_id for row in rows])
+    return [InboxRow(row.id, node_name(row.step_ref), row.created, row.process_id,
+                     row.due_at, row.escalated_at, cases.get(row.process_id))
+            for row in rows], more
+
+
+def cases_of(process_ids: list[int]) -> dict[int, CaseRow]:
+    """The case each process is about, by process id: an application's own case, a
+    re-certification review's granting case, an appeal's appealed case
+    (``recertification.case_of_process``). One statement for applications' processes
+    (nearly every inbox row), a second only for those it did not find."""
     if not process_ids:
-        return rows
+        return {}
     columns = ("program__code", "area_id", "applicant__name")
-    cases = Case.objects.filter(process_id__in=process_ids).order_by().values_list(
-        "process_id", "id", *columns)
-    reviewed = Recertification.objects.filter(process_id__in=process_ids).order_by(
-    ).values_list("process_id", "case_id", *(f"case__{c}" for c in columns))
-    appealed = Appeal.objects.filter(process_id__in=process_ids).order_by().values_list(
-        "process_id", "case_id", *(f"case__{c}" for c in columns))
-    found = {pid: CaseRow(*rest) for pid, *rest in cases.union(reviewed, appealed, all=True)}
-    for task in rows:
-        task.case_row = found.get(task.process_id)
-    return rows
+    found = {pid: CaseRow(*rest) for pid, *rest in Case.objects.filter(
+        process_id__in=process_ids).order_by().values_list("process_id", "id", *columns)}
+    rest = [pid for pid in process_ids if pid not in found]
+    if rest:
+        reviewed = Recertification.objects.filter(process_id__in=rest).order_by(
+        ).values_list("process_id", "case_id", *(f"case__{c}" for c in columns))
+        appealed = Appeal.objects.filter(process_id__in=rest).order_by().values_list(
+            "process_id", "case_id", *(f"case__{c}" for c in columns))
+        found |= {pid: CaseRow(*row) for pid, *row in reviewed.union(appealed, all=True)}
+    return found
 
 
 def tasks_for(user: User):
@@ -77,7 +112,7 @@ def tasks_for(user: User):
             owner_permission_obj_pk__endswith=f"{steps.EXCLUDED}{user.pk}")
     else:
         return qs.none()
-    # the page's cases are read for its rows only (``with_cases``)
+    # the page's cases are read for its rows only (``cases_of``)
     return qs.select_related("deadline", "process").only(*TASK_ROW_FIELDS).order_by("-id")
 
 

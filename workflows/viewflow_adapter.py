@@ -15,7 +15,9 @@ so an upgrade has one module to re-read, and ``tests/workflows/test_viewflow_ada
 - creating a node's activation from another's (``create_node``: ``Node._create``);
 - nodes that route like an exclusive gateway folded into them (``Routed``: overrides
   ``Node._resolve`` and ``Node._outgoing``, and sets ``_next`` for viewflow's graph);
-- the URL resolver class viewflow's ``Site`` nests (``URLResolver``).
+- the URL resolver class viewflow's ``Site`` nests (``URLResolver``);
+- a node's name read off the reference viewflow stores in ``Task.flow_task``
+  (``node_name``), for lists that read task columns without building tasks.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ VIEWFLOW_VERSION = "2.4.0"
 #: the resolver viewflow's ``Site`` and ``Application`` nest their URLs in (private in
 #: viewflow; ``workflows.frontend`` copies such trees with its own callbacks)
 URLResolver = _URLResolver
+
+
+def node_name(ref: str) -> str:
+    """The name of the node a stored task reference (``viewflow_task.flow_task``, as
+    ``"<app>/<module>.<FlowClass>.<node>"``) points to: its last dotted part."""
+    return ref.rpartition(".")[2]
 
 
 # --- task rows -----------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from .conftest import decide, end_notice, submit, unique_birth
 CASES_BOUND = 2
 # the token, the page's timed tasks (most urgent first, workflows.due_order), when they
 # run out on the page the tasks without a deadline, and the cases the page's tasks are
-# about (workflows.selectors.with_cases)
-TASKS_BOUND = 4
+# about (workflows.selectors.cases_of: applications' own cases, then, only for the
+# processes left, the cases under review or appeal)
+TASKS_BOUND = 5
 HOUSEHOLDS_BOUND = 2
 HISTORY_BOUND = 3
 

@@ -83,3 +83,11 @@ def test_inserting_a_task_with_its_link_is_one_statement_on_postgresql(programs,
     assert task.pk is not None
     assert list(task.previous.values_list("pk", flat=True)) == [start.pk]
     assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_node_name_reads_the_reference_viewflow_stores():
+    from viewflow.workflow.fields import get_task_ref
+
+    for name in ("village_review", "township_review", "family_revision"):
+        node = BenefitApplicationFlow.instance.node(name)
+        assert viewflow_adapter.node_name(get_task_ref(node)) == node.name == name

@@ -2,8 +2,8 @@
 
 - ``DuePagination``: ``GET /tasks/`` most urgent first (``workflows.due_order``: overdue,
   then by due date, untimed last, ties by id), keyset pages whose ``next`` carries the
-  last row's cursor; at most two statements for the page's tasks and three for the cases
-  they are about (``selectors.with_cases``), never a COUNT.
+  last row's cursor; at most two statements for the page's tasks and one for the cases
+  they are about (``selectors.inbox_page``), never a COUNT; rows are plain tuples.
 - ``TaskBulkApprove``: ``POST /tasks/approve/`` approves several tasks at once, each case
   through ``services.decide`` in its own transaction (``workflows.bulk``); cash programs
   and objection reviews are refused per task, as are tasks that are not the caller's.
@@ -19,8 +19,8 @@ from rest_framework.views import APIView
 from casework.api.pagination import KeysetPagination
 
 from .. import bulk
-from ..due_order import DueCursor, deadline_scope, due_page
-from ..selectors import with_cases
+from ..due_order import DueCursor, deadline_scope
+from ..selectors import inbox_page
 
 
 class DuePagination(KeysetPagination):
@@ -33,9 +33,8 @@ class DuePagination(KeysetPagination):
         after = DueCursor.parse(raw) if raw else None
         if raw and after is None:
             raise ValidationError({"after": ["Not a cursor from `next`."]})
-        rows = due_page(queryset, after, size + 1, deadline_scope(request.user))
-        self.has_next = len(rows) > size
-        self.rows = with_cases(rows[:size])
+        self.rows, self.has_next = inbox_page(queryset, after, size,
+                                              deadline_scope(request.user))
         return self.rows
 
     def cursor_of(self, row) -> str:
