@@ -243,7 +243,7 @@ def run_year(year: int, chunk_size: int, *, limit: int | None = None,
     wall and CPU seconds, households checked, reviews opened, seconds spent opening them,
     and (``traced``) the tracemalloc peak of the run."""
     from casework.models import RecertificationRun
-    from workflows import recertification as recert
+    from workflows.recertification import flow as recert
 
     opening = [0.0]
     real_open = recert._open_reviews
@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{'PASS' if growth <= 1.2 else 'MISS'}")
 
     if args.profile:
-        from workflows.recertification import recertify
+        from workflows.recertification.flow import recertify
 
         profiler = cProfile.Profile()
         profiler.enable()

@@ -133,8 +133,8 @@ from tests import factories as f
 from tests.support.journey import open_task
 from tests.workflows.test_recertification import YEAR, change_parameter
 from workflows import services
-from workflows.appeals import decide_appeal, lodge_appeal
-from workflows.recertification import decide_review, recertify
+from workflows.appeals.flow import decide_appeal, lodge_appeal
+from workflows.recertification.flow import decide_review, recertify
 from workflows.tasks import fire_due_timers
 
 # --- roles and places ------------------------------------------------------------------

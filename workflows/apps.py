@@ -8,12 +8,12 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
-            appeals,
             checks,  # noqa: F401  (registers the calendar check)
             notify,
             retention,
             tasks,
         )
+        from .appeals import flow as appeals
 
         retention.register()
         # notify imports no feature and not the tasks module (which imports notify): what

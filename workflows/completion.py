@@ -1,8 +1,8 @@
 """One way a human task is decided: lock, guard, record, complete.
 
 Three flows put a decision in a person's hands: an application's reviews
-(``services.decide``), an appeal (``appeals.decide_appeal``) and a re-certification review
-(``recertification.decide_review``). They differ in what they read with the task, what
+(``services.decide``), an appeal (``appeals.flow.decide_appeal``) and a re-certification review
+(``recertification.flow.decide_review``). They differ in what they read with the task, what
 they check and what they record; ``decide_task`` does the rest one way for all three:
 
 1. one transaction with its unit of work, so the audit events and the outbox rows the

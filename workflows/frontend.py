@@ -48,7 +48,7 @@ from casework.models import User
 
 from . import frontend_access as scope
 from . import frontend_views as views
-from .appeals import AppealFlow
+from .appeals.flow import AppealFlow
 from .auditor.urls import AuditorApp
 from .bulk_views import ScopedBulkApproveView
 from .contacts.urls import ContactsApp
@@ -59,7 +59,7 @@ from .message_views import MessagesApp, UnreadBadge, unread_messages
 from .organisation.urls import OrganisationApp
 from .pairings.urls import PairingsApp
 from .projects.urls import ProjectsApp
-from .recertification import RecertificationFlow
+from .recertification.flow import RecertificationFlow
 from .register.urls import RegisterApp
 from .reports.views import ReportsApp
 from .viewflow_adapter import URLResolver as URLResolver_

@@ -67,7 +67,7 @@ from . import frontend_access as scope
 from .case_file import case_file_context
 from .due_order import DueCursor, area_scope, deadline_scope, due_page
 from .models import Appeal
-from .recertification import REVIEW_STEP, case_of_process
+from .recertification.flow import REVIEW_STEP, case_of_process
 
 # step names as staff read them (templates: workflows/staff/_step_label.html)
 STEP_LABELS = {

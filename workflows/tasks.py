@@ -130,4 +130,4 @@ def fire_due_timers() -> int:
 from .deadlines import sweep_deadlines  # noqa: E402, F401
 from .entitlements import end_expired  # noqa: E402, F401
 from .pairings.tasks import end_finished_pairings  # noqa: E402, F401
-from .recertification import recertify_year  # noqa: E402, F401
+from .recertification.flow import recertify_year  # noqa: E402, F401

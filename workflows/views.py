@@ -2,7 +2,7 @@
 
 They translate the form into a service call and back; the rules live in
 ``workflows.services``. The appeal and re-certification review pages
-(``appeal_views``, ``recertification_views``) are built on ``DecisionPage`` too.
+(``appeals.views``, ``recertification.views``) are built on ``DecisionPage`` too.
 """
 
 from django.contrib import messages

@@ -189,7 +189,7 @@ def test_bad_pagination_parameters(api, family_home):
 def test_task_list_of_appeal_reviews_costs_the_same(api, programs, areas, staff,
                                                     django_assert_max_num_queries, rows):
     """Appeal reviews show their appealed case, read in the page's own statement."""
-    from workflows import appeals
+    from workflows.appeals import flow as appeals
 
     cases = make_cases(programs, areas, staff, rows)
     for case in cases:

@@ -10,7 +10,7 @@ from casework.models import AuditEvent, OutboxMessage
 from tests.support.journey import decide as decide  # the appeal tests import these here
 from tests.support.journey import open_task as open_task
 from tests.support.journey import submit as submit
-from workflows import appeals
+from workflows.appeals import flow as appeals
 from workflows.tasks import fire_due_timers
 
 OPEN = ("NEW", "ASSIGNED", "STARTED")

@@ -26,8 +26,9 @@ from tests.appeals.helpers import (
     submit,
     templates,
 )
-from workflows import appeals, services, steps
-from workflows.appeals import AppealFlow
+from workflows import services, steps
+from workflows.appeals import flow as appeals
+from workflows.appeals.flow import AppealFlow
 from workflows.models import Appeal, Deadline
 from workflows.notify import recipient_users
 from workflows.selectors import tasks_for

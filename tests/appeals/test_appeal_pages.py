@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from casework.models import AuditEvent, CaseStatus, Decision
 from tests import factories as f
 from tests.appeals.helpers import appeal_task, decide, decide_appeal, lodge, submit
-from workflows import appeals
+from workflows.appeals import flow as appeals
 from workflows.auditor.views import ACTIONS
 from workflows.family.views import ACTION_LABELS
 from workflows.models import Appeal

@@ -25,7 +25,7 @@ from tests.appeals.helpers import decide, decide_appeal, lodge, submit
 from tests.workflows.test_second_year import walk_to_grant
 from workflows.entitlements import end_expired_entitlements
 from workflows.models import Appeal
-from workflows.recertification import decide_review, recertify
+from workflows.recertification.flow import decide_review, recertify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("welfare_fund")]
 

@@ -257,7 +257,7 @@ def test_a_resubmitted_statement_does_not_outlive_the_purge(programs, family_hom
 def test_the_grounds_of_an_appeal_are_purged_with_the_case(programs, family_home, staff):
     """A rejection appealed and the appeal dismissed: the family's grounds are personal
     text and go with the rest; the appeal row (who decided, when, the outcome) stays."""
-    from workflows import appeals
+    from workflows.appeals import flow as appeals
     from workflows.models import Appeal
 
     case = services.submit_application(

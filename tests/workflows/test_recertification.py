@@ -26,8 +26,8 @@ from casework.models import (
 )
 from eligibility.models import PolicyParameter
 from tests import factories as f
-from workflows import recertification as recert
-from workflows.recertification import RecertificationFlow, decide_review, recertify
+from workflows.recertification import flow as recert
+from workflows.recertification.flow import RecertificationFlow, decide_review, recertify
 
 YEAR = 2026
 ON = date(YEAR, 1, 1)

@@ -9,7 +9,7 @@ from viewflow.workflow.models import Task
 from casework.models import Entitlement, Recertification
 from tests import factories as f
 from tests.workflows.test_recertification import YEAR, change_parameter
-from workflows.recertification import recertify
+from workflows.recertification.flow import recertify
 
 APP = "/workflow/recertification/"
 

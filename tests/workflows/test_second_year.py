@@ -38,7 +38,7 @@ from tests.workflows.test_lifecycle import (
     working_age_home,
 )
 from workflows.entitlements import end_expired_entitlements
-from workflows.recertification import decide_review, recertify
+from workflows.recertification.flow import decide_review, recertify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("welfare_fund")]
 

@@ -30,7 +30,7 @@ from workflows import frontend_access, services
 from workflows.documents import kind_label
 from workflows.flows import BenefitApplicationFlow
 from workflows.frontend_views import step_label
-from workflows.recertification import recertify
+from workflows.recertification.flow import recertify
 
 APP = "/workflow/benefitapplication/"
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)

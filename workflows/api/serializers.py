@@ -202,6 +202,13 @@ def eligibility_payload(case: Case, language: str) -> dict:
     }
 
 
+def _moment(value, zone) -> str:
+    """``value`` as DRF's ``DateTimeField`` writes it (ISO 8601 in the current time zone,
+    ``Z`` for UTC), for rows written by hand."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class CaseSerializer(serializers.ModelSerializer):
     program = serializers.CharField(source="program.code")
     program_name = serializers.SerializerMethodField()
@@ -241,6 +248,26 @@ class CaseSerializer(serializers.ModelSerializer):
     def _language(self) -> str:
         request = self.context.get("request")
         return getattr(request, "LANGUAGE_CODE", "zh-hans") if request else "zh-hans"
+
+    def to_representation(self, case) -> dict:
+        """The case written directly, not field by field (as ``TaskSerializer``: lists of
+        cases are the most read pages after the inbox); what DRF's fields would write,
+        which ``tests/api/test_case_rows.py`` compares."""
+        from workflows.deadlines import is_overdue
+
+        language, zone, due = self._language(), timezone.get_current_timezone(), self._due(case)
+        return {
+            "id": case.pk, "status": case.status, "program": case.program.code,
+            "program_name": case.program.display_name(language),
+            "household": case.household_id, "applicant": case.applicant_id,
+            "applicant_name": case.applicant.name, "area": case.area_id,
+            "area_name": case.area.name, "statement": case.statement,
+            "submitted_at": _moment(case.submitted_at, zone) if case.submitted_at else None,
+            "closed_at": _moment(case.closed_at, zone) if case.closed_at else None,
+            "on_behalf": case.on_behalf,
+            "due_at": _moment(due, zone) if due else None, "overdue": is_overdue(due),
+            "eligibility": eligibility_payload(case, language),
+        }
 
     def get_program_name(self, case) -> str:
         return case.program.display_name(self._language())
@@ -369,13 +396,6 @@ class CaseVerificationSerializer(serializers.Serializer):
         allow_null=True, help_text="the latest signed checkpoint sealed since submission")
 
 
-def _moment(value, zone) -> str:
-    """``value`` as DRF's ``DateTimeField`` writes it (ISO 8601 in the current time zone,
-    ``Z`` for UTC), for rows written by hand."""
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 class TaskSerializer(serializers.Serializer):
     """An open task of the inbox (``selectors.InboxRow``): an application's step, or a
     re-certification review (whose case is the one that granted the entitlement under
@@ -407,7 +427,7 @@ class TaskSerializer(serializers.Serializer):
     @staticmethod
     @functools.cache
     def _actions() -> dict[str, str]:
-        from workflows.recertification import REVIEW_STEP
+        from workflows.recertification.flow import REVIEW_STEP
         from workflows.steps import APPEAL_REVIEW, DECISION_STEPS
 
         return {REVIEW_STEP: "recertify", APPEAL_REVIEW: "appeal",
@@ -512,6 +532,14 @@ class CaseDetailSerializer(CaseSerializer):
     class Meta(CaseSerializer.Meta):
         fields = CaseSerializer.Meta.fields + ["open_tasks", "decisions", "entitlement",
                                                "documents", "objections"]
+
+    def to_representation(self, case) -> dict:
+        """The case's fields as ``CaseSerializer`` writes them, then the file's parts."""
+        data = super().to_representation(case)
+        for name in ("open_tasks", "decisions", "entitlement", "documents", "objections"):
+            field = self.fields[name]
+            data[name] = field.to_representation(field.get_attribute(case))
+        return data
 
     @extend_schema_field(OpenTaskSerializer(many=True))
     def get_open_tasks(self, case) -> list:

@@ -273,7 +273,7 @@ class TaskRecertification(APIView):
     @extend_schema(request=s.RecertificationDecisionSerializer,
                    responses=s.RecertificationSerializer)
     def post(self, request, pk: int):
-        from ..recertification import decide_review
+        from ..recertification.flow import decide_review
 
         ser = s.RecertificationDecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -303,13 +303,13 @@ class CaseAppeals(_CaseAction):
 
     @extend_schema(responses=s.AppealSerializer(many=True))
     def get(self, request, pk: int):
-        from ..appeals import appeals_of
+        from ..appeals.flow import appeals_of
 
         return Response(s.AppealSerializer(appeals_of(self.case(request, pk)), many=True).data)
 
     @extend_schema(request=s.AppealLodgeSerializer, responses={201: s.AppealSerializer})
     def post(self, request, pk: int):
-        from ..appeals import lodge_appeal
+        from ..appeals.flow import lodge_appeal
 
         ser = s.AppealLodgeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -323,7 +323,7 @@ class TaskAppeal(APIView):
 
     @extend_schema(request=s.AppealDecisionSerializer, responses=s.AppealSerializer)
     def post(self, request, pk: int):
-        from ..appeals import decide_appeal
+        from ..appeals.flow import decide_appeal
 
         ser = s.AppealDecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from casework.bulk_facts import DEFAULT_CHUNK, due_entitlements
 from casework.models import RecertificationRun
-from workflows.recertification import recertification_date, recertify
+from workflows.recertification.flow import recertification_date, recertify
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .appeals import Outcome, decide_appeal
-from .frontend_views import STEP_LABELS
-from .views import DecisionPage
+from ..frontend_views import STEP_LABELS
+from ..views import DecisionPage
+from .flow import Outcome, decide_appeal
 
 
 class AppealReviewForm(forms.Form):

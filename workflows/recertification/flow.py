@@ -76,12 +76,12 @@ from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT
 
-from . import steps, subjects
-from .completion import already_decided, decide_task, forbid_own_household
-from .entitlements import lock_cases, renew
-from .flows import CaseEnd, ScopedTaskView, StartCase
-from .notify import queue_case_messages
-from .viewflow_adapter import insert_task, new_task
+from .. import steps, subjects
+from ..completion import already_decided, decide_task, forbid_own_household
+from ..entitlements import lock_cases, renew
+from ..flows import CaseEnd, ScopedTaskView, StartCase
+from ..notify import queue_case_messages
+from ..viewflow_adapter import insert_task, new_task
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def recertification_date(year: int) -> date:
 
 
 def review_page(request, *args, **kwargs):
-    from .recertification_views import RecertificationReviewView
+    from .views import RecertificationReviewView
 
     return RecertificationReviewView.as_view()(request, *args, **kwargs)
 
@@ -514,7 +514,8 @@ def case_of_process(process: Process) -> Case | None:
 TASK_BUDGET_SECONDS = 180
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(name="workflows.recertification.recertify_year", acks_late=True,
+             ignore_result=True)
 def recertify_year(year: int, chunk_size: int = DEFAULT_CHUNK) -> dict[str, Any]:
     """Run (or resume) the year's re-certification on a worker, on the default queue.
 

@@ -61,14 +61,14 @@ from casework.models import (
 from casework.services import case_parameter
 from eligibility import appeal_period as period
 
-from . import steps, subjects
-from .completion import already_decided, decide_task, forbid_own_household
-from .deadlines import new_deadline
-from .flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
-from .models import Appeal
-from .notify import notify_step, queue_case_messages
-from .services import grant
-from .viewflow_adapter import complete_task_row, insert_task, new_task
+from .. import steps, subjects
+from ..completion import already_decided, decide_task, forbid_own_household
+from ..deadlines import new_deadline
+from ..flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
+from ..models import Appeal
+from ..notify import notify_step, queue_case_messages
+from ..services import grant
+from ..viewflow_adapter import complete_task_row, insert_task, new_task
 
 APPEAL_STEP = steps.APPEAL_REVIEW
 # who may lodge an appeal: the family, or its village staff on its behalf (recorded)
@@ -90,7 +90,7 @@ class Outcome:
 
 
 def appeal_page(request, *args, **kwargs):
-    from .appeal_views import AppealReviewView
+    from .views import AppealReviewView
 
     return AppealReviewView.as_view()(request, *args, **kwargs)
 

@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .recertification import Outcome, decide_review
-from .views import DecisionPage
+from ..views import DecisionPage
+from .flow import Outcome, decide_review
 
 
 class RecertificationReviewForm(forms.Form):
