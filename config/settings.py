@@ -140,9 +140,12 @@ else:
     # tables, and searching every order of eight cost ~8 ms of planning for a 0.4 ms
     # read. The ORM's order starts from the filtered table, which is the plan wanted;
     # a two- or three-table join is still planned freely. Assumed, set locally.
+    # 0 leaves the server's setting (behind PgBouncer, which refuses the startup option:
+    # set it on the role instead, docs/deploy.md).
     _join_limit = env.int("PG_JOIN_COLLAPSE_LIMIT", default=3)
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", f"-c join_collapse_limit={_join_limit}")
+    if _join_limit:
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "options", f"-c join_collapse_limit={_join_limit}")
 # Flows manage their own transactions and locks: never ATOMIC_REQUESTS.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
