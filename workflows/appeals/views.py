@@ -3,25 +3,20 @@ reviewer executes the task). HTTP in, ``decide_appeal`` out; the rules are in
 ``workflows.appeals``."""
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..forms import ReasonedDecisionForm
 from ..frontend_views import STEP_LABELS
 from ..views import DecisionPage
 from .flow import Outcome, decide_appeal
 
 
-class AppealReviewForm(forms.Form):
+class AppealReviewForm(ReasonedDecisionForm):
     outcome = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Outcome.CHOICES,
                                 widget=forms.RadioSelect)
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("outcome") == Outcome.DISMISS and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("A reason is required to dismiss an appeal."))
-        return data
+    choice = "outcome"
+    needs_reason = (Outcome.DISMISS,)
+    reason_required = gettext_lazy("A reason is required to dismiss an appeal.")
 
 
 class AppealReviewView(DecisionPage):

@@ -2,24 +2,18 @@
 when the village reviewer executes the task). HTTP in, ``decide_review`` out."""
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..forms import ReasonedDecisionForm
 from ..views import DecisionPage
 from .flow import Outcome, decide_review
 
 
-class RecertificationReviewForm(forms.Form):
+class RecertificationReviewForm(ReasonedDecisionForm):
     decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Outcome.CHOICES,
                                  widget=forms.RadioSelect)
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == Outcome.END and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("A reason is required to end an entitlement."))
-        return data
+    needs_reason = (Outcome.END,)
+    reason_required = gettext_lazy("A reason is required to end an entitlement.")
 
 
 class RecertificationReviewView(DecisionPage):
