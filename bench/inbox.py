@@ -214,7 +214,7 @@ def explain_queues(users: dict, repeats: int = 7) -> None:
     from workflows import frontend_access
     from workflows.due_order import DueCursor, deadline_scope, due_page, timed
     from workflows.flows import BenefitApplicationFlow
-    from workflows.frontend_views import TASK_ROW_FIELDS
+    from workflows.task_rows import TASK_ROW_FIELDS
 
     print(f"\n{'user':<28} {'page':<6} {'plan ms':>8} {'exec ms':>8}  scans")
     for label, username in users.items():

@@ -22,7 +22,7 @@ from casework.errors import InvalidInput
 
 from . import bulk
 from . import frontend_access as scope
-from .frontend_views import RowFormatter, due_cell
+from .task_rows import RowFormatter, due_cell
 
 NOTE_MAX = 2000
 

@@ -35,7 +35,7 @@ from casework.audit import queue_insert, record_event, transition
 from casework.models import CaseStatus, Decision
 from casework.services import case_parameter
 
-from . import steps
+from . import steps, task_pages
 from .completion import actor_of
 from .deadlines import new_deadline
 from .notify import notify_step
@@ -46,17 +46,12 @@ def _case(activation):
     return activation.process.case
 
 
-# --- task pages, imported lazily (views import services, which import this module)
-def decision_page(request, *args, **kwargs):
-    from .views import DecisionView
-
-    return DecisionView.as_view()(request, *args, **kwargs)
-
-
-def revision_page(request, *args, **kwargs):
-    from .views import RevisionView
-
-    return RevisionView.as_view()(request, *args, **kwargs)
+# --- task pages: registered by name (``task_pages``; views import services, which import
+# this module)
+DECISION_PAGE = "application.decision"  # views.DecisionView
+REVISION_PAGE = "application.revision"  # views.RevisionView
+decision_page = task_pages.page(DECISION_PAGE)
+revision_page = task_pages.page(REVISION_PAGE)
 
 
 # --- nodes -----------------------------------------------------------------

@@ -20,7 +20,7 @@ from . import steps, subjects
 from .selectors import tasks_for
 
 # what a process page shows of its case (the lists read their rows' cases separately,
-# see ``frontend_views.cases_by_process``: the querysets here join nothing they don't filter on)
+# see ``task_rows.cases_by_process``: the querysets here join nothing they don't filter on)
 PROCESS_ROW_RELATED = ("case__program", "case__applicant", "case__area")
 
 

@@ -29,8 +29,8 @@ from tests.workflows.test_recertification import YEAR, change_parameter
 from workflows import frontend_access, services
 from workflows.documents import kind_label
 from workflows.flows import BenefitApplicationFlow
-from workflows.frontend_views import step_label
 from workflows.recertification.flow import recertify
+from workflows.task_rows import step_label
 
 APP = "/workflow/benefitapplication/"
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)

@@ -61,7 +61,7 @@ from casework.models import (
 from casework.services import case_parameter
 from eligibility import appeal_period as period
 
-from .. import steps, subjects
+from .. import steps, subjects, task_pages
 from ..completion import already_decided, decide_task, forbid_own_household
 from ..deadlines import new_deadline
 from ..flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
@@ -85,14 +85,10 @@ class Outcome:
     CHOICES = ((UPHOLD, gettext_lazy("uphold the appeal: overturn the rejection")),
                (DISMISS, gettext_lazy("dismiss the appeal: the rejection stands")))
 
+REVIEW_PAGE = "appeal.review"  # its task page (views.AppealReviewView)
+
 
 # --- the appeal flow ----------------------------------------------------------------------
-
-
-def appeal_page(request, *args, **kwargs):
-    from .views import AppealReviewView
-
-    return AppealReviewView.as_view()(request, *args, **kwargs)
 
 
 class AppealReviewActivation(ViewActivation):
@@ -143,7 +139,7 @@ class AppealFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock if settings.IS_POSTGRES else lock.no_lock
 
     start = StartCase(this.start_appeal).Next(this.appeal_review)
-    appeal_review = AppealReview(appeal_page).Next(this.end)
+    appeal_review = AppealReview(task_pages.page(REVIEW_PAGE)).Next(this.end)
     end = CaseEnd()
 
     def has_manage_permission(self, user, obj=None):

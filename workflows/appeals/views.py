@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from ..forms import ReasonedDecisionForm
-from ..frontend_views import STEP_LABELS
-from ..views import DecisionPage
+from ..task_pages import DecisionPage
+from ..task_rows import STEP_LABELS
 from .flow import Outcome, decide_appeal
 
 

@@ -76,7 +76,7 @@ from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT
 
-from .. import steps, subjects
+from .. import steps, subjects, task_pages
 from ..completion import already_decided, decide_task, forbid_own_household
 from ..entitlements import lock_cases, renew
 from ..flows import CaseEnd, ScopedTaskView, StartCase
@@ -102,14 +102,10 @@ def recertification_date(year: int) -> date:
     """The day the year's re-certification applies the rules for (see the module doc)."""
     return date(year, 1, 1)
 
+REVIEW_PAGE = "recertification.review"  # its task page (views.RecertificationReviewView)
+
 
 # --- the review flow -----------------------------------------------------------------
-
-
-def review_page(request, *args, **kwargs):
-    from .views import RecertificationReviewView
-
-    return RecertificationReviewView.as_view()(request, *args, **kwargs)
 
 
 class ReviewActivation(ViewActivation):
@@ -154,7 +150,7 @@ class RecertificationFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock if settings.IS_POSTGRES else lock.no_lock
 
     start = StartCase(this.start_review).Next(this.recertification_review)
-    recertification_review = ReviewStep(review_page).Next(this.end)
+    recertification_review = ReviewStep(task_pages.page(REVIEW_PAGE)).Next(this.end)
     end = CaseEnd()
 
     def has_manage_permission(self, user, obj=None):

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from ..forms import ReasonedDecisionForm
-from ..views import DecisionPage
+from ..task_pages import DecisionPage
 from .flow import Outcome, decide_review
 
 
