@@ -1,6 +1,5 @@
 from django.urls import include, path
 
-from ..statistics.api import StatisticsView
 from . import messages, tasks, views
 
 app_name = "api"
@@ -31,8 +30,8 @@ urlpatterns = [
     path("tasks/<int:pk>/recertification/", views.TaskRecertification.as_view(),
          name="task-recertification"),
     path("tasks/<int:pk>/appeal/", views.TaskAppeal.as_view(), name="task-appeal"),
-    path("statistics/<str:area>/", StatisticsView.as_view(), name="statistics"),
     # the association's own year: each package's endpoints
+    path("", include("workflows.statistics.api_urls")),
     path("", include("workflows.healthchecks.api_urls")),
     path("", include("workflows.contacts.api_urls")),
     path("", include("workflows.pairings.api_urls")),

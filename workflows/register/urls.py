@@ -13,7 +13,7 @@ URL names (namespace ``register``): ``index`` (households), ``household``, ``due
 ``membership``, ``apply`` (on the family's behalf), ``arrears``, ``drive`` and
 ``drive_village`` (the membership drive), ``import``, ``import_confirm``,
 ``import_errors``, ``import_template``, ``export``; the dues campaigns
-(``workflows.duescampaigns.views``): ``duescampaigns-list``, ``duescampaigns-new``,
+(``workflows.duescampaigns.urls``): ``duescampaigns-list``, ``duescampaigns-new``,
 ``duescampaigns-edit``, ``duescampaigns-rates``.
 """
 
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from viewflow.urls import Application
 
 from .. import frontend_access as scope
-from ..duescampaigns import views as campaigns
+from ..duescampaigns import urls as campaigns
 from . import views
 
 app_name = "register"
@@ -36,10 +36,7 @@ urlpatterns = [
     path("arrears/", views.arrears_list, name="arrears"),
     path("drive/", views.drive_start, name="drive"),
     path("drive/<str:village>/", views.drive, name="drive_village"),
-    path("dues-campaigns/", campaigns.campaign_list, name="duescampaigns-list"),
-    path("dues-campaigns/new/", campaigns.campaign_new, name="duescampaigns-new"),
-    path("dues-campaigns/<int:pk>/", campaigns.campaign_edit, name="duescampaigns-edit"),
-    path("dues-campaigns/rates/", campaigns.rates, name="duescampaigns-rates"),
+    *campaigns.urlpatterns,  # the dues campaigns (workflows.duescampaigns.urls)
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("import/problems.csv", views.import_errors, name="import_errors"),

@@ -41,7 +41,7 @@ from viewflow.urls import Application
 
 from eligibility.models import Program
 
-from ..statistics import views as statistics
+from ..statistics import urls as statistics
 from .charts import bar_chart
 from .report import DEFINITIONS, Query, Report, Table, build_report, may_view_reports
 
@@ -231,9 +231,7 @@ urlpatterns = [
     path("", report_page, name="index"),
     path("export.xlsx", export_xlsx, name="export_xlsx"),
     # the statistics report to the city association (workflows.statistics)
-    path("statistics/", statistics.statistics_page, name="statistics"),
-    path("statistics.xlsx", statistics.statistics_xlsx, name="statistics_xlsx"),
-    path("statistics.pdf", statistics.statistics_pdf, name="statistics_pdf"),
+    *statistics.urlpatterns,
 ]
 
 
