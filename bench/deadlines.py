@@ -3,13 +3,13 @@
     .venv/bin/python bench/deadlines.py [--timers 1000000] [--due 1000] [--messages 20000]
 
 Part 1, the sweep. ``--due`` applications are submitted through the real service
-(``workflows.services.submit_application``), each opening its village-review task and
+(``workflows.applications.services.submit_application``), each opening its village-review task and
 its ``Deadline``; those deadlines are then moved back in time so they are due, a third
 each at the reminder, the deadline and the escalation stage. The rest of the timers are
 synthetic: an open HUMAN task row and a deadline reminding 1 to 61 days ahead for each,
 on the same cases and processes (INSERT ... SELECT generate_series, 100,000 rows a
 transaction). With 1% then 10% then 100% of ``--timers`` in the table (the same due
-rows each time), ``workflows.deadlines.sweep`` runs ``--repeats`` times, each after the
+rows each time), ``workflows.deadlines.services.sweep`` runs ``--repeats`` times, each after the
 due rows are restored to their stage, the table is vacuumed and a CHECKPOINT has
 written out what the fill and the vacuum left dirty. For each sweep: its time and
 client CPU, the rows it stamped (due and others), the audit events and outbox rows it
@@ -201,7 +201,7 @@ class DueSet:
 
 def submit_due(count: int) -> float:
     """``count`` applications through the real service; returns the seconds it took."""
-    from workflows import services
+    from workflows.applications import services
 
     reg = build_register(count)
     started = time.perf_counter()
@@ -284,7 +284,7 @@ def capture_claim(due: DueSet) -> tuple[str, list[Any]]:
     """One untimed sweep (the warm-up); returns its claim statement and parameters."""
     from django.db import connection
 
-    from workflows.deadlines import sweep
+    from workflows.deadlines.services import sweep
 
     seen: list[tuple[str, Any]] = []
 
@@ -320,7 +320,7 @@ def timed_sweep(due: DueSet) -> SweepRun:
     from django.db import connection
     from django.utils import timezone
 
-    from workflows.deadlines import sweep
+    from workflows.deadlines.services import sweep
 
     due.restore()
     vacuum(SWEEP_TABLE)
@@ -390,9 +390,9 @@ def sizes(timers: int, due: int) -> list[int]:
 
 def part_sweep(args: argparse.Namespace) -> bool:
     """Returns False if a plan scanned the deadline table (the script then exits 1)."""
-    from workflows.deadlines import SWEEP_BATCH
+    from workflows.deadlines.services import SWEEP_BATCH
 
-    print(f"\n1. deadline sweep (workflows.deadlines.sweep, batches of {SWEEP_BATCH})")
+    print(f"\n1. deadline sweep (workflows.deadlines.services.sweep, batches of {SWEEP_BATCH})")
     seconds = submit_due(args.due)
     due = make_due(args.due)
     print(f"  due         {args.due:,} applications submitted through the service in "

@@ -34,7 +34,7 @@ STEPS = (  # (share of tasks, step, role, case status)
     (3, "township_review", "township_approver", "township_review"),
     (1, "district_review", "district_approver", "district_review"),
 )
-FLOW = "workflows/flows.BenefitApplicationFlow"
+FLOW = "workflows/applications.flow.BenefitApplicationFlow"
 STAFF_QUEUE = "/workflow/benefitapplication/queue/"  # the staff UI's task queue page
 STAFF_CASES = "/workflow/benefitapplication/flows/"  # the staff UI's application list
 USERS = {
@@ -178,7 +178,7 @@ def time_stock_queue(user, count: int) -> tuple[list[float], int, bool]:
     from django.db import connection
     from viewflow.workflow.models import Task
 
-    from workflows.flows import BenefitApplicationFlow
+    from workflows.applications.flow import BenefitApplicationFlow
 
     def page() -> None:
         queue = Task.objects.queue([BenefitApplicationFlow], user)
@@ -212,8 +212,8 @@ def explain_queues(users: dict, repeats: int = 7) -> None:
 
     from casework.models import User
     from workflows import frontend_access
+    from workflows.applications.flow import BenefitApplicationFlow
     from workflows.due_order import DueCursor, deadline_scope, due_page, timed
-    from workflows.flows import BenefitApplicationFlow
     from workflows.task_rows import TASK_ROW_FIELDS
 
     print(f"\n{'user':<28} {'page':<6} {'plan ms':>8} {'exec ms':>8}  scans")

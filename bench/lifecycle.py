@@ -3,7 +3,7 @@
 Why this exists: the architecture note measured a bare viewflow flow at ~70 SQL
 statements per case against ~18 for the same writes in raw SQL, with the Python
 side as the limit. This bench measures *our* hot path through the real services
-(``workflows.services.submit_application`` and ``decide``) and, in the same run and
+(``workflows.applications.services.submit_application`` and ``decide``) and, in the same run and
 database, a raw-SQL floor doing the minimal writes of one case, so the lead can see
 both the statement count and how far from the floor we are.
 
@@ -267,7 +267,7 @@ def run_case(reg: Register, i: int, keep: bool = False) -> CaseRun:
     """Submit as the family, approve at village then township; time only the services."""
     from django.db import connection
 
-    from workflows import services
+    from workflows.applications import services
 
     log = StatementLog(keep=keep)
     wall = cpu = 0.0
@@ -382,7 +382,7 @@ def floor_context(reg: Register, sample_case_id: int) -> FloorContext:
     from viewflow.workflow.fields import get_flow_ref, get_task_ref
 
     from casework.models import Case
-    from workflows.services import BenefitApplicationFlow as Flow
+    from workflows.applications.services import BenefitApplicationFlow as Flow
 
     sample = Case.objects.get(pk=sample_case_id)
     return FloorContext(

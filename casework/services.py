@@ -1,7 +1,7 @@
 """State changes of the register: households, the pre-check, entitlements.
 
 Process-driving services (submit, decide, withdraw...) live in
-``workflows.services`` because they move viewflow processes; casework does not
+``workflows.applications.services`` because they move viewflow processes; casework does not
 import viewflow.
 """
 

@@ -384,7 +384,7 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "config.logging_filters.PersonalDataReporter
 DEFAULT_EXCEPTION_REPORTER = "config.logging_filters.PersonalDataExceptionReporter"
 
 # --- notifications ---------------------------------------------------------
-SMS_BACKEND = env.str("SMS_BACKEND", default="workflows.sms.LoggingSmsBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="workflows.notifications.sms.LoggingSmsBackend")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # For EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (docs/deploy.md).
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -497,7 +497,7 @@ LOGGING = {
 }
 
 # --- notifications -----------------------------------------------------------------
-# Channels (workflows.notify, workflows.sms): at most this many SMS per number in any
+# Channels (workflows.notifications: notify, sms): at most this many SMS per number in any
 # hour; a message over it is deferred to when the window allows, never dropped.
 SMS_RATE_LIMIT_PER_HOUR = env.int("SMS_RATE_LIMIT_PER_HOUR", default=5)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="casework@localhost")

@@ -33,7 +33,7 @@ def lines(where: str) -> str:
 
 # Deadlines of the human steps, in working days, the same for every program unless
 # its administrator changes them: a reminder one working day before, escalation to
-# the level above three working days after (``workflows.deadlines``). Assumed.
+# the level above three working days after (``workflows.deadlines.services``). Assumed.
 SLA_PARAMETERS: dict[str, int] = {
     "sla_village_review_days": 5,
     "sla_objection_review_days": 5,

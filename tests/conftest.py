@@ -58,7 +58,7 @@ def _outbox_kicks_only_with_a_worker(request, monkeypatch):
     deliver through a worker keep the kicks."""
     if (request.node.get_closest_marker("celery_worker") is None
             and "celery_worker_process" not in request.fixturenames):
-        monkeypatch.setattr("workflows.notify.KICKS_ENABLED", False)
+        monkeypatch.setattr("workflows.notifications.notify.KICKS_ENABLED", False)
 
 
 @pytest.fixture

@@ -132,8 +132,8 @@ from eligibility.defaults import install_programs
 from tests import factories as f
 from tests.support.journey import open_task
 from tests.workflows.test_recertification import YEAR, change_parameter
-from workflows import services
 from workflows.appeals.flow import decide_appeal, lodge_appeal
+from workflows.applications import services
 from workflows.recertification.flow import decide_review, recertify
 from workflows.tasks import fire_due_timers
 
@@ -190,7 +190,7 @@ STEP_ACTORS = {
     # the fixture appeal is against a village rejection: the township reviews it
     "appeal_review": frozenset({TOWNSHIP}),
 }
-# who may approve each step's fixture task in bulk (workflows.bulk): never an objection
+# who may approve each step's fixture task in bulk (workflows.bulk.services): never an objection
 # review, and the district review's case is a cash program's (pension subsidy)
 BULK_ACTORS = {"village_review": frozenset({VILLAGE}), "township_review": frozenset({TOWNSHIP})}
 

@@ -17,7 +17,7 @@ from viewflow.workflow.models import Task
 from casework.errors import CaseConflict, IneligibleApplication
 from casework.models import AuditEvent, Case, CaseStatus, Decision, Household, Objection
 from tests import factories as f
-from workflows import services
+from workflows.applications import services
 from workflows.tasks import fire_due_timers
 
 pytestmark = [

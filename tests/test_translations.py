@@ -25,7 +25,7 @@ def test_every_message_has_a_chinese_translation():
 
 def test_statuses_and_messages_render_in_chinese_by_default():
     from casework.models import CaseStatus
-    from workflows.messages import render
+    from workflows.notifications.messages import render
 
     assert settings.LANGUAGE_CODE == "zh-hans"
     with translation.override("zh-hans"):

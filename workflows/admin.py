@@ -2,13 +2,13 @@
 
 from django.contrib import admin
 
+from .deadlines.workdays import forget_calendar
 from .models import CalendarDay, CalendarYear
-from .workdays import forget_calendar
 
 
 class ForgetCalendarOnChange:
     """Deadlines count from a cached calendar: an edit drops this process's copy (other
-    processes refresh theirs within minutes, see ``workflows.workdays``)."""
+    processes refresh theirs within minutes, see ``workflows.deadlines.workdays``)."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -7,25 +7,21 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self) -> None:
-        from . import (
-            checks,  # noqa: F401  (registers the calendar check)
-            flows,
-            notify,
-            retention,
-            task_pages,
-            tasks,
-        )
-        from . import views as application_views
+        from . import retention, task_pages, tasks
         from .appeals import flow as appeals
         from .appeals import views as appeal_views
+        from .applications import flow as applications
+        from .applications import views as application_views
+        from .deadlines import checks  # noqa: F401  (registers the calendar check)
+        from .notifications import notify
         from .recertification import flow as recertification
         from .recertification import views as recertification_views
 
         retention.register()
         # the flows name their task pages; the pages (which call the flows' services) are
         # plugged in here (workflows.task_pages)
-        task_pages.register(flows.DECISION_PAGE, application_views.DecisionView)
-        task_pages.register(flows.REVISION_PAGE, application_views.RevisionView)
+        task_pages.register(applications.DECISION_PAGE, application_views.DecisionView)
+        task_pages.register(applications.REVISION_PAGE, application_views.RevisionView)
         task_pages.register(appeals.REVIEW_PAGE, appeal_views.AppealReviewView)
         task_pages.register(recertification.REVIEW_PAGE,
                             recertification_views.RecertificationReviewView)

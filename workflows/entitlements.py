@@ -45,7 +45,7 @@ from eligibility.grants import (
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
 
-from .notify import queue_case_messages
+from .notifications.notify import queue_case_messages
 
 logger = logging.getLogger(__name__)
 

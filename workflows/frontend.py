@@ -49,13 +49,13 @@ from casework.models import User
 from . import frontend_access as scope
 from . import frontend_views as views
 from .appeals.flow import AppealFlow
+from .applications.flow import BenefitApplicationFlow
 from .auditor.urls import AuditorApp
-from .bulk_views import ScopedBulkApproveView
+from .bulk.views import ScopedBulkApproveView
 from .contacts.urls import ContactsApp
-from .flows import BenefitApplicationFlow
 from .fund.urls import FundApp
 from .healthchecks.urls import HealthChecksApp
-from .message_views import MessagesApp, UnreadBadge, unread_messages
+from .notifications.views import MessagesApp, UnreadBadge, unread_messages
 from .organisation.urls import OrganisationApp
 from .pairings.urls import PairingsApp
 from .projects.urls import ProjectsApp
@@ -98,7 +98,7 @@ class ScopedFlowAppViewset(FlowAppViewset):
 
     @property
     def tasks_approve_path(self):
-        """Approve several inbox or queue tasks at once (``workflows.bulk``)."""
+        """Approve several inbox or queue tasks at once (``workflows.bulk.services``)."""
         return path("inbox/approve/", self.tasks_approve_view, name="tasks_approve")
 
     def has_view_permission(self, user, obj=None):

@@ -10,7 +10,7 @@ The list pages (inbox, queue, archive, all tasks, applications) page by keyset
 next page, ``page_size + 1`` rows read to know whether there is one; no COUNT,
 no OFFSET, no sortable columns. The inbox and queue instead show the most urgent
 first (``DueOrderMixin``, ``workflows.due_order``: overdue, then by due date, untimed
-last), keyset on (due, id), and offer bulk approval (``workflows.bulk``). Their filters
+last), keyset on (due, id), and offer bulk approval (``workflows.bulk.services``). Their filters
 offer fixed choices (the flow's steps, dates, statuses) so that no filter reads the
 database. The board reads all its columns in one statement. A list page therefore runs the same few
 statements whatever the number of rows: session, user, the page's rows, their
@@ -53,8 +53,8 @@ from viewflow.workflow.status import STATUS
 from casework import access
 from casework.models import User
 
-from . import bulk
 from . import frontend_access as scope
+from .bulk import services as bulk
 from .case_file import case_file_context
 from .due_order import DueCursor, area_scope, deadline_scope, due_page
 from .recertification.flow import case_of_process
@@ -347,7 +347,7 @@ class DueOrderMixin:
     then by due date, untimed last; keyset pages on (due, id) with ``?after=<cursor>``.
     The rows come with their open deadline (no statement of their own for the due column).
 
-    And the bulk approval of the listed tasks (``workflows.bulk``): a checkbox on each row
+    And the bulk approval of the listed tasks (``workflows.bulk.services``): a checkbox on each row
     that may be approved in bulk (a review step, not a cash program), for a role that
     writes, posting to the flow's ``tasks_approve`` page."""
 

@@ -4,7 +4,7 @@ context every page has, a domain error shown on its form, the keyset pager's lin
 from casework import register_io
 from casework.errors import DomainError
 
-from . import notify
+from .notifications import notify
 
 
 def base_context(request) -> dict:

@@ -10,14 +10,18 @@ registered is a programming error and fails loudly at the first request.
 
 ``DecisionPage`` is the base of every decision page (the application's reviews, the
 appeal and the re-certification reviews): the form becomes one service call; a domain
-error goes back on the form, a task closed meanwhile to its read-only page.
+error goes back on the form, a task closed meanwhile to its read-only page. Their forms
+are ``ReasonedDecisionForm``s: a choice among the step's outcomes and a reason where the
+outcome needs one.
 """
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from casework.errors import CaseConflict, DomainError
@@ -106,3 +110,28 @@ class DecisionPage(TaskPage):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self.form_invalid(form)
         return self.done()
+
+
+class ReasonedDecisionForm(forms.Form):
+    """A decision among a step's outcomes and a reason, required for the outcomes that need
+    one. Each step's form names its choice field (``choice``), the outcomes that need a
+    reason (``needs_reason``) and what to say when it is missing (``reason_required``); the
+    services check the same again (``InvalidInput``)."""
+
+    choice = "decision"
+    needs_reason: tuple[str, ...] = ()
+    reason_required = ""
+
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields([self.choice, "reason"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get(self.choice) in self.needs_reason and not (
+                data.get("reason") or "").strip():
+            self.add_error("reason", self.reason_required)
+        return data

@@ -26,7 +26,7 @@ from casework.models import Case, Recertification
 from eligibility.models import Program
 
 from . import steps
-from .deadlines import is_overdue
+from .deadlines.services import is_overdue
 from .models import Appeal
 
 # step names as staff read them (templates: workflows/staff/_step_label.html)

@@ -11,9 +11,9 @@ from django.utils import timezone, translation
 from casework.models import OutboxMessage
 from casework.phones import is_mobile_phone
 
-from . import notify
-from .messages import render
-from .sms import get_backend, rate_limit_retry_at
+from .notifications import notify
+from .notifications.messages import render
+from .notifications.sms import get_backend, rate_limit_retry_at
 
 logger = logging.getLogger(__name__)
 
@@ -120,14 +120,14 @@ def fire_due_timers() -> int:
     """Fire due viewflow timers (public notice ends); one beat schedules this."""
     from viewflow.workflow.timers import fire_due_timers as fire
 
-    from . import flows  # noqa: F401  (registers the flow classes)
+    from .applications import flow as flows  # noqa: F401  (registers the flow classes)
 
     return fire()
 
 
 # The re-certification and deadline tasks live with their services; imported here so
 # that the worker's autodiscovery (which imports each app's ``tasks`` module) finds them.
-from .deadlines import sweep_deadlines  # noqa: E402, F401
+from .deadlines.services import sweep_deadlines  # noqa: E402, F401
 from .entitlements import end_expired  # noqa: E402, F401
 from .pairings.tasks import end_finished_pairings  # noqa: E402, F401
 from .recertification.flow import recertify_year  # noqa: E402, F401

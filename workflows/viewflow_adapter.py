@@ -9,7 +9,7 @@ so an upgrade has one module to re-read, and ``tests/workflows/test_viewflow_ada
 - the task rows of the hot path, written with SQL of our own (``insert_task``,
   ``complete_task_row``): on PostgreSQL a new task and its link to the task before it
   (``viewflow_task_previous``) go in one statement, a data-modifying CTE, and completing
-  a task closes its deadline (``workflows.deadlines``) in the same statement. Same rows
+  a task closes its deadline (``workflows.deadlines.services``) in the same statement. Same rows
   as viewflow writes, one round trip fewer per step;
 - a task built as viewflow's ``Activation.create`` builds it, unsaved (``new_task``);
 - creating a node's activation from another's (``create_node``: ``Node._create``);

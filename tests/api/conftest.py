@@ -13,7 +13,7 @@ from viewflow.workflow.models import Task
 from casework.models import Household
 from tests.auth.support import otp_fields
 from tests.support.journey import decide, open_task, open_tasks
-from workflows import services
+from workflows.applications import services
 from workflows.tasks import fire_due_timers
 
 PASSWORD = "pw-Test-12345"

@@ -19,7 +19,7 @@ CASE_MESSAGES_BOUND = 3  # the token lookup, the case (scoped) and its outbox ro
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.SMS_BACKEND = "workflows.sms.MemorySmsBackend"
+    settings.SMS_BACKEND = "workflows.notifications.sms.MemorySmsBackend"
 
 
 def notice(user, case=None, template="task_waiting") -> Message:
@@ -122,7 +122,7 @@ def test_an_auditor_may_mark_their_own_messages_read(api, case, staff):
 
 
 def test_unread_count_is_bounded(api, case, staff, monkeypatch):
-    from workflows import notify
+    from workflows.notifications import notify
 
     monkeypatch.setattr(notify, "UNREAD_LIMIT", 2)
     for _ in range(4):
@@ -228,7 +228,7 @@ def test_a_phone_with_spaces_and_country_code_is_stored_plain(api, areas, staff)
 def test_the_inbox_reads_are_served_by_their_indexes(case, staff, read):
     from django.db import connection, transaction
 
-    from workflows import notify
+    from workflows.notifications import notify
 
     user = staff["township"]
     if read == "latest":

@@ -112,7 +112,7 @@ def test_household_list_query_count_is_constant(api, areas, staff,
 def test_history_query_count_does_not_grow_with_events(api, programs, family_home, staff,
                                                        django_assert_max_num_queries,
                                                        withdrawn):
-    from workflows import services
+    from workflows.applications import services
 
     case = submit(actor=family_home["user"], household=family_home["household"],
                   applicant=family_home["applicant"], program=programs["medical_discount"])

@@ -49,7 +49,8 @@ from casework.pairings import services as pairings
 from casework.projects import services as projects
 from config.wsgi import application
 from tests import factories as f
-from workflows import notify, services
+from workflows.applications import services
+from workflows.notifications import notify
 
 from .conftest import open_task, token_for, unique_birth
 

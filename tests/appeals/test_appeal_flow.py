@@ -26,11 +26,12 @@ from tests.appeals.helpers import (
     submit,
     templates,
 )
-from workflows import services, steps
+from workflows import steps
 from workflows.appeals import flow as appeals
 from workflows.appeals.flow import AppealFlow
+from workflows.applications import services
 from workflows.models import Appeal, Deadline
-from workflows.notify import recipient_users
+from workflows.notifications.notify import recipient_users
 from workflows.selectors import tasks_for
 
 pytestmark = pytest.mark.django_db
@@ -436,7 +437,7 @@ def test_the_appeal_review_has_a_working_day_deadline_closed_by_the_decision(
 
 
 def test_an_overdue_appeal_reminds_who_may_decide_it(village_rejected, family_home, staff):
-    from workflows.deadlines import sweep
+    from workflows.deadlines.services import sweep
 
     appeal = lodge(family_home["user"], village_rejected)
     deadline = Deadline.objects.get(task=appeal_task(appeal))

@@ -10,7 +10,7 @@ import pytest
 
 from casework.models import Area, Household
 from tests import factories as f
-from workflows import services
+from workflows.applications import services
 from workflows.auditor import views as auditor
 
 _births = count()

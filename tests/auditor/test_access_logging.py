@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from casework.models import AccessRecord
-from workflows import services
+from workflows.applications import services
 from workflows.documents import access_purpose
 
 from .conftest import _open_task

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from casework.models import AccessRecord, AuditEvent
-from workflows import services
+from workflows.applications import services
 from workflows.auditor import views as auditor
 
 from .conftest import _open_task

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from tests import factories as f
-from workflows import services
+from workflows.applications import services
 
 from .conftest import ENROLL, LOGIN, PASSWORD, VERIFY, password_login
 from .support import give_device, verify_session

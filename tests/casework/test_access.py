@@ -142,7 +142,7 @@ def test_anonymous_neither_writes_nor_sees_ids():
 
 
 def test_case_scope_follows_the_case_village(programs, users, register, areas):
-    from workflows import services
+    from workflows.applications import services
 
     cases = {}
     for key in ("v11", "v21"):

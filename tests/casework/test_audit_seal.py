@@ -31,7 +31,7 @@ from casework.verification import EVENT_COLUMNS, seal_checkpoint, verify_all, ve
 from tests import factories as f
 from tests.casework.test_audit_chain import granted, tamper  # noqa: F401  (a fixture)
 from tests.workflows.test_lifecycle import open_task, submit
-from workflows import services
+from workflows.applications import services
 
 REASON = "家庭年收入超过当地标准"
 FORGED = "申请材料不齐全"

@@ -469,8 +469,8 @@ def test_the_log_filter_masks_message_arguments_and_tracebacks():
 
 
 def test_every_log_record_is_masked_as_it_is_made(caplog):
-    with caplog.at_level(logging.INFO, logger="workflows.sms"):
-        logging.getLogger("workflows.sms").info("SMS #%s to %s: %s", 7, PHONE, "您好")
+    with caplog.at_level(logging.INFO, logger="workflows.notifications.sms"):
+        logging.getLogger("workflows.notifications.sms").info("SMS #%s to %s: %s", 7, PHONE, "您好")
     (record,) = caplog.records
     assert record.getMessage() == "SMS #7 to 139****5678: 您好"
 

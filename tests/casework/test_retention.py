@@ -25,7 +25,7 @@ from casework.retention import due_cases, purge_case, purge_due
 from casework.verification import seal_checkpoint, verify_all, verify_case
 from eligibility.models import PolicyParameter
 from tests import factories as f
-from workflows import services
+from workflows.applications import services
 
 TODAY = date(2026, 1, 1)
 STATEMENT = "儿子去年去世，家里只靠低保生活。"

@@ -356,7 +356,7 @@ def test_every_program_has_an_eligible_demo_family(seeded):
 
 
 def test_demo_accounts_carry_a_case_through_village_and_township(seeded):
-    from workflows import services
+    from workflows.applications import services
 
     family = User.objects.get(username="family_xing")
     head = family.household.members.get(relationship="head")

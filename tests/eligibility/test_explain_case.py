@@ -13,7 +13,7 @@ from eligibility.evaluate import evaluate
 from eligibility.facts import Facts
 from eligibility.models import PolicyParameter
 from tests.eligibility.test_replay import PENSION_NEXT, PENSION_NOW, rule_next
-from workflows.services import submit_application
+from workflows.applications.services import submit_application
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from eligibility.facts import Facts, PersonFacts
 from eligibility.models import PolicyParameter
 from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT, pension_subsidy
-from workflows.services import submit_application
+from workflows.applications.services import submit_application
 
 ON = date(2024, 6, 1)
 PARAMS = {"min_age": 60, "benefit_yuan": 600, "approval_level": "district"}

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from casework.models import Message, OutboxMessage
 from tests import factories as f
-from workflows import services, tasks
+from workflows import tasks
+from workflows.applications import services
 
 from .test_family_pages import assert_phone_page, case_url, submit, text
 
@@ -20,7 +21,7 @@ MESSAGES = "/family/messages/"
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.SMS_BACKEND = "workflows.sms.MemorySmsBackend"
+    settings.SMS_BACKEND = "workflows.notifications.sms.MemorySmsBackend"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from casework.models import AuditEvent, Case, CaseStatus, Document
 from tests import factories as f
 from tests.support.journey import open_task, submit
-from workflows import services
+from workflows.applications import services
 from workflows.documents import kind_label
 from workflows.family.views import home_redirect
 

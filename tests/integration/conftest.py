@@ -34,7 +34,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """Start ``celery worker`` on the test database; yield its log path; stop it."""
     with django_db_blocker.unblock():
         env = dict(os.environ, DATABASE_URL=_database_url(),
-                   SMS_BACKEND="workflows.sms.LoggingSmsBackend", PYTHONUNBUFFERED="1")
+                   SMS_BACKEND="workflows.notifications.sms.LoggingSmsBackend",
+                   PYTHONUNBUFFERED="1")
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     handle = log.open("w")
     proc = subprocess.Popen(

@@ -8,7 +8,8 @@ from viewflow.workflow.models import Task
 
 from casework.models import CaseStatus, OutboxMessage
 from tests.integration.conftest import wait_for
-from workflows import services, tasks
+from workflows import tasks
+from workflows.applications import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -30,7 +30,8 @@ from tests import factories as f
 from tests.integration.conftest import _database_url, wait_for
 from tests.integration.faults import celery_app_using, start_worker
 from tests.support.sms_backends import RECORD_ENV, SLEEP_ENV, count, read_records
-from workflows import notify, services
+from workflows.applications import services
+from workflows.notifications import notify
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -168,7 +169,7 @@ def test_families_apply_while_redis_is_down_and_each_message_leaves_once_after(
     cases = [submit(families[0], program)]
     redis_server.stop()
 
-    caplog.set_level(logging.WARNING, logger="workflows.notify")
+    caplog.set_level(logging.WARNING, logger="workflows.notifications.notify")
     durations = []
     for family in families[1:]:
         started = time.monotonic()

@@ -23,7 +23,7 @@ from casework.models import Case, OutboxMessage
 from tests import factories as f
 from tests.integration.conftest import _database_url
 from tests.integration.faults import start_web
-from workflows import services
+from workflows.applications import services
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None,

@@ -12,7 +12,7 @@ from casework.models import Case, CaseStatus
 from casework.projects.models import ProjectApplication, ProjectHousehold
 from tests import factories as f
 from tests.projects.conftest import client_for, project
-from workflows import services
+from workflows.applications import services
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,9 @@ from viewflow.workflow.models import Process, Task
 from casework.fund.models import FundEntry
 from casework.models import Area, Case, CaseStatus, Decision, Entitlement
 from tests import factories as f
-from workflows.flows import BenefitApplicationFlow
+from workflows.applications.flow import BenefitApplicationFlow
+from workflows.deadlines.workdays import forget_calendar
 from workflows.models import Deadline
-from workflows.workdays import forget_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 PERIOD = {"date_from": "2026-01-01", "date_to": "2026-12-31"}

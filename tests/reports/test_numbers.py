@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from casework.models import CaseStatus
+from workflows.deadlines.workdays import current_calendar
 from workflows.reports.report import (
     STATEMENTS,
     Query,
@@ -18,7 +19,6 @@ from workflows.reports.report import (
     nearest_rank,
     rate,
 )
-from workflows.workdays import current_calendar
 
 from .conftest import NOW
 
@@ -311,7 +311,7 @@ def test_tasks_of_a_real_flow_are_counted(programs, areas, staff):
     submitted and decided by the services shows up in its step."""
     from casework.models import Household
     from tests import factories as f
-    from workflows import services
+    from workflows.applications import services
 
     household = f.household(areas["v11"], second_birth_renounced_date=date(1985, 3, 1),
                             hardship=True, annual_income_yuan=20000)

@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.models import Case, Household
 from tests import factories as f
-from workflows import services
+from workflows.applications import services
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 

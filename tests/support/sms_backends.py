@@ -26,7 +26,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from workflows.sms import SmsBackend
+from workflows.notifications.sms import SmsBackend
 
 RECORD_ENV = "TEST_SMS_RECORD"
 SLEEP_ENV = "TEST_SMS_SLEEP"

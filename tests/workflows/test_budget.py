@@ -15,7 +15,7 @@ from casework.fund.models import FundEntry
 from casework.models import CaseStatus, Entitlement
 from tests import factories as f
 from tests.test_concurrency_pg import race
-from workflows import services
+from workflows.applications import services
 from workflows.tasks import fire_due_timers
 
 

@@ -13,8 +13,8 @@ from casework.models import CaseStatus
 from tests import factories as f
 from tests.support.journey import decide, open_task, submit
 from tests.workflows.test_recertification import YEAR, register, review_task  # noqa: F401
-from workflows import services
 from workflows.appeals.flow import decide_appeal
+from workflows.applications import services
 from workflows.recertification.flow import decide_review, recertify
 
 pytestmark = pytest.mark.django_db

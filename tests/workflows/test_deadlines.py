@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from casework.models import AuditEvent, CaseStatus, OutboxMessage
 from tests.workflows.test_lifecycle import approve, open_task, submit
-from workflows import services
-from workflows.deadlines import plan, sweep
+from workflows.applications import services
+from workflows.deadlines.services import plan, sweep
+from workflows.deadlines.workdays import WorkingCalendar, forget_calendar
 from workflows.models import Deadline
-from workflows.workdays import WorkingCalendar, forget_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
 

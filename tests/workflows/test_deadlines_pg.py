@@ -13,8 +13,8 @@ from django.db import connections
 from casework.models import AuditEvent, OutboxMessage
 from tests import factories as f
 from tests.workflows.test_lifecycle import unique_birth
-from workflows import services
-from workflows.deadlines import sweep
+from workflows.applications import services
+from workflows.deadlines.services import sweep
 from workflows.models import Deadline
 
 pytestmark = [

@@ -5,7 +5,7 @@ import pytest
 from django.utils import translation
 
 from workflows.appeals.views import AppealReviewForm
-from workflows.forms import DecisionForm
+from workflows.applications.forms import DecisionForm
 from workflows.recertification.views import RecertificationReviewForm
 
 CASES = [  # form, choice field, an outcome needing a reason, one that does not, message

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from casework.models import Document, Household
 from tests import factories as f
-from workflows import services
+from workflows.applications import services
 from workflows.documents import DOCUMENT_KINDS, INLINE_TYPES, kind_label
 from workflows.family.forms import ALLOWED_SUFFIXES, DocumentForm
 

@@ -3,7 +3,7 @@
 - Inbox and queue (pages and ``GET /api/v1/tasks/``): overdue tasks first, then by due
   date, tasks without a deadline last, ties by task id; keyset pages on (due, id) that
   neither overlap nor skip across equal due dates; a bounded number of statements.
-- Bulk approval (``workflows.bulk``; the pages' ``tasks_approve`` and
+- Bulk approval (``workflows.bulk.services``; the pages' ``tasks_approve`` and
   ``POST /api/v1/tasks/approve/``): each case through ``services.decide`` with its own
   decision and history event; refused server-side for cash programs, objection reviews,
   tasks of other areas and a colleague's tasks; partial failures reported per case.
@@ -23,7 +23,8 @@ from viewflow.workflow.status import STATUS
 from casework.models import AuditEvent, CaseStatus, Decision, Household
 from tests import factories as f
 from tests.support.journey import open_task
-from workflows import bulk, services
+from workflows.applications import services
+from workflows.bulk import services as bulk
 from workflows.due_order import DueCursor
 from workflows.models import Deadline
 
@@ -445,8 +446,8 @@ def test_the_queue_in_due_order_reads_a_deadline_index(programs, staff, role):
     from django.db import connection
 
     from workflows import frontend_access
+    from workflows.applications.flow import BenefitApplicationFlow
     from workflows.due_order import deadline_scope, timed
-    from workflows.flows import BenefitApplicationFlow
 
     village = staff["village"]
     cases = [apply(programs, village.area, village) for _ in range(3)]

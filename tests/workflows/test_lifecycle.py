@@ -1,4 +1,4 @@
-"""The whole life of an application through the service layer (workflows.services).
+"""The whole life of an application through the service layer (workflows.applications.services).
 
 Every program's path, the public notice timer, objections, return and resubmit,
 withdrawal, rejection, duplicates, and the errors the services raise.
@@ -27,7 +27,7 @@ from eligibility.grants import add_years
 from eligibility.rules import CURRENT
 from tests import factories as f
 from tests.support.journey import open_task, submit
-from workflows import services
+from workflows.applications import services
 from workflows.tasks import fire_due_timers
 
 OPEN = ("NEW", "ASSIGNED", "STARTED")
@@ -713,7 +713,7 @@ def test_nobody_manages_processes_by_hand_around_the_audit_trail(programs, famil
                                                                  client):
     """viewflow's cancel/undo/revive pages would change a case without an audit event."""
     from casework.models import User
-    from workflows.flows import BenefitApplicationFlow
+    from workflows.applications.flow import BenefitApplicationFlow
 
     root = User.objects.create_superuser("root", password="pw-Test-12345", role="admin",
                                          area=staff["district"].area)

@@ -18,9 +18,11 @@ from casework.phones import (
     validate_mobile_phone,
 )
 from tests import factories as f
-from workflows import notify, services, tasks
-from workflows.messages import TEMPLATES, render
-from workflows.sms import MemorySmsBackend
+from workflows import tasks
+from workflows.applications import services
+from workflows.notifications import notify
+from workflows.notifications.messages import TEMPLATES, render
+from workflows.notifications.sms import MemorySmsBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +33,7 @@ STAFF_MESSAGES = "/workflow/messages/"
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.SMS_BACKEND = "workflows.sms.MemorySmsBackend"
+    settings.SMS_BACKEND = "workflows.notifications.sms.MemorySmsBackend"
     settings.SMS_RATE_LIMIT_PER_HOUR = 5
     MemorySmsBackend.reset()
     yield MemorySmsBackend

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from casework.models import OutboxMessage
-from workflows import services, tasks
+from workflows import tasks
+from workflows.applications import services
 
 
 class FlakyGateway:
@@ -70,3 +71,14 @@ def test_after_the_last_attempt_the_message_waits_for_staff(sms_row, settings):
     assert not tasks.pending_messages().filter(pk=sms_row.pk).exists()
     sms_row.refresh_from_db()
     assert sms_row.attempts == tasks.MAX_ATTEMPTS and sms_row.sent_at is None
+
+
+@pytest.mark.parametrize("path", ["workflows.notifications.sms.LoggingSmsBackend",
+                                  "workflows.sms.LoggingSmsBackend"])
+def test_the_sms_backend_is_found_by_its_path_old_or_new(settings, path):
+    """Deployments that name the backend by its path before the notifications package
+    (``workflows.sms.*``) keep their gateway."""
+    from workflows.notifications.sms import LoggingSmsBackend, get_backend
+
+    settings.SMS_BACKEND = path
+    assert type(get_backend()) is LoggingSmsBackend

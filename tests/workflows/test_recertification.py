@@ -328,7 +328,7 @@ def test_only_the_villages_own_reviewers_may_decide(register, api, areas):
 
 
 def test_an_application_task_is_not_decided_as_a_review(register, programs, areas, api):
-    from workflows import services
+    from workflows.applications import services
 
     hh = f.household(areas["v11"])
     applicant = f.person(hh, birth=date(1979, 9, 9))

@@ -1,5 +1,5 @@
-"""Separation of duties in ``workflows.services.decide``: one person decides one level of a
-case (a reviewer moved up to the township cannot approve again what they approved in
+"""Separation of duties in ``workflows.applications.services.decide``: one person decides one
+level of a case (a reviewer moved up to the township cannot approve again what they approved in
 the village), and no one decides a case of their own household. Refused with
 ``NotPermitted`` (HTTP 403) and a message saying why; nothing is written.
 
@@ -22,7 +22,7 @@ from casework.errors import NotPermitted
 from casework.models import AuditEvent, CaseStatus, Decision, Objection
 from tests import factories as f
 from tests.support.journey import decide, open_task, submit
-from workflows import services
+from workflows.applications import services
 from workflows.tasks import fire_due_timers
 
 OPEN = ("NEW", "ASSIGNED", "STARTED")

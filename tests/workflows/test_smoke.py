@@ -1,7 +1,7 @@
 
 from casework.models import CaseStatus
 from tests.support.journey import open_task
-from workflows import services
+from workflows.applications import services
 
 
 def test_medical_discount_lifecycle(programs, family_home, staff):

@@ -26,9 +26,10 @@ from casework.models import CaseStatus, Decision, Household, Recertification
 from tests import factories as f
 from tests.support.journey import open_task
 from tests.workflows.test_recertification import YEAR, change_parameter
-from workflows import frontend_access, services
+from workflows import frontend_access
+from workflows.applications import services
+from workflows.applications.flow import BenefitApplicationFlow
 from workflows.documents import kind_label
-from workflows.flows import BenefitApplicationFlow
 from workflows.recertification.flow import recertify
 from workflows.task_rows import step_label
 

@@ -4,9 +4,11 @@ import pytest
 from django.test import RequestFactory
 from django.views.generic import View
 
-from workflows import flows, task_pages, views
+from workflows import task_pages
 from workflows.appeals import flow as appeals
 from workflows.appeals import views as appeal_views
+from workflows.applications import flow as flows
+from workflows.applications import views
 from workflows.recertification import flow as recertification
 from workflows.recertification import views as recertification_views
 

@@ -17,7 +17,7 @@ from viewflow.workflow.models import Task
 
 from tests.support.journey import open_task, submit
 from workflows import viewflow_adapter
-from workflows.flows import BenefitApplicationFlow
+from workflows.applications.flow import BenefitApplicationFlow
 
 
 def test_viewflow_is_the_release_the_adapter_was_written_against():

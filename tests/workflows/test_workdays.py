@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from workflows.calendar_data import read_calendar_file
+from workflows.deadlines.calendar_data import read_calendar_file
+from workflows.deadlines.workdays import WorkingCalendar, current_calendar, forget_calendar
 from workflows.models import CalendarDay, CalendarYear
-from workflows.workdays import WorkingCalendar, current_calendar, forget_calendar
 
 
 def calendar_2026() -> WorkingCalendar:
@@ -46,7 +46,7 @@ def test_zero_days_means_the_same_or_next_working_day():
 
 def test_a_missing_year_warns_loudly_and_counts_monday_to_friday(caplog):
     cal = calendar_2026()
-    with caplog.at_level(logging.WARNING, logger="workflows.workdays"):
+    with caplog.at_level(logging.WARNING, logger="workflows.deadlines.workdays"):
         # 1 Jan 2029 is a Monday: with no 2029 calendar it counts as a working day,
         # and the log says the year is missing
         assert cal.add_working_days(date(2028, 12, 29), 1) == date(2029, 1, 1)
@@ -88,7 +88,7 @@ def test_a_swapped_workday_on_a_weekday_is_refused_with_the_field_named(admin_cl
 
 @pytest.mark.django_db
 def test_the_system_check_names_missing_and_provisional_years():
-    from workflows.checks import calendar_years
+    from workflows.deadlines.checks import calendar_years
 
     messages = calendar_years(today=date(2027, 6, 1))
     text = " ".join(m.msg for m in messages)

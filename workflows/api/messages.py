@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from casework import selectors
 from casework.models import Message, User
 
-from .. import notify
+from ..notifications import notify
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -229,7 +229,7 @@ class CaseSerializer(serializers.ModelSerializer):
     @staticmethod
     def _due(case):
         """The open step's deadline, read once for both fields (a list annotates it)."""
-        from workflows.deadlines import open_due_at
+        from workflows.deadlines.services import open_due_at
 
         if not hasattr(case, "open_due_at"):
             case.open_due_at = open_due_at(case)
@@ -241,7 +241,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(due) if due else None
 
     def get_overdue(self, case) -> bool:
-        from workflows.deadlines import is_overdue
+        from workflows.deadlines.services import is_overdue
 
         return is_overdue(self._due(case))
 
@@ -253,7 +253,7 @@ class CaseSerializer(serializers.ModelSerializer):
         """The case written directly, not field by field (as ``TaskSerializer``: lists of
         cases are the most read pages after the inbox); what DRF's fields would write,
         which ``tests/api/test_case_rows.py`` compares."""
-        from workflows.deadlines import is_overdue
+        from workflows.deadlines.services import is_overdue
 
         language, zone, due = self._language(), timezone.get_current_timezone(), self._due(case)
         return {
@@ -434,7 +434,7 @@ class TaskSerializer(serializers.Serializer):
                 **dict.fromkeys(DECISION_STEPS, "decide")}
 
     def to_representation(self, row) -> dict:
-        from workflows.deadlines import is_overdue
+        from workflows.deadlines.services import is_overdue
 
         zone, now, case = timezone.get_current_timezone(), timezone.now(), row.case
         return {

@@ -5,7 +5,7 @@
   last row's cursor; at most two statements for the page's tasks and one for the cases
   they are about (``selectors.inbox_page``), never a COUNT; rows are plain tuples.
 - ``TaskBulkApprove``: ``POST /tasks/approve/`` approves several tasks at once, each case
-  through ``services.decide`` in its own transaction (``workflows.bulk``); cash programs
+  through ``services.decide`` in its own transaction (``workflows.bulk.services``); cash programs
   and objection reviews are refused per task, as are tasks that are not the caller's.
 """
 
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from casework.api.pagination import KeysetPagination
 
-from .. import bulk
+from ..bulk import services as bulk
 from ..due_order import DueCursor, deadline_scope
 from ..selectors import inbox_page
 

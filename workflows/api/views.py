@@ -23,8 +23,8 @@ from casework.services import MemberInput, register_household
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import parameter_rows_on
 
-from .. import services
-from ..deadlines import with_due
+from ..applications import services
+from ..deadlines.services import with_due
 from ..documents import access_purpose
 from ..selectors import open_tasks_of, tasks_for
 from . import serializers as s

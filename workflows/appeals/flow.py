@@ -62,12 +62,12 @@ from casework.services import case_parameter
 from eligibility import appeal_period as period
 
 from .. import steps, subjects, task_pages
+from ..applications.flow import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
+from ..applications.services import grant
 from ..completion import already_decided, decide_task, forbid_own_household
-from ..deadlines import new_deadline
-from ..flows import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
+from ..deadlines.services import new_deadline
 from ..models import Appeal
-from ..notify import notify_step, queue_case_messages
-from ..services import grant
+from ..notifications.notify import notify_step, queue_case_messages
 from ..viewflow_adapter import complete_task_row, insert_task, new_task
 
 APPEAL_STEP = steps.APPEAL_REVIEW

@@ -5,8 +5,7 @@ reviewer executes the task). HTTP in, ``decide_appeal`` out; the rules are in
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from ..forms import ReasonedDecisionForm
-from ..task_pages import DecisionPage
+from ..task_pages import DecisionPage, ReasonedDecisionForm
 from ..task_rows import STEP_LABELS
 from .flow import Outcome, decide_appeal
 

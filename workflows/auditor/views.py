@@ -67,7 +67,7 @@ from casework.models import (
 from casework.verification import EVENT_COLUMNS, checkpoint_valid, signing_key, verify_case
 from eligibility.models import Program
 
-from .. import notify
+from ..notifications import notify
 
 Role = User.Role
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.DISTRICT_APPROVER})

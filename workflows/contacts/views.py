@@ -31,8 +31,8 @@ from casework.contacts.models import ReportingRound
 from casework.errors import DomainError
 from casework.models import Area
 
-from .. import notify
 from ..frontend_access import staff_only
+from ..notifications import notify
 from .forms import (
     AssignForm,
     ContactReportForm,

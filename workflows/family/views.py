@@ -23,10 +23,11 @@ from casework import selectors
 from casework.errors import DomainError
 from casework.models import CaseStatus, Decision, Household, User
 from casework.services import card_benefit_lines, precheck
-from workflows import notify, services
 from workflows.appeals import flow as appeals
+from workflows.applications import services
 from workflows.documents import document_rows
 from workflows.family_access import STAFF_HOME, family_required
+from workflows.notifications import notify
 
 from .forms import AppealForm, ApplyForm, DocumentForm, ResubmitForm, WithdrawForm
 

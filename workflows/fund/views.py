@@ -30,8 +30,8 @@ from casework.errors import DomainError
 from casework.fund import selectors, services
 from casework.fund.models import FundEntry
 
-from .. import notify
 from ..frontend_access import staff_only
+from ..notifications import notify
 from .forms import BookEntryForm, ReverseEntryForm, YearForm
 
 PAGE_SIZE = 50

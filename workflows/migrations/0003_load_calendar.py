@@ -1,8 +1,8 @@
-"""Load the 2026 and 2027 holiday calendars from ``workflows/data/calendar_cn.yaml``."""
+"""Load the 2026 and 2027 holiday calendars (``workflows/deadlines/data/calendar_cn.yaml``)."""
 
 from django.db import migrations
 
-from workflows.calendar_data import load_calendar
+from workflows.deadlines.calendar_data import load_calendar
 
 
 def load(apps, schema_editor):

@@ -2,11 +2,11 @@
 (``workflows/appeals/flow.py``, ``workflows/recertification/flow.py``): viewflow stores
 each process's flow class and each task's node by module path, so the stored references
 move with them (and back, on reverse). Plain UPDATEs on viewflow's two columns; the
-application flow (``workflows/flows.py``) did not move."""
+application flow moved in 0007."""
 
 from django.db import migrations
-from django.db.models import CharField, Value
-from django.db.models.functions import Concat, Substr
+
+from workflows.migrations._flow_refs import move_flow_refs
 
 MOVES = [  # (old reference, new reference) of each moved flow class
     ("workflows/appeals.AppealFlow", "workflows/appeals.flow.AppealFlow"),
@@ -15,22 +15,12 @@ MOVES = [  # (old reference, new reference) of each moved flow class
 ]
 
 
-def _move(apps, schema_editor, pairs):
-    Process = apps.get_model("viewflow", "Process")
-    Task = apps.get_model("viewflow", "Task")
-    for old, new in pairs:
-        Process.objects.filter(flow_class=old).update(flow_class=new)
-        # a task's node reference is "<flow reference>.<node name>"
-        Task.objects.filter(flow_task__startswith=f"{old}.").update(flow_task=Concat(
-            Value(new), Substr("flow_task", len(old) + 1), output_field=CharField()))
-
-
 def forward(apps, schema_editor):
-    _move(apps, schema_editor, MOVES)
+    move_flow_refs(apps, MOVES)
 
 
 def backward(apps, schema_editor):
-    _move(apps, schema_editor, [(new, old) for old, new in MOVES])
+    move_flow_refs(apps, [(new, old) for old, new in MOVES])
 
 
 class Migration(migrations.Migration):

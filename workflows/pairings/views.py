@@ -35,9 +35,9 @@ from casework.models import AccessRecord, Area, Case, CaseStatus, Membership, Us
 from casework.pairings import selectors, services
 from casework.pairings.models import PairingContract
 
-from .. import notify
 from ..documents import DOWNLOAD_TYPE, INLINE_TYPES
 from ..frontend_access import staff_only
+from ..notifications import notify
 from .forms import STATE_CHOICES, ContractForm, EndForm, PartnerForm, VisitForm
 
 PAGE_SIZE = 50

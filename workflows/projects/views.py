@@ -32,8 +32,8 @@ from casework.models import Area, Household, Person
 from casework.projects import selectors, services
 from casework.projects.models import IncomeProject, ProjectHousehold
 
-from .. import notify
 from ..frontend_access import staff_only
+from ..notifications import notify
 from .forms import AddHouseholdForm, LeaveForm, ProjectForm, SupportForm
 
 PAGE_SIZE = 50

@@ -77,10 +77,10 @@ from eligibility.parameters import parameters_on
 from eligibility.rules import CURRENT
 
 from .. import steps, subjects, task_pages
+from ..applications.flow import CaseEnd, ScopedTaskView, StartCase
 from ..completion import already_decided, decide_task, forbid_own_household
 from ..entitlements import lock_cases, renew
-from ..flows import CaseEnd, ScopedTaskView, StartCase
-from ..notify import queue_case_messages
+from ..notifications.notify import queue_case_messages
 from ..viewflow_adapter import insert_task, new_task
 
 logger = logging.getLogger(__name__)

@@ -4,8 +4,7 @@ when the village reviewer executes the task). HTTP in, ``decide_review`` out."""
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from ..forms import ReasonedDecisionForm
-from ..task_pages import DecisionPage
+from ..task_pages import DecisionPage, ReasonedDecisionForm
 from .flow import Outcome, decide_review
 
 

@@ -12,7 +12,7 @@ outside the user's area is a 404; a page that writes, opened by a reader, a 403.
 Families never get here (the staff site's guard sends them to /family/).
 
 The views translate HTTP into the services (``casework.dues``, ``casework.register_io``,
-``workflows.services.submit_application``) and back. The dues campaigns' pages, also in
+``workflows.applications.services.submit_application``) and back. The dues campaigns' pages, also in
 the roster, are ``workflows.duescampaigns.views``. Lists read a constant number of
 statements per page: keyset pages (``?after=``), members, memberships and payments
 prefetched for the page's rows.
@@ -50,7 +50,7 @@ from casework.identity import mask_resident_id
 from casework.models import AccessRecord, Area, DuesPayment, Household, Membership, Person
 from casework.phones import mask_phone
 
-from .. import services
+from ..applications import services
 from ..frontend_access import staff_only
 from ..staff_pages import base_context, domain_error, pager
 from .forms import (

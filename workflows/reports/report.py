@@ -24,7 +24,7 @@ Definitions (shown on the page, ``DEFINITIONS``):
   decisions taken at that step on the period's cases. A "return to the family" is not a
   final answer at the step and is not counted (it is shown, as a count).
 - **Days per step**: for each finished (not cancelled) human task of a step, its
-  ``finished - created`` in calendar days, and its working days (``workflows.workdays``:
+  ``finished - created`` in calendar days, and its working days (``workflows.deadlines.workdays``:
   working days after the day it was created up to and including the day it finished,
   as deadlines count them). The median and the 90th percentile use the nearest-rank
   method: the value at rank ceil(p/100 * n) of the sorted durations (the median of an
@@ -71,8 +71,8 @@ from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
 
 from .. import steps
+from ..deadlines.workdays import WorkingCalendar, current_calendar
 from ..models import Deadline
-from ..workdays import WorkingCalendar, current_calendar
 
 # who may read the reports: ``casework.access.may_view_reports`` (re-exported for callers)
 may_view_reports = access.may_view_reports
@@ -435,7 +435,7 @@ def _approval_tables(user, query, program, counts, shown, labels) -> list[Table]
 
 def step_refs() -> dict[str, str]:
     """{stored task reference: step} of the application flow's human steps."""
-    from ..flows import BenefitApplicationFlow
+    from ..applications.flow import BenefitApplicationFlow
 
     flow = BenefitApplicationFlow.instance
     return {get_task_ref(flow.node(step)): step for step in STEP_ORDER}

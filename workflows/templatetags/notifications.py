@@ -5,7 +5,7 @@ user's scope."""
 from django import template
 
 from casework.models import User
-from workflows import notify
+from workflows.notifications import notify
 
 register = template.Library()
 

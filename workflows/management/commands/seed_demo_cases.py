@@ -16,8 +16,8 @@ from viewflow.workflow.status import STATUS
 
 from casework.models import Case, Person, User
 from eligibility.models import Program
-from workflows import services
 from workflows.appeals import flow as appeals
+from workflows.applications import services
 
 
 def _open_task(case: Case) -> int:

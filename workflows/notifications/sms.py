@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.module_loading import import_string
 
-logger = logging.getLogger("workflows.sms")
+logger = logging.getLogger("workflows.notifications.sms")
 
 RATE_WINDOW = timedelta(hours=1)
 DEFAULT_RATE_PER_HOUR = 5
@@ -58,8 +58,15 @@ class MemorySmsBackend(SmsBackend):
         cls.repeats.clear()
 
 
+# where the backends lived before the notifications package (deployments may still name it)
+OLD_PREFIX, PREFIX = "workflows.sms.", "workflows.notifications.sms."
+
+
 def get_backend() -> SmsBackend:
-    return import_string(settings.SMS_BACKEND)()
+    path = settings.SMS_BACKEND
+    if path.startswith(OLD_PREFIX):
+        path = PREFIX + path.removeprefix(OLD_PREFIX)
+    return import_string(path)()
 
 
 def rate_per_hour() -> int:

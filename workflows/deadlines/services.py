@@ -33,9 +33,9 @@ from casework.audit import queue_outbox, record_event, unit_of_work
 from casework.models import Case, OutboxMessage
 from eligibility.defaults import SLA_PARAMETERS
 
-from . import steps
-from .models import Deadline
-from .notify import kick_relay, sms_recipient
+from .. import steps
+from ..models import Deadline
+from ..notifications.notify import kick_relay, sms_recipient
 from .workdays import WorkingCalendar, current_calendar
 
 logger = logging.getLogger(__name__)

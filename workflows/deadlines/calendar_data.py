@@ -1,4 +1,4 @@
-"""Loading the published holiday calendar (``workflows/data/calendar_cn.yaml``)."""
+"""Loading the published holiday calendar (``deadlines/data/calendar_cn.yaml``)."""
 
 from datetime import date
 from pathlib import Path

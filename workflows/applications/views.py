@@ -1,15 +1,15 @@
 """The application flow's task pages: a review's decision and the family's revision.
 
 They translate the form into a service call and back; the rules live in
-``workflows.services``. Registered as task pages in ``WorkflowsConfig.ready``
+``workflows.applications.services``. Registered as task pages in ``WorkflowsConfig.ready``
 (``workflows.task_pages``), so the flow names them without importing them.
 """
 
 from casework.errors import DomainError
 
+from ..task_pages import DecisionPage, TaskPage
 from . import services
 from .forms import DecisionForm, RevisionForm
-from .task_pages import DecisionPage, TaskPage
 
 
 class DecisionView(DecisionPage):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 
 def calendar_years(today: date | None = None) -> list[checks.CheckMessage]:
-    from .models import CalendarYear
+    from ..models import CalendarYear
 
     today = today or timezone.localdate()
     wanted = (today.year, today.year + 1)

@@ -15,7 +15,7 @@ kicked, and the beat sweep catches anything a lost kick left behind. The worker'
   for each of those users who has an e-mail address, in the same transaction, so it too
   is sent once and can be traced;
 - e-mail (``send_email``): Django's e-mail backend, to the row's address (or its user's);
-- SMS: ``workflows.sms`` (the gateway, and the per-number hourly limit).
+- SMS: ``workflows.notifications.sms`` (the gateway, and the per-number hourly limit).
 
 The case pages and the API read a case's messages through ``case_outbox``.
 
@@ -40,8 +40,8 @@ from casework.audit import queue_outbox
 from casework.models import Case, Message, OutboxMessage, Person, User
 from casework.phones import mask_email, mask_phone
 
+from ..steps import RECERTIFICATION_REVIEW, RECERTIFICATION_ROLE, STEP_ROLE
 from .messages import STEP_NAMES, render, template_label
-from .steps import RECERTIFICATION_REVIEW, RECERTIFICATION_ROLE, STEP_ROLE
 
 logger = logging.getLogger(__name__)
 

@@ -42,13 +42,13 @@ from casework.services import issue_entitlement, precheck, store_precheck
 from eligibility.models import Program
 from eligibility.units import unit_key
 
-from . import steps
-from .completion import OPEN_TASK, complete_task, decide_task, forbid_own_household
-from .deadlines import close_for_case
-from .entitlements import end_expired_for_unit
-from .flows import BenefitApplicationFlow
-from .models import Appeal
-from .notify import notify_step
+from .. import steps
+from ..completion import OPEN_TASK, complete_task, decide_task, forbid_own_household
+from ..deadlines.services import close_for_case
+from ..entitlements import end_expired_for_unit
+from ..models import Appeal
+from ..notifications.notify import notify_step
+from .flow import BenefitApplicationFlow
 
 INCOME_PROJECT = "income_project"
 # who records an objection lodged at the office during the public notice

@@ -6,7 +6,7 @@ admin edits, cached per process for a few minutes.
 
 A year with no published calendar is not silently counted as calendar days: the
 count falls back to Monday-to-Friday for that year only, logs a warning naming
-the year, and ``manage.py check`` reports it (see ``workflows.checks``).
+the year, and ``manage.py check`` reports it (see ``workflows.deadlines.checks``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-logger = logging.getLogger("workflows.workdays")
+logger = logging.getLogger("workflows.deadlines.workdays")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def current_calendar() -> WorkingCalendar:
     cached = _cache.get("calendar")
     if cached and now - cached[0] < _CACHE_SECONDS:
         return cached[1]
-    from .models import CalendarDay, CalendarYear
+    from ..models import CalendarDay, CalendarYear
 
     years = dict(CalendarYear.objects.values_list("year", "provisional"))
     holidays, workdays = set(), set()

@@ -1,4 +1,4 @@
-"""Bulk approval in the staff UI (``workflows.bulk``): the inbox and queue's "approve
+"""Bulk approval in the staff UI (``workflows.bulk.services``): the inbox and queue's "approve
 selected" form, its confirmation page and the result.
 
 Like viewflow's bulk assign (``BaseBulkActionView``): the list posts the selected rows'
@@ -20,16 +20,16 @@ from django.views import generic
 
 from casework.errors import InvalidInput
 
-from . import bulk
-from . import frontend_access as scope
-from .task_rows import RowFormatter, due_cell
+from .. import frontend_access as scope
+from ..task_rows import RowFormatter, due_cell
+from . import services as bulk
 
 NOTE_MAX = 2000
 
 
 class ScopedBulkApproveView(generic.View):
     """Approve the selected tasks of my inbox or queue (never cash programs or objection
-    reviews; see ``workflows.bulk``)."""
+    reviews; see ``workflows.bulk.services``)."""
 
     flow_class = None
     viewset = None

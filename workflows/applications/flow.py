@@ -8,7 +8,7 @@
     goes on in a new process after the level that rejected it)
 
 Human steps are ``DecisionStep`` tasks. A decision is made through
-``workflows.services.decide``, which stores the outcome on the case
+``workflows.applications.services.decide``, which stores the outcome on the case
 (``case.last_decision``) and completes the task; the step then routes on it
 itself, like an exclusive gateway folded into the task (one task row fewer per
 step than a separate ``flow.Switch``). Approval at the program's final level
@@ -35,11 +35,11 @@ from casework.audit import queue_insert, record_event, transition
 from casework.models import CaseStatus, Decision
 from casework.services import case_parameter
 
-from . import steps, task_pages
-from .completion import actor_of
-from .deadlines import new_deadline
-from .notify import notify_step
-from .viewflow_adapter import Routed, complete_task_row, first_route, insert_task, new_task
+from .. import steps, task_pages
+from ..completion import actor_of
+from ..deadlines.services import new_deadline
+from ..notifications.notify import notify_step
+from ..viewflow_adapter import Routed, complete_task_row, first_route, insert_task, new_task
 
 
 def _case(activation):
@@ -307,7 +307,7 @@ class BenefitApplicationFlow(flow.Flow):
     def has_manage_permission(self, user, obj=None):
         """Nobody manages these processes by hand: viewflow's cancel, undo and revive
         pages would change a case without an audit event. Withdrawal and decisions go
-        through ``workflows.services``."""
+        through ``workflows.applications.services``."""
         return False
 
     def start_case(self, activation, case, actor):

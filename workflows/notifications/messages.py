@@ -23,7 +23,7 @@ TEMPLATES = {
                                  "the case page.") % p,
     "case_withdrawn": lambda p: _("Application #%(case)s has been withdrawn.") % p,
     "task_waiting": lambda p: _("Case #%(case)s is waiting for your review.") % p,
-    # deadlines (workflows.deadlines): payload step, due_at (ISO date)
+    # deadlines (workflows.deadlines.services): payload step, due_at (ISO date)
     "task_reminder": lambda p: _("Reminder: case #%(case)s (%(step)s) is due on "
                                  "%(due_at)s.") % p,
     "task_overdue": lambda p: _("Case #%(case)s (%(step)s) is overdue: it was due on "

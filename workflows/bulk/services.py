@@ -29,8 +29,8 @@ from casework import access
 from casework.errors import DomainError, InvalidInput
 from casework.models import Decision, User
 
-from . import steps
-from .selectors import tasks_for
+from .. import steps
+from ..selectors import tasks_for
 
 # the steps whose tasks may be approved together
 BULK_STEPS = (steps.VILLAGE_REVIEW, steps.TOWNSHIP_REVIEW, steps.DISTRICT_REVIEW)
@@ -178,7 +178,7 @@ def approve(*, actor: User, task_ids, note: str = "", flow_class=None) -> list[B
     theirs, cash program, objection review...) or failed while deciding (``error``: the
     domain error's message). Raises ``InvalidInput`` when the approvable tasks are at
     more than one step, ``NotPermitted`` for a read-only role."""
-    from . import services
+    from ..applications import services
 
     access.require_writer(actor)
     items = review(actor, parse_ids(task_ids), flow_class)

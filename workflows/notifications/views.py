@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
-from . import frontend_access as scope
+from .. import frontend_access as scope
 from . import notify
 
 PAGE_SIZE = 25
