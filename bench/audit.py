@@ -1,8 +1,8 @@
-"""Audit benchmark: verifying every case's hash chain (casework.verification.verify_all).
+"""Audit benchmark: verifying every case's hash chain (casework.history.verification.verify_all).
 
     .venv/bin/python bench/audit.py [--events 1000000] [--no-profile]
 
-What it measures: ``casework.verification.verify_all`` (the code behind
+What it measures: ``casework.history.verification.verify_all`` (the code behind
 ``manage.py verify_audit``) end to end over ``--events`` chained audit events on
 PostgreSQL, 10 a case (a tenth of them first, for the memory comparison), against what
 its parts cost alone on the same events in the same run:
@@ -10,7 +10,7 @@ its parts cost alone on the same events in the same run:
 - the set-up: minimal real parents (``bench.lifecycle.build_register``: the area tree,
   the programs, 20 households with applicant and family account, a reviewer and an
   approver), then the cases and their histories, generated in Python with real hashes
-  (``casework.chain.event_hash``, each event linked to the previous one, the case row
+  (``casework.history.chain.event_hash``, each event linked to the previous one, the case row
   keeping the head, the newest event sealed with the audit key as the services seal
   each transaction's head) and loaded with psycopg's COPY, 2,000 cases a transaction;
   each case's 10 events follow a granted application (submitted, pre-check, village
@@ -200,7 +200,7 @@ def add_cases(p: Parents, first: int, last: int) -> tuple[float, float]:
     loaded by COPY, ``COPY_CASES`` cases a transaction. Returns (hashing s, loading s)."""
     from django.db import connection, transaction
 
-    from casework import audit_key, chain
+    from casework.history import audit_key, chain
 
     key = audit_key.signing_key()
     hashing = loading = 0.0
@@ -271,8 +271,8 @@ def table_sizes() -> str:
 
 def event_stream():
     """What verify_all reads: every case's events in (case, seq) order as chain.Event."""
+    from casework.history.verification import _events
     from casework.models import AuditEvent
-    from casework.verification import _events
 
     return _events(AuditEvent.objects.filter(case__isnull=False))
 
@@ -288,7 +288,7 @@ class Verified:
 def timed_verify(atomic: bool = False) -> Verified:
     from django.db import transaction
 
-    from casework.verification import verify_all
+    from casework.history.verification import verify_all
 
     gc.collect()
     before = temp_bytes()
@@ -341,7 +341,7 @@ def read_psycopg() -> tuple[float, float, int]:
     (no WITH HOLD), 5,000 rows a fetch, rows as tuples."""
     import psycopg
 
-    from casework.verification import EVENT_COLUMNS as COLUMNS
+    from casework.history.verification import EVENT_COLUMNS as COLUMNS
 
     sql = (f"SELECT {', '.join(COLUMNS)} FROM casework_auditevent WHERE case_id IS NOT NULL "
            "ORDER BY case_id, seq, id")
@@ -378,7 +378,7 @@ def component_pass() -> Parts:
     its steps alone (dumps over the same dicts, built untimed); ``sha`` hashes the bytes."""
     import rfc8785
 
-    from casework import chain
+    from casework.history import chain
 
     parts = Parts()
     stream = event_stream()
@@ -415,7 +415,7 @@ def component_pass() -> Parts:
 
 def timed_sealed() -> tuple[float, float, int, int]:
     """sealed_heads() alone: wall, CPU, checkpoints, leaves."""
-    from casework.verification import sealed_heads
+    from casework.history.verification import sealed_heads
 
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -440,7 +440,7 @@ def traced_verify() -> tuple[int, float, Any]:
     """verify_all under tracemalloc, with ``sealed_heads`` answered from a result made
     before tracing began: the peak is what streaming the events costs (the chunks, the
     events, the groups, what the loop keeps), on the same code path."""
-    from casework import verification
+    from casework.history import verification
 
     real = verification.sealed_heads
     preloaded = real()
@@ -459,7 +459,7 @@ def traced_verify() -> tuple[int, float, Any]:
 
 
 def traced_sealed() -> tuple[int, int]:
-    from casework.verification import sealed_heads
+    from casework.history.verification import sealed_heads
 
     gc.collect()
     tracemalloc.start()
@@ -496,7 +496,7 @@ def run_child() -> int:
     import django
 
     django.setup()
-    from casework.verification import verify_all
+    from casework.history.verification import verify_all
 
     scalar("SELECT 1")
     gc.collect()
@@ -520,8 +520,8 @@ def measure_memory() -> Memory:
 
 
 def events_plan() -> list[str]:
+    from casework.history.verification import EVENT_COLUMNS as COLUMNS
     from casework.models import AuditEvent
-    from casework.verification import EVENT_COLUMNS as COLUMNS
 
     qs = (AuditEvent.objects.filter(case__isnull=False).order_by("case_id", "seq", "id")
           .values_list(*COLUMNS))
@@ -529,7 +529,7 @@ def events_plan() -> list[str]:
 
 
 def profile() -> list[str]:
-    from casework.verification import verify_all
+    from casework.history.verification import verify_all
 
     profiler = cProfile.Profile()
     profiler.enable()
@@ -591,11 +591,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.conf import settings
 
-    from casework.verification import seal_checkpoint
+    from casework.history.verification import seal_checkpoint
 
     wipe()
     print_header("Audit benchmark: verify every case's hash chain "
-                 "(casework.verification.verify_all)")
+                 "(casework.history.verification.verify_all)")
     print(f"django      DEBUG={settings.DEBUG}; rfc8785 {version('rfc8785')}, psycopg "
           f"{version('psycopg')}")
     print(f"events      {args.events:,} in {cases:,} cases x {PER_CASE} (a granted "

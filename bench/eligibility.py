@@ -2,7 +2,7 @@
 
 What it measures: ``workflows.recertification.recertify`` (the code behind
 ``manage.py recertify`` and its Celery task) over 300,000 households, each with a live
-entitlement, on PostgreSQL: reading the register in chunks (``casework.bulk_facts``, the
+entitlement, on PostgreSQL: reading the register in chunks (``casework.register.bulk_facts``, the
 next chunk read ahead on a second connection), evaluating every entitlement against the
 year's rules, and opening a review flow for the few (1 in 1,000) that no longer qualify,
 a chunk per transaction with its checkpoint. It prints
@@ -149,7 +149,7 @@ def build_register(count: int) -> dict[str, int]:
         f"WHEN i % 100 >= 97 THEN DATE '{YEAR - 56}-01-02' + (i % 10000) "
         f"ELSE DATE '{YEAR - 76}-01-02' + (i % 16000) END"
     )
-    from casework import crypto
+    from casework.personal import crypto
 
     sealed_id = crypto.encrypt("330703196001010011")
     sealed_phone = crypto.encrypt("13800000000")
@@ -288,8 +288,8 @@ def in_memory_rate(year: int, count: int, chunk_size: int) -> dict[str, float]:
     """Read the facts of the first ``count`` entitlements into memory (timed: the reader
     alone, prefetching as the run does), then evaluate them with the rules the year's run
     applied (timed: the floor, no database at all)."""
-    from casework.bulk_facts import iter_entitlement_chunks
     from casework.models import RecertificationRun
+    from casework.register.bulk_facts import iter_entitlement_chunks
     from eligibility.evaluate import evaluate
 
     run = RecertificationRun.objects.get(year=year)

@@ -50,8 +50,8 @@ def fill(n: int) -> dict:
     from django.db import connection
 
     from bench.lifecycle import wipe
-    from casework import crypto
     from casework.models import User
+    from casework.personal import crypto
     from workflows.models import Deadline
 
     wipe()

@@ -178,8 +178,8 @@ def build_register(count: int) -> Register:
 
     Bulk inserts (and unusable passwords: hashing is ~100 ms a user) keep setup to seconds.
     """
-    from casework.identity import make_resident_id
     from casework.models import Household, Membership, Person, User
+    from casework.personal.identity import make_resident_id
     from eligibility.defaults import install_programs
     from tests.factories import DISTRICT, area_tree
 

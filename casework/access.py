@@ -82,7 +82,7 @@ def may_see_full_identity(user: User, person, *, area_code: str | None = None) -
     (``330703********123X``, ``138****5678``).
 
     Only detail views (one household, one case file, one admin record) apply this rule,
-    and each full view is recorded (``casework.access_log``); lists are always masked.
+    and each full view is recorded (``casework.privacy.access_log``); lists are always masked.
     ``area_code`` is the person's village code when the caller has it in hand (saves
     reading the household).
     """

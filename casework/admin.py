@@ -17,9 +17,7 @@ from eligibility.admin import ProgramAdmin
 from eligibility.models import Program
 
 from . import access
-from .access_log import Kind, record_access
 from .field_rules import clean_text
-from .identity import mask_resident_id, parse_resident_id
 from .models import (
     Area,
     AuditEvent,
@@ -36,7 +34,9 @@ from .models import (
     RecertificationRun,
     User,
 )
-from .phones import clean_mobile_phone, is_mobile_phone, mask_phone, normalize_mobile_phone
+from .personal.identity import mask_resident_id, parse_resident_id
+from .personal.phones import clean_mobile_phone, is_mobile_phone, mask_phone, normalize_mobile_phone
+from .privacy.access_log import Kind, record_access
 
 
 @admin.register(User)
@@ -154,7 +154,7 @@ class HouseholdAdmin(admin.ModelAdmin):
 class PersonAdmin(admin.ModelAdmin):
     """Numbers masked in the list and the form; a search by a whole identity or mobile
     number finds the person through the lookup hash; "show the full numbers" asks why,
-    records the view (``casework.access_log``) and shows them, to whom the rule allows
+    records the view (``casework.privacy.access_log``) and shows them, to whom the rule allows
     (``casework.access.may_see_full_identity``)."""
 
     form = PersonAdminForm
@@ -228,7 +228,7 @@ class PersonAdmin(admin.ModelAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("number", "person", "joined", "left", "role")
     raw_id_fields = ("person",)
-    # the payments are the record (casework.dues keeps this list in step with them)
+    # the payments are the record (casework.register.dues keeps this list in step with them)
     readonly_fields = ("dues_paid_years",)
 
 
@@ -247,7 +247,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(DuesPayment)
 class DuesPaymentAdmin(ReadOnlyAdmin):
-    """Read-only: payments are recorded through casework.dues (one per member and year,
+    """Read-only: payments are recorded through casework.register.dues (one per member and year,
     receipts unique, the membership's list kept in step)."""
 
     list_display = ("receipt_number", "membership", "year", "amount_yuan", "paid_on", "area")
@@ -341,7 +341,7 @@ class ProgramWithSimulationAdmin(ProgramAdmin):
     def simulate_view(self, request, program_id: int):
         from eligibility.parameters import parameters_on
 
-        from .simulation import parse_overrides, run_simulation
+        from .register.simulation import parse_overrides, run_simulation
 
         program = get_object_or_404(Program, pk=program_id)
         if not self.has_view_permission(request, program):

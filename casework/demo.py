@@ -41,8 +41,8 @@ from eligibility.defaults import install_programs
 from eligibility.models import Program
 
 from .demo_second_factor import ensure_demo_devices
-from .identity import make_resident_id
 from .models import Area, Household, Membership, Person, User
+from .personal.identity import make_resident_id
 
 DISTRICT_CODE = "330703"
 DISTRICT_NAME = "金东区"
@@ -824,10 +824,10 @@ def _insert_people(plans: Sequence[HouseholdPlan], households: Sequence[Househol
 
 
 def _insert_dues(memberships: Sequence[Membership], villages: dict[int, str]) -> None:
-    """Each paid year of the plan as a payment with its receipt (casework.dues); the
+    """Each paid year of the plan as a payment with its receipt (casework.register.dues); the
     years left out (some 15 %) are the demo's arrears."""
-    from .dues import amount_for, receipt_for
     from .models import DuesPayment
+    from .register.dues import amount_for, receipt_for
 
     if any(m.pk is None for m in memberships):
         ids = dict(Membership.objects.filter(number__in=[m.number for m in memberships])

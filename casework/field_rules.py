@@ -19,7 +19,7 @@ locally*, chosen to catch typing slips, never a real value.
   a larger figure is an extra digit or a number pasted into the wrong cell. Dues have
   their own bound, ``DUES_MAX`` = 1,000 yuan (a hundred years of today's 10 yuan).
 - Dates (``DateRule``): not before ``EARLIEST_DATE`` = 1900-01-01, the earliest birth
-  date a resident identity number may carry (``casework.identity``), so no date of the
+  date a resident identity number may carry (``casework.personal.identity``), so no date of the
   register can be older. Facts that have happened (a birth, a certificate, a payment, a
   visit) may not be after today (Asia/Shanghai); planned dates (a contract's or a
   campaign's end, a term of office, a project's end) at most ``PLANNED_YEARS`` = 10

@@ -17,11 +17,11 @@ from django.utils.translation import pgettext_lazy
 from eligibility.models import Program
 from eligibility.units import unit_key as program_unit_key
 
-from . import crypto
-from .crypto import EncryptedField, LookupHashField
 from .field_rules import DUES_MAX, MoneyRule, VisibleText, past_date
-from .identity import mask_resident_id, validate_resident_id
-from .phones import mask_phone, validate_mobile_phone
+from .personal import crypto
+from .personal.crypto import EncryptedField, LookupHashField
+from .personal.identity import mask_resident_id, validate_resident_id
+from .personal.phones import mask_phone, validate_mobile_phone
 from .uploads import document_path
 
 
@@ -155,7 +155,8 @@ class Person(models.Model):
                                   verbose_name=_("household"))
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60,
                             validators=[VisibleText(pgettext_lazy("person", "name"))])
-    # encrypted at rest, with a keyed hash for exact lookup and uniqueness (casework.crypto);
+    # encrypted at rest, with a keyed hash for exact lookup and uniqueness
+    # (casework.personal.crypto);
     # person.id_number is the plaintext, filter(id_number=...) compares hashes
     id_number = EncryptedField(_("resident identity number"), kind=crypto.RESIDENT_ID,
                                hash_field="id_number_hash", plain_max_length=18,
@@ -227,7 +228,7 @@ class DuesPayment(models.Model):
 
     The record of who paid: one row per member and year (a constraint), each with a
     receipt number unique across the district (the paper receipt's, or one the service
-    makes). ``Membership.dues_paid_years`` is kept in step by ``casework.dues`` for the
+    makes). ``Membership.dues_paid_years`` is kept in step by ``casework.register.dues`` for the
     code that reads the list. ``area`` is the household's village when it was paid,
     copied so scoping filters one indexed column. Rows moved from the earlier list have
     no payment date, recorder or receipt of their own (``LEGACY-`` numbers).
@@ -569,7 +570,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, default="")
     hash = models.CharField(_("hash"), max_length=64, blank=True, default="")
     # the head's seal: Ed25519 signature (base64) over (case, seq, hash), on the last
-    # event each transaction wrote for the case (casework.audit); empty on the others and
+    # event each transaction wrote for the case (casework.history.audit); empty on the others and
     # on events written before seals (a database default too, as for rows loaded by COPY)
     seal = models.CharField(_("seal"), max_length=120, blank=True, default="", db_default="")
 
@@ -589,7 +590,7 @@ class RecordEvent(models.Model):
     """One change to the association's own records, outside any case: a health-check
     campaign opened, a contact report filed, a project's household added, a ledger entry.
 
-    Written by ``casework.record_events.record`` in the transaction of the change it
+    Written by ``casework.history.record_events.record`` in the transaction of the change it
     records; append-only (a PostgreSQL trigger refuses UPDATE and DELETE).
     ``area`` is the record's own area (a village, a township or the district), so the
     auditor's scope is the usual prefix match; ``subject`` and ``subject_id`` name the

@@ -1,7 +1,7 @@
 """Reads, already scoped to what the user may see, with their joins decided here once.
 
 Reads only: nothing here writes. Whose full numbers a page may show is read here
-(``identities_shown``); the view that shows them records it (``casework.access_log``)."""
+(``identities_shown``); the view that shows them records it (``casework.privacy.access_log``)."""
 
 from dataclasses import dataclass
 
@@ -9,8 +9,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import access
-from .identity import mask_resident_id
 from .models import AuditEvent, Case, Household, Person, User
+from .personal.identity import mask_resident_id
 
 CASE_LIST_RELATED = ("program", "area", "applicant", "household")
 
@@ -82,7 +82,7 @@ def shown_id_number(user: User, number: str) -> str:
 class Revealed:
     """Whose full numbers a page shows (``identities_shown``): ``people``, whose resident
     identity numbers it shows, and ``phones``, those of them whose phone numbers it shows.
-    Whoever shows them records it: ``casework.access_log.record_reveal``."""
+    Whoever shows them records it: ``casework.privacy.access_log.record_reveal``."""
 
     people: tuple[Person, ...] = ()
     phones: tuple[Person, ...] = ()
@@ -103,7 +103,7 @@ def identities_shown(user: User, people, *, phones: bool = True,
     ``access.may_see_full_identity``.
 
     Reads only: the view that shows them records each such view, with its purpose, in the
-    same request (``casework.access_log.record_reveal``). Call it for a detail view only:
+    same request (``casework.privacy.access_log.record_reveal``). Call it for a detail view only:
     lists are always masked.
     """
     shown = tuple(p for p in people
@@ -117,7 +117,7 @@ def case_context(case: Case, user: User) -> dict:
 
     The applicant's identity number in full when the rule allows, masked otherwise;
     ``revealed`` (``identities_shown``) says whose numbers the page shows in full: the
-    view records it (``casework.access_log.record_reveal``, with
+    view records it (``casework.privacy.access_log.record_reveal``, with
     ``access_log.case_file_purpose``)."""
     applicant = case.applicant
     revealed = identities_shown(user, [applicant], phones=False, area_code=case.area_id)

@@ -27,10 +27,8 @@ from eligibility.models import Program
 from eligibility.parameters import parameters_on
 
 from .errors import CaseConflict, InvalidInput, NotPermitted
-from .facts import build_facts
 from .field_rules import check_values, normalize_text
 from .fund import services as fund
-from .identity import mask_resident_id, parse_resident_id
 from .models import (
     Area,
     AuditEvent,
@@ -41,6 +39,8 @@ from .models import (
     Person,
     User,
 )
+from .personal.identity import mask_resident_id, parse_resident_id
+from .register.facts import build_facts
 
 
 def precheck(*, household: Household, applicant_id: int, program: Program, on: date

@@ -1,7 +1,7 @@
 """Personal numbers kept out of logs and error reports.
 
 Resident identity numbers (18 characters) and mainland mobile numbers (11 digits) are
-masked as ``330703********123X`` and ``138****5678`` (``casework.identity.
+masked as ``330703********123X`` and ``138****5678`` (``casework.personal.identity.
 mask_personal_text``):
 
 - ``MaskPersonalData``: a logging filter on every handler of ``LOGGING``; it rewrites
@@ -25,7 +25,7 @@ from typing import Any
 
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from casework.identity import mask_personal_text
+from casework.personal.identity import mask_personal_text
 
 _formatter = logging.Formatter()
 

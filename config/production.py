@@ -19,7 +19,7 @@ DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 # Django's own rule for a usable key (``manage.py check --deploy``, security.W009).
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
-# The lookup-hash key of personal numbers (casework.crypto).
+# The lookup-hash key of personal numbers (casework.personal.crypto).
 PII_HASH_KEY_MIN_LENGTH = 32
 
 
@@ -86,7 +86,7 @@ def check_production_settings(settings: Mapping[str, Any]) -> list[str]:
 
 
 def personal_data_key_problems(settings: Mapping[str, Any]) -> list[str]:
-    """The keys of resident identity and phone numbers at rest (casework.crypto): without
+    """The keys of resident identity and phone numbers at rest (casework.personal.crypto): without
     them the development keys, derived from SECRET_KEY, would be used."""
     problems: list[str] = []
     keys = settings.get("PII_KEYS") or []

@@ -75,7 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # every answer to a signed-in user: Cache-Control no-store (personal data, full IDs)
-    "casework.no_store.NoStoreForSignedInMiddleware",
+    "casework.privacy.no_store.NoStoreForSignedInMiddleware",
     "csp.middleware.CSPMiddleware",  # every response, the API's and error pages too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "casework.twofactor.TwoFactorMiddleware",  # no page before the second factor
     "simple_history.middleware.HistoryRequestMiddleware",  # records the editing user
-    "casework.db_actor.DbActorMiddleware",  # ... and tells PostgreSQL's change log
+    "casework.history.db_actor.DbActorMiddleware",  # ... and tells PostgreSQL's change log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 answer
@@ -369,7 +369,7 @@ AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 
 # --- personal data ---------------------------------------------------------
 # Resident identity numbers and phone numbers are stored encrypted, with a keyed hash for
-# exact lookup (casework.crypto); production requires both keys (config.production).
+# exact lookup (casework.personal.crypto); production requires both keys (config.production).
 # PII_KEYS: comma-separated Fernet keys; the first encrypts, every one decrypts. Rotate:
 # put a new key first, deploy, run `manage.py rotate_pii_keys`, then drop the old key.
 # Generate: python -c "from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())"
@@ -502,7 +502,7 @@ LOGGING = {
 SMS_RATE_LIMIT_PER_HOUR = env.int("SMS_RATE_LIMIT_PER_HOUR", default=5)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="casework@localhost")
 
-# --- association dues (casework.dues) ------------------------------------------------------
+# --- association dues (casework.register.dues) ---------------------------------------
 # yearly dues per member, in yuan: each amount in force from its year on; none are owed
 # for the years before the first
 ASSOCIATION_DUES_YUAN = {2024: "10.00"}

@@ -3,8 +3,8 @@
 from datetime import date
 from itertools import count
 
-from casework.identity import make_resident_id
 from casework.models import Area, Household, Membership, Person, User
+from casework.personal.identity import make_resident_id
 
 _seq = count(1)
 

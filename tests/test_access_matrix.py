@@ -94,7 +94,6 @@ from casework.fund import services as fund
 from casework.fund.models import FundEntry, FundYear
 from casework.healthchecks import services as healthchecks
 from casework.healthchecks.models import HealthCheckCampaign, HealthCheckRecord
-from casework.identity import make_resident_id
 from casework.models import (
     Area,
     AuditEvent,
@@ -126,6 +125,7 @@ from casework.organisation.models import (
 )
 from casework.pairings import services as pairings
 from casework.pairings.models import PairingContract, PairingVisit, Partner
+from casework.personal.identity import make_resident_id
 from casework.projects import services as projects
 from casework.projects.models import IncomeProject, ProjectApplication, ProjectHousehold
 from eligibility.defaults import install_programs

@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework import selectors
-from casework.access_log import case_file_purpose, record_health_view, record_reveal
+from casework.privacy.access_log import case_file_purpose, record_health_view, record_reveal
 
 from .documents import access_purpose, document_rows
 

@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework.audit import unit_of_work
 from casework.errors import CaseConflict, NotPermitted
+from casework.history.audit import unit_of_work
 from casework.models import Case, User
 
 from . import steps

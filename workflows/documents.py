@@ -14,7 +14,7 @@ exists; anonymous users go to the login page. Images and PDF files open in the
 browser (phones display them); anything else is a download. The content type
 follows the stored file's extension, never the bytes (``nosniff``), and the
 response is not cached (identity cards, medical records). Every document served is
-recorded (``casework.access_log.record_access``, kind ``document``) with a purpose
+recorded (``casework.privacy.access_log.record_access``, kind ``document``) with a purpose
 derived from the user's role and the case (``access_purpose``); a HEAD request, which
 shows nothing of the file, is not.
 """
@@ -32,8 +32,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from casework.access_log import record_access, site_language
 from casework.models import AccessRecord, Document, User
+from casework.privacy.access_log import record_access, site_language
 from casework.selectors import cases_for
 
 # what families usually bring; stored as the code in Document.kind

@@ -34,7 +34,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from viewflow.workflow.models import Process
 
-from casework.audit import record_event, unit_of_work
+from casework.history.audit import record_event, unit_of_work
 from casework.models import Case, Entitlement, EntitlementRenewal, Recertification, User
 from eligibility.grants import (
     grant_amount,

@@ -1,9 +1,9 @@
 """What this app keeps of a case's personal data, removed when the case's retention period
-ends (``casework.retention.purge_case`` calls the hooks registered here, in its
+ends (``casework.privacy.retention.purge_case`` calls the hooks registered here, in its
 transaction and under the case's lock)."""
 
 from casework.models import Case
-from casework.retention import register_purge
+from casework.privacy.retention import register_purge
 
 from .models import Appeal
 

@@ -1,8 +1,8 @@
 """What the staff site's own pages (the member roster, the dues campaigns) share: the
 context every page has, a domain error shown on its form, the keyset pager's links."""
 
-from casework import register_io
 from casework.errors import DomainError
+from casework.register import excel as register_io
 
 from .notifications import notify
 

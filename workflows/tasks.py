@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from casework.models import OutboxMessage
-from casework.phones import is_mobile_phone
+from casework.personal.phones import is_mobile_phone
 
 from .notifications import notify
 from .notifications.messages import render

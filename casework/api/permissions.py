@@ -3,7 +3,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .. import access
-from ..db_actor import set_db_actor
+from ..history.db_actor import set_db_actor
 
 
 class ReadOnlyRolesCannotWrite(BasePermission):
@@ -17,7 +17,7 @@ class ReadOnlyRolesCannotWrite(BasePermission):
         if not access.can_write(request.user):
             return False
         # DRF authenticated the token user only now: tell the change log who writes
-        # (casework.db_actor; the middleware clears it when the request ends)
+        # (casework.history.db_actor; the middleware clears it when the request ends)
         if getattr(request, "auth", None) is not None:
             set_db_actor(request.user)
         return True

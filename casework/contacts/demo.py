@@ -26,8 +26,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from casework import record_events
 from casework.demo import township_code
+from casework.history import record_events
 from casework.models import Area, Household, Person, User
 
 from .models import ContactAssignment, ContactReport, ReportingRound

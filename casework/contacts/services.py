@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from casework import access
 from casework.errors import CaseConflict, InvalidInput
 from casework.field_rules import check_values, normalize_text
+from casework.history.record_events import record
 from casework.models import Area, Household, Membership, Person, User
-from casework.record_events import record
 
 from .models import (
     MAX_ROUND_DAYS,

@@ -15,8 +15,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from casework.history.record_events import record
 from casework.models import Area, User
-from casework.record_events import record
 
 from .models import DuesCampaign
 

@@ -4,7 +4,7 @@ The report's fourth task for the organisation (seed lines 186-187): 四要抓好
 ... 各镇乡(街道)要抓好试点, and the collection will count toward the 示范协会 assessment.
 A campaign is one year's collection drive of a township (the pilot townships first) or
 of the whole district; the dues themselves, who owes them and their payments are the
-roster's (``casework.dues``, ``casework.models.DuesPayment``).
+roster's (``casework.register.dues``, ``casework.models.DuesPayment``).
 """
 
 from django.conf import settings

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from casework import access
 from casework.errors import CaseConflict, InvalidInput
+from casework.history.record_events import record
 from casework.models import Area, User
-from casework.record_events import record
 
 from .models import DuesCampaign
 

@@ -5,7 +5,7 @@ The rules, exact, the same for ``dues_stats`` (one area) and ``rates`` (by towns
 village):
 
 - **Members owing** for ``year``: the memberships of the area's households that owe dues
-  for that year by ``casework.dues.due_years`` (the year is a dues year, the member joined
+  for that year by ``casework.register.dues.due_years`` (the year is a dues year, the member joined
   by its end and left no earlier than 2 January of it) and had joined by ``as_of``
   (a membership recorded with a later joining date was not on the roster yet).
 - **Members paid**: those of the owing members with a payment for ``year`` made on or
@@ -26,8 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from casework import dues
 from casework.models import Area, DuesPayment, Membership
+from casework.register import dues
 
 from .models import DuesCampaign
 from .selectors import ancestors

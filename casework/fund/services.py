@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from casework import access
 from casework.errors import CaseConflict, InvalidInput, NotPermitted
 from casework.field_rules import check_values, normalize_text
+from casework.history.record_events import record
 from casework.models import Area, Case, User
-from casework.record_events import record
 
 from . import ledger
 from .models import FundEntry, FundYear

@@ -23,8 +23,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from casework import record_events
 from casework.demo import TOWNSHIPS, plan_villages
+from casework.history import record_events
 from casework.models import Area, User
 
 from .models import HealthCheckCampaign, HealthCheckRecord

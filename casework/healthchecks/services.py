@@ -29,9 +29,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import access, record_events
+from casework import access
 from casework.errors import CaseConflict, InvalidInput
 from casework.field_rules import check_values
+from casework.history import record_events
 from casework.models import Area, Person, User
 
 from .models import HealthCheckCampaign, HealthCheckRecord

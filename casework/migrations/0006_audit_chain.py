@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from casework.chain import GENESIS, event_hash
+from casework.history.chain import GENESIS, event_hash
 
 # PostgreSQL refuses any change to a written history line, and to a checkpoint.
 # (TRUNCATE stays possible for the test runner's flush: the production role of the

@@ -1,4 +1,4 @@
-"""Resident identity numbers and phone numbers encrypted at rest (casework.crypto).
+"""Resident identity numbers and phone numbers encrypted at rest (casework.personal.crypto).
 
 The plaintext columns ``id_number`` and ``phone`` become ``id_number_enc`` / ``phone_enc``
 (Fernet tokens under the first of PII_KEYS) and ``id_number_hash`` / ``phone_hash``
@@ -13,9 +13,9 @@ new key changes no value, so it logs nothing). Reversible: the way back decrypts
 
 from django.db import migrations, models
 
-import casework.crypto
-import casework.identity
-import casework.phones
+import casework.personal.crypto
+import casework.personal.identity
+import casework.personal.phones
 
 CHUNK = 1000
 TRIGGER = "casework_person_log_change"
@@ -103,7 +103,7 @@ def _chunks(Person, *fields):
 
 
 def encrypt_rows(apps, schema_editor):
-    from casework import crypto
+    from casework.personal import crypto
 
     Person = apps.get_model("casework", "Person")
     _trigger_enabled(schema_editor, False)
@@ -122,7 +122,7 @@ def encrypt_rows(apps, schema_editor):
 
 
 def decrypt_rows(apps, schema_editor):
-    from casework import crypto
+    from casework.personal import crypto
 
     Person = apps.get_model("casework", "Person")
     _trigger_enabled(schema_editor, False)
@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='person',
             name='id_number',
-            field=models.CharField(max_length=18, null=True, validators=[casework.identity.validate_resident_id], verbose_name='resident identity number'),
+            field=models.CharField(max_length=18, null=True, validators=[casework.personal.identity.validate_resident_id], verbose_name='resident identity number'),
         ),
         migrations.AddField(
             model_name='person',
@@ -199,12 +199,12 @@ class Migration(migrations.Migration):
                 migrations.AddField(
                     model_name='person',
                     name='id_number',
-                    field=casework.crypto.EncryptedField(db_column='id_number_enc', hash_field='id_number_hash', kind='resident_id', plain_max_length=18, validators=[casework.identity.validate_resident_id], verbose_name='resident identity number'),
+                    field=casework.personal.crypto.EncryptedField(db_column='id_number_enc', hash_field='id_number_hash', kind='resident_id', plain_max_length=18, validators=[casework.personal.identity.validate_resident_id], verbose_name='resident identity number'),
                 ),
                 migrations.AddField(
                     model_name='person',
                     name='phone',
-                    field=casework.crypto.EncryptedField(blank=True, db_column='phone_enc', default='', hash_field='phone_hash', kind='phone', plain_max_length=20, validators=[casework.phones.validate_mobile_phone], verbose_name='phone'),
+                    field=casework.personal.crypto.EncryptedField(blank=True, db_column='phone_enc', default='', hash_field='phone_hash', kind='phone', plain_max_length=20, validators=[casework.personal.phones.validate_mobile_phone], verbose_name='phone'),
                 ),
             ],
             database_operations=[],
@@ -212,12 +212,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='person',
             name='id_number_hash',
-            field=casework.crypto.LookupHashField(source='id_number', unique=True, verbose_name='resident identity number'),
+            field=casework.personal.crypto.LookupHashField(source='id_number', unique=True, verbose_name='resident identity number'),
         ),
         migrations.AlterField(
             model_name='person',
             name='phone_hash',
-            field=casework.crypto.LookupHashField(blank=True, db_index=True, default='', source='phone', verbose_name='phone'),
+            field=casework.personal.crypto.LookupHashField(blank=True, db_index=True, default='', source='phone', verbose_name='phone'),
         ),
         migrations.RunPython(new_trigger, old_trigger),
     ]

@@ -3,7 +3,7 @@
 Each year in a membership's list becomes a payment row: the year's amount as
 ``ASSOCIATION_DUES_YUAN`` gives it (the first amount for a year before it), no payment
 date or recorder (unknown), the household's village, and a receipt number
-``LEGACY-<year>-<membership id>``. The list stays, kept in step by ``casework.dues``, for
+``LEGACY-<year>-<membership id>``. The list stays, kept in step by ``casework.register.dues``, for
 the code that reads it. On PostgreSQL the new table gets the register-change trigger of
 0007/0009 before the rows are copied, so the move itself is in the change log (as the
 system's). Reversible: the way back drops the trigger and the table; the lists were
@@ -36,7 +36,7 @@ def drop_trigger(apps, schema_editor):
 
 
 def copy_paid_years(apps, schema_editor):
-    from casework import dues
+    from casework.register import dues
 
     Membership = apps.get_model("casework", "Membership")
     DuesPayment = apps.get_model("casework", "DuesPayment")

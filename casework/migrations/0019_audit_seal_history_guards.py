@@ -1,12 +1,12 @@
 """Sealed heads, and TRUNCATE refused on the history tables.
 
 - ``AuditEvent.seal``: from now on the last event each transaction writes for a case
-  carries an Ed25519 signature over its (case, seq, hash) (``casework.audit``).
+  carries an Ed25519 signature over its (case, seq, hash) (``casework.history.audit``).
 - The events written before carry none. So that no head is left vouched for by nothing
   until beat's next hourly checkpoint, this migration signs a checkpoint over every
   chain's head as it stands (with ``AUDIT_SIGNING_KEY``, as beat would). An unsealed
   head verifies only while the newest signed checkpoint holds it
-  (``casework.chain.verify_sealed_chain``).
+  (``casework.history.chain.verify_sealed_chain``).
 - PostgreSQL: a statement trigger refuses TRUNCATE on every append-only history table
   (row triggers never fire for TRUNCATE, so 0006, 0007, 0008, 0015 and fund 0001 left
   it open). A superuser or the tables' owner can still switch triggers off: the
@@ -43,7 +43,8 @@ def seal_existing_heads(apps, schema_editor):
     database)."""
     from django.utils import timezone
 
-    from casework import audit_key, chain
+    from casework.history import audit_key
+    from casework.history import chain
 
     Case = apps.get_model("casework", "Case")
     Checkpoint = apps.get_model("casework", "AuditCheckpoint")

@@ -7,7 +7,7 @@ rating thresholds: the maximum scores below and ``RATING_THRESHOLDS`` are assume
 locally (the setting ``ORGANISATION_RATING_THRESHOLDS`` overrides the thresholds). The
 report's year is printed as "201X"; the dates below are set locally too: the four
 criteria from 2020, dues from 2024, the first year the association collects dues in this
-service (``casework.dues.DEFAULT_DUES``).
+service (``casework.register.dues.DEFAULT_DUES``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ and the daily sweep that starts and ends contracts on their dates.
   (``end_contract``) or when its last day has passed (``end_finished_contracts``).
 - **Periods.** ``signed_on <= starts_on < ends_on``; a household's contracts never
   overlap (the household row is locked while checking), so at most one runs.
-- Every change writes a ``RecordEvent`` in its transaction (``casework.record_events``);
+- Every change writes a ``RecordEvent`` in its transaction (``casework.history.record_events``);
   the events carry ids and dates, no names of family members, no identity numbers.
 
 Refusals: ``InvalidInput`` (400) naming the field; ``CaseConflict`` (409) for a
@@ -33,8 +33,8 @@ from django.utils.translation import gettext as _
 from casework import access
 from casework.errors import CaseConflict, InvalidInput, NotPermitted
 from casework.field_rules import check_values, normalize_text
+from casework.history.record_events import record
 from casework.models import Area, Case, CaseStatus, Household, Person, User
-from casework.record_events import record
 from casework.uploads import check_upload
 
 from .models import PairingContract, PairingVisit, Partner

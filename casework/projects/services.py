@@ -1,5 +1,5 @@
 """Income projects (少生快富项目): changing them. One transaction per function; each change
-writes its ``RecordEvent`` (``casework.record_events``) in the same transaction.
+writes its ``RecordEvent`` (``casework.history.record_events``) in the same transaction.
 
 Who: a project is the township's record, kept by the township approver of that township
 or an administrator (``access.require_keeper``: ``NotPermitted``, 403, for anyone else).
@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from casework import access
 from casework.errors import CaseConflict, InvalidInput
 from casework.field_rules import check_values, normalize_text
+from casework.history.record_events import record
 from casework.models import Area, Case, Household, User
-from casework.record_events import record
 
 from .models import IncomeProject, ProjectApplication, ProjectHousehold
 from .selectors import projects_open_to, township_code_of

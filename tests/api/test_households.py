@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from casework.identity import check_character, make_resident_id, mask_resident_id
 from casework.models import AuditEvent, Household, Membership, Person
+from casework.personal.identity import check_character, make_resident_id, mask_resident_id
 from tests import factories as f
 
 from .conftest import unique_birth

@@ -192,7 +192,7 @@ def test_case_messages_cost_the_same_for_1_and_30(api, case, staff, rows,
 # --- phone numbers where households come in --------------------------------------------------
 
 def household_body(areas, phone):
-    from casework.identity import make_resident_id
+    from casework.personal.identity import make_resident_id
 
     birth = unique_birth()
     return {"number": f"H-PH-{birth:%Y%m%d}", "area": areas["v11"].code, "registration": "local",

@@ -4,8 +4,8 @@ with the changed columns' old and new values, who (the request's user) and when.
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from casework import crypto
 from casework.models import Household, Membership, Person, RegisterChange
+from casework.personal import crypto
 from eligibility.models import PolicyParameter
 from tests import factories as f
 from tests.api.test_households import payload

@@ -505,7 +505,7 @@ def test_deciding_writes_history_messages_and_the_resume_in_its_transaction(
 
 
 def test_the_history_chain_stays_intact(village_rejected, family_home, staff):
-    from casework.verification import verify_case
+    from casework.history.verification import verify_case
 
     decide_appeal(staff["township"], lodge(family_home["user"], village_rejected), "uphold")
     village_rejected.refresh_from_db()

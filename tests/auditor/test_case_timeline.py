@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from casework.access_log import record_access
 from casework.models import AccessRecord, AuditEvent, CaseStatus, Household, RegisterChange
+from casework.privacy.access_log import record_access
 from tests.casework.test_audit_chain import tamper
 
 PG = connection.vendor == "postgresql"

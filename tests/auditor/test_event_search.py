@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework import chain
+from casework.history import chain
+from casework.history.verification import seal_checkpoint
 from casework.models import AuditEvent, Case
-from casework.verification import seal_checkpoint
 from tests import factories as f
 from tests.casework.test_audit_chain import tamper
 from workflows.auditor import views as auditor

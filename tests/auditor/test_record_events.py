@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.history.record_events import record
 from casework.models import RecordEvent
-from casework.record_events import record
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from rest_framework.test import APIClient
 
-from casework import chain
+from casework.history import chain
+from casework.history.verification import seal_checkpoint, verify_all, verify_case
 from casework.models import AuditCheckpoint, AuditEvent, Case
-from casework.verification import seal_checkpoint, verify_all, verify_case
 from tests.workflows.test_lifecycle import approve, submit
 
 PG = connection.vendor == "postgresql"

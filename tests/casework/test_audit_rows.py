@@ -1,6 +1,6 @@
 """The rows agree with real histories of every kind, and say so when they stop agreeing.
 
-``casework.reconciliation`` compares a case's rows with its verified history. Here each
+``casework.history.reconciliation`` compares a case's rows with its verified history. Here each
 kind of history the services write (an appeal dismissed, an entitlement renewed by the
 year's re-certification, flagged and ended by the village's review, ended by the daily
 sweep, personal data purged) verifies intact as written, and a change to the row the
@@ -12,15 +12,15 @@ from datetime import UTC, date, datetime
 import pytest
 from django.utils import timezone
 
-from casework import chain
+from casework.history import chain
+from casework.history.reconciliation import CaseRows, load_rows, reconcile
+from casework.history.verification import verify_all, verify_case
 from casework.models import (
     Case,
     Entitlement,
     EntitlementRenewal,
     Recertification,
 )
-from casework.reconciliation import CaseRows, load_rows, reconcile
-from casework.verification import verify_all, verify_case
 from tests.appeals.helpers import decide, decide_appeal, lodge, submit
 from tests.workflows.test_second_year import walk_to_grant
 from workflows.entitlements import end_expired_entitlements
@@ -163,7 +163,7 @@ def test_submission_and_precheck_must_match_the_case_row():
 def test_older_events_are_compared_only_on_what_they_carry():
     bare = events(("submitted", "submitted", {}), ("decision_reject", "submitted", {}),
                   ("rejected", "rejected", {}))
-    from casework.reconciliation import DecisionRow
+    from casework.history.reconciliation import DecisionRow
 
     row = DecisionRow(1, "village_review", "reject", "any reason", None)
     assert reconcile(rows(decisions=[row]), bare) == []

@@ -25,9 +25,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from casework import audit_key, chain
+from casework.history import audit_key, chain
+from casework.history.verification import EVENT_COLUMNS, seal_checkpoint, verify_all, verify_case
 from casework.models import AuditCheckpoint, AuditEvent, Case, Decision, Entitlement
-from casework.verification import EVENT_COLUMNS, seal_checkpoint, verify_all, verify_case
 from tests import factories as f
 from tests.casework.test_audit_chain import granted, tamper  # noqa: F401  (a fixture)
 from tests.workflows.test_lifecycle import open_task, submit

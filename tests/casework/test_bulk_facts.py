@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from casework.bulk_facts import (
+from casework.models import Area, CaseStatus, Household, Membership, Person
+from casework.register.bulk_facts import (
     EntitlementChunks,
     collector_spared,
     due_entitlements,
@@ -16,8 +17,7 @@ from casework.bulk_facts import (
     iter_entitlement_facts,
     iter_person_facts,
 )
-from casework.facts import build_facts
-from casework.models import Area, CaseStatus, Household, Membership, Person
+from casework.register.facts import build_facts
 from tests import factories as f
 
 ON = date(2026, 1, 1)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework import chain
+from casework.history import chain
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -212,7 +212,7 @@ def test_a_head_without_a_seal_needs_the_checkpoint():
 
 def test_a_tail_cut_back_to_a_sealed_head_needs_the_rows():
     """Cut back to an earlier transaction's head, the chain verifies on its own: this is
-    what ``casework.reconciliation`` and the checkpoints are for."""
+    what ``casework.history.reconciliation`` and the checkpoints are for."""
     events = sealed(build(["a", "b", "c", "d"]), {2, 4})
     assert chain.verify_sealed_chain(events[:2], public_key=PUBLIC).broken is None
     assert chain.verify_sealed_chain(events[:3], public_key=PUBLIC).broken is not None

@@ -10,8 +10,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from casework.checks import HISTORY_TABLES, check_database_role, role_facts, role_warnings
+from casework.history.verification import seal_checkpoint, verify_case
 from casework.models import AuditEvent, CaseStatus
-from casework.verification import seal_checkpoint, verify_case
 from tests.workflows.test_lifecycle import approve, submit
 
 pytestmark = [

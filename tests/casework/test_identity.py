@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from casework.identity import (
+from casework.personal.identity import (
     check_character,
     make_resident_id,
     mask_resident_id,

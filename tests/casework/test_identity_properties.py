@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from casework.identity import (
+from casework.personal.identity import (
     _WEIGHTS,
     ResidentId,
     check_character,

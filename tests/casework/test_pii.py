@@ -23,9 +23,11 @@ from django.test import RequestFactory, override_settings
 from django.views.debug import get_exception_reporter_class, get_exception_reporter_filter
 from rest_framework.test import APIClient
 
-from casework import access, access_log, crypto, selectors
-from casework.identity import make_resident_id, mask_personal_text, mask_resident_id
+from casework import access, selectors
 from casework.models import AccessRecord, Case, Household, Person, User
+from casework.personal import crypto
+from casework.personal.identity import make_resident_id, mask_personal_text, mask_resident_id
+from casework.privacy import access_log
 from config.logging_filters import MaskPersonalData
 from config.production import check_production_settings
 from tests import factories as f
@@ -144,9 +146,9 @@ def test_dumpdata_writes_ciphertext_and_loaddata_opens_it(home):
 def test_derived_facts_have_columns_of_their_own_and_bulk_facts_decrypts_nothing(home):
     names = {f.name for f in Person._meta.concrete_fields}
     assert {"sex", "birth_date"} <= names
-    # casework.bulk_facts reads the register with SQL of its own, never these columns: it
+    # casework.register.bulk_facts reads the register with SQL of its own, never these columns: it
     # works with no key that opens them
-    from casework import bulk_facts
+    from casework.register import bulk_facts
 
     assert "_enc" not in open(bulk_facts.__file__, encoding="utf-8").read()
     with override_settings(PII_KEYS=[NEW_KEY]):

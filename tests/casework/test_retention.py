@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from casework.history.verification import seal_checkpoint, verify_all, verify_case
 from casework.models import (
     AuditEvent,
     Case,
@@ -21,8 +22,7 @@ from casework.models import (
     OutboxMessage,
     Person,
 )
-from casework.retention import due_cases, purge_case, purge_due
-from casework.verification import seal_checkpoint, verify_all, verify_case
+from casework.privacy.retention import due_cases, purge_case, purge_due
 from eligibility.models import PolicyParameter
 from tests import factories as f
 from workflows.applications import services
@@ -283,8 +283,8 @@ def test_the_grounds_of_an_appeal_are_purged_with_the_case(programs, family_home
 def test_features_purge_their_own_rows_through_hooks_casework_never_imports_them():
     """casework reaches no feature's rows: workflows registers what it keeps (an appeal's
     grounds) when it is ready."""
-    from casework import retention
-    from casework.retention import purge_hooks
+    from casework.privacy import retention
+    from casework.privacy.retention import purge_hooks
     from workflows.retention import purge_appeal_grounds
 
     assert purge_hooks()["appeals"] is purge_appeal_grounds

@@ -20,8 +20,8 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from casework import demo
-from casework.identity import parse_resident_id
 from casework.models import Area, CaseStatus, Household, Membership, Person, User
+from casework.personal.identity import parse_resident_id
 from casework.services import precheck
 from eligibility.models import PolicyParameter, Program
 

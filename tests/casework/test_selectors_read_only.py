@@ -2,7 +2,7 @@
 
 ``casework.selectors.identities_shown`` and ``case_context`` say whose full resident
 identity (and phone) numbers a page shows and write nothing; the view that shows them
-records each showing (``casework.access_log.record_reveal``) with the same rows the
+records each showing (``casework.privacy.access_log.record_reveal``) with the same rows the
 selector used to write: kind, purpose, case, person, object and path.
 """
 
@@ -17,9 +17,10 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from casework import access_log, selectors
-from casework.identity import mask_resident_id
+from casework import selectors
 from casework.models import AccessRecord, Case
+from casework.personal.identity import mask_resident_id
+from casework.privacy import access_log
 from tests import factories as f
 from workflows import selectors as workflow_selectors
 
@@ -111,7 +112,7 @@ WRITING_CALLS = {"create", "bulk_create", "get_or_create", "update_or_create", "
                          ids=[str(p.relative_to(settings.BASE_DIR)) for p in SELECTOR_FILES])
 def test_no_selector_module_calls_a_writer(path):
     """No selector writes rows or records access: no ``.create()``, ``.save()``,
-    ``.update()``... and no ``record_*`` call (``casework.access_log``'s writers)."""
+    ``.update()``... and no ``record_*`` call (``casework.privacy.access_log``'s writers)."""
     calls = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call):

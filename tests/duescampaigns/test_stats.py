@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from casework import dues
 from casework.duescampaigns import stats
 from casework.models import Membership
+from casework.register import dues
 from tests import factories as f
 
 from .conftest import member

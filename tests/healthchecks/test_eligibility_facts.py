@@ -1,4 +1,4 @@
-"""The health check's eligibility reads the village's campaign (casework.facts and the
+"""The health check's eligibility reads the village's campaign (casework.register.facts and the
 bulk reader agree): a campaign this year enrols the village; a check done in it is the
 year's one check, so an application for another is refused on the yearly quota."""
 
@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from casework.bulk_facts import iter_person_facts
-from casework.facts import build_facts
 from casework.healthchecks.services import open_campaign, record_result
 from casework.models import Area
+from casework.register.bulk_facts import iter_person_facts
+from casework.register.facts import build_facts
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

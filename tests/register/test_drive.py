@@ -10,9 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework import dues
 from casework.errors import NotPermitted
 from casework.models import Membership, RecordEvent
+from casework.register import dues
 from tests import factories as f
 
 from .conftest import member

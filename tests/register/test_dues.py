@@ -7,9 +7,9 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from casework import dues
 from casework.errors import CaseConflict, InvalidInput, NotPermitted
 from casework.models import DuesPayment, Membership
+from casework.register import dues
 from tests import factories as f
 
 from .conftest import member

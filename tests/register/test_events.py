@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from casework import dues
 from casework.errors import InvalidInput
 from casework.models import RecordEvent
+from casework.register import dues
 
 V11 = "330703001001"
 

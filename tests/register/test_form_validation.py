@@ -52,8 +52,8 @@ def test_the_dues_service_refuses_what_the_form_refuses(register):
     from datetime import date
     from decimal import Decimal
 
-    from casework import dues
     from casework.errors import InvalidInput
+    from casework.register import dues
 
     membership = register["spouse"].membership
     for kwargs, field in (({"paid_on": date(1, 1, 1)}, "paid_on"),

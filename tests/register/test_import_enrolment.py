@@ -9,9 +9,9 @@ from datetime import date
 from django.utils import translation
 from openpyxl import Workbook
 
-from casework import register_io
-from casework.identity import make_resident_id
 from casework.models import DuesPayment, Household, Membership, Person, RecordEvent
+from casework.personal.identity import make_resident_id
+from casework.register import excel as register_io
 
 from .conftest import member
 

@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from casework import register_io
-from casework.identity import make_resident_id
 from casework.models import AccessRecord, DuesPayment, Household, Membership, Person
+from casework.personal.identity import make_resident_id
+from casework.register import excel as register_io
 
 H_HEAD = ["户号", "村（居）代码", "地址", "户籍类型", "困难户"]
 M_HEAD = ["户号", "姓名", "居民身份证号码", "性别", "出生日期", "与户主关系", "联系电话",

@@ -6,8 +6,8 @@ from datetime import date
 
 from django.utils import translation
 
-from casework import register_io
 from casework.models import DuesPayment, Household, Membership, Person
+from casework.register import excel as register_io
 
 from .test_import_export import A1, A2, B1, V11, workbook
 

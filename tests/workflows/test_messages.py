@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from casework.models import Message, OutboxMessage, Person
-from casework.phones import (
+from casework.personal.phones import (
     clean_mobile_phone,
     is_mobile_phone,
     mask_email,

@@ -12,9 +12,7 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework.bulk_facts import iter_entitlement_facts
 from casework.errors import CaseConflict, InvalidInput, NotPermitted
-from casework.facts import build_facts
 from casework.models import (
     AuditEvent,
     Entitlement,
@@ -24,6 +22,8 @@ from casework.models import (
     Recertification,
     RecertificationRun,
 )
+from casework.register.bulk_facts import iter_entitlement_facts
+from casework.register.facts import build_facts
 from eligibility.models import PolicyParameter
 from tests import factories as f
 from workflows.recertification import flow as recert
@@ -383,7 +383,7 @@ def test_reviews_opened_in_bulk_are_the_rows_viewflows_start_writes(register):
     start: the same process and task rows, and both decide the same way."""
     from django.db import transaction
 
-    from casework.audit import unit_of_work
+    from casework.history.audit import unit_of_work
     from eligibility.evaluate import evaluate
     from eligibility.parameters import parameters_on
 

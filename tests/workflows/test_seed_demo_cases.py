@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from casework import demo
+from casework.history.verification import verify_all
 from casework.models import Case, CaseStatus, Entitlement
-from casework.verification import verify_all
 from workflows.models import Appeal
 
 pytestmark = pytest.mark.django_db

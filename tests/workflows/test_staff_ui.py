@@ -21,8 +21,8 @@ from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework.identity import mask_resident_id
 from casework.models import CaseStatus, Decision, Household, Recertification
+from casework.personal.identity import mask_resident_id
 from tests import factories as f
 from tests.support.journey import open_task
 from tests.workflows.test_recertification import YEAR, change_parameter

@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.field_rules import clean_text
-from casework.identity import mask_resident_id, parse_resident_id
 from casework.models import (
     AuditEvent,
     Case,
@@ -23,7 +22,8 @@ from casework.models import (
     Recertification,
     User,
 )
-from casework.phones import mask_phone
+from casework.personal.identity import mask_resident_id, parse_resident_id
+from casework.personal.phones import mask_phone
 from casework.services import card_benefit_lines
 from casework.uploads import check_upload
 from eligibility.models import PolicyParameter, Program
@@ -69,7 +69,7 @@ class PersonSerializer(serializers.ModelSerializer):
     ``138****5678``) unless the serializer that holds this one put the person's id in
     ``context["full_identity"]``: a detail view that applied the rule and recorded the view
     (``casework.selectors.identities_shown``, recorded by the view with
-    ``casework.access_log.record_reveal``). Lists are always masked."""
+    ``casework.privacy.access_log.record_reveal``). Lists are always masked."""
 
     id_number = serializers.SerializerMethodField(
         help_text="Masked, or in full for the village reviewer, township and district "
@@ -149,7 +149,7 @@ class MemberInputSerializer(serializers.Serializer):
     def validate_phone(self, value: str) -> str:
         from django.core.exceptions import ValidationError
 
-        from casework.phones import clean_mobile_phone
+        from casework.personal.phones import clean_mobile_phone
 
         try:
             return clean_mobile_phone(value)

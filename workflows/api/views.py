@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 
 from casework import selectors
-from casework.access_log import record_health_view, record_reveal, site_language
 from casework.errors import InvalidInput
 from casework.models import Case, CaseStatus, Household, Person
+from casework.privacy.access_log import record_health_view, record_reveal, site_language
 from casework.projects.selectors import projects_open_to
 from casework.services import MemberInput, register_household
 from eligibility.models import PolicyParameter, Program
@@ -199,7 +199,7 @@ class CaseVerify(APIView):
 
     @extend_schema(responses=s.CaseVerificationSerializer)
     def get(self, request, pk: int):
-        from casework.verification import verify_case
+        from casework.history.verification import verify_case
 
         case = selectors.case_detail(user=request.user, case_id=pk)
         return Response(s.CaseVerificationSerializer(verify_case(case).as_dict()).data)

@@ -42,14 +42,14 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import task_finished
 
 from casework import access
-from casework.audit import (
+from casework.errors import CaseConflict, InvalidInput, NotPermitted
+from casework.history.audit import (
     queue_insert,
     record_event,
     save_case,
     transition,
     unit_of_work,
 )
-from casework.errors import CaseConflict, InvalidInput, NotPermitted
 from casework.models import (
     OPEN_STATUSES,
     Case,

@@ -31,7 +31,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework.audit import queue_insert, record_event, transition
+from casework.history.audit import queue_insert, record_event, transition
 from casework.models import CaseStatus, Decision
 from casework.services import case_parameter
 

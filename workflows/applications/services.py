@@ -22,9 +22,9 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Process, Task
 
 from casework import access
-from casework.audit import record_event, save_case, transition, unit_of_work
 from casework.errors import CaseConflict, IneligibleApplication, InvalidInput, NotPermitted
 from casework.field_rules import normalize_text
+from casework.history.audit import record_event, save_case, transition, unit_of_work
 from casework.models import (
     Case,
     CaseStatus,

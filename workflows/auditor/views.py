@@ -4,7 +4,7 @@ searched, read as it stood on any date, checked against its hash chain, and expo
 Read-only, for auditors and district approvers (``may_audit``), scoped like everything
 else by ``casework.access.area_q`` (a prefix match on the case's village code). Any
 other method than GET/HEAD is refused (403): nothing here writes, except the access
-record each export leaves (``casework.access_log.record_access``, kind ``export``, with
+record each export leaves (``casework.privacy.access_log.record_access``, kind ``export``, with
 the purpose the user gave).
 
 - **Event search** (``event_search``): every event of every case in scope, newest first,
@@ -12,7 +12,7 @@ the purpose the user gave).
   and a date range. Keyset pages (``?after=<id>``): no COUNT, no OFFSET. Each row shows
   its case's chain status, checked for the page's cases in one streaming pass over their
   events (links, the case row's head and the latest signed checkpoint: ``page_chains``);
-  the case page runs the full check (``casework.verification.verify_case``, every
+  the case page runs the full check (``casework.history.verification.verify_case``, every
   checkpoint). The page runs the same statements whatever the number of rows.
 - **Case timeline as of a date** (``case_timeline``): the events up to that moment, the
   status the case had then, its chain status (intact, or the first broken event), the
@@ -49,8 +49,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from casework import access, chain
-from casework.access_log import record_access
+from casework import access
+from casework.history import chain
+from casework.history.verification import EVENT_COLUMNS, checkpoint_valid, signing_key, verify_case
 from casework.models import (
     AccessRecord,
     Area,
@@ -64,7 +65,7 @@ from casework.models import (
     RegisterChange,
     User,
 )
-from casework.verification import EVENT_COLUMNS, checkpoint_valid, signing_key, verify_case
+from casework.privacy.access_log import record_access
 from eligibility.models import Program
 
 from ..notifications import notify
@@ -312,7 +313,7 @@ def page_chains(cases: dict[int, Case], sealed: dict[int, dict[int, str]]
     statement streams all their events in (case, seq) order; each chain is checked for
     its links, its content against its hashes, its newest event's seal, the case row's
     head and ``sealed``. (The rows it describes are compared on the case's own page and
-    by ``verify_audit``: ``casework.verification``.)"""
+    by ``verify_audit``: ``casework.history.verification``.)"""
     found: dict[int, ChainStatus] = {}
     if not cases:
         return found
@@ -333,7 +334,7 @@ def page_chains(cases: dict[int, Case], sealed: dict[int, dict[int, str]]
 
 
 def chain_status(report) -> ChainStatus:
-    """``casework.verification.CaseReport`` as the templates show it."""
+    """``casework.history.verification.CaseReport`` as the templates show it."""
     broken = report.broken
     return ChainStatus(report.case_id, report.events, broken.seq if broken else None,
                        broken.reason if broken else "")

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.audit import queue_outbox, record_event, unit_of_work
+from casework.history.audit import queue_outbox, record_event, unit_of_work
 from casework.models import Case, OutboxMessage
 from eligibility.defaults import SLA_PARAMETERS
 

@@ -5,7 +5,7 @@
 - ``POST dues-campaigns/``: open one (the district's keepers only).
 - ``GET dues-rates/?year=&area=&as_of=``: collection rates by township and village.
 - ``POST membership-drive/``: the roster's membership drive (many people of a village
-  enrolled at once, all or nothing; ``casework.dues.enrol_members``); a refused drive
+  enrolled at once, all or nothing; ``casework.register.dues.enrol_members``); a refused drive
   answers 400 with every bad entry.
 """
 
@@ -22,9 +22,10 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import access, dues
+from casework import access
 from casework.duescampaigns import selectors, services, stats
 from casework.models import Area
+from casework.register import dues
 
 from . import api_serializers as s
 

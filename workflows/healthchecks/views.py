@@ -29,12 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from casework import access, record_events
+from casework import access
 from casework.errors import DomainError
 from casework.healthchecks import selectors, services
 from casework.healthchecks.models import HealthCheckCampaign, HealthCheckRecord
+from casework.history import record_events
 from casework.models import Area, User
-from casework.register_io import safe_cell
+from casework.register.excel import safe_cell
 
 from ..frontend_access import staff_only
 from .forms import (

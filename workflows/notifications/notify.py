@@ -36,9 +36,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from casework.audit import queue_outbox
+from casework.history.audit import queue_outbox
 from casework.models import Case, Message, OutboxMessage, Person, User
-from casework.phones import mask_email, mask_phone
+from casework.personal.phones import mask_email, mask_phone
 
 from ..steps import RECERTIFICATION_REVIEW, RECERTIFICATION_ROLE, STEP_ROLE
 from .messages import STEP_NAMES, render, template_label

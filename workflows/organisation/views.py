@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework import access
 from casework.errors import DomainError
+from casework.history.record_events import history, subject_of
 from casework.models import Area, Membership, Person, RecordEvent
 from casework.organisation import selectors, services
 from casework.organisation.models import (
@@ -33,7 +34,6 @@ from casework.organisation.models import (
     TrainingAttendance,
 )
 from casework.organisation.selectors import live_q
-from casework.record_events import history, subject_of
 
 from ..frontend_access import staff_only
 from .forms import (

@@ -29,11 +29,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework import access
-from casework.access_log import record_access, site_language
 from casework.errors import DomainError
 from casework.models import AccessRecord, Area, Case, CaseStatus, Membership, User
 from casework.pairings import selectors, services
 from casework.pairings.models import PairingContract
+from casework.privacy.access_log import record_access, site_language
 
 from ..documents import DOWNLOAD_TYPE, INLINE_TYPES
 from ..frontend_access import staff_only

@@ -10,7 +10,7 @@ Both are PDF in the reader's language (``casework.printing``), for whoever may s
 case: the family its own household's, staff the cases of their area, the auditor to
 read. The case is read through ``casework.selectors.case_detail``, so a case outside
 that scope, or one with no card or no final decision, is a 404, never a 403 that
-confirms it exists. Every download is recorded (``casework.access_log``, kind
+confirms it exists. Every download is recorded (``casework.privacy.access_log``, kind
 ``document``, with the role's purpose); a HEAD request, which shows nothing, is not.
 
 - ``verify`` (``/verify/<token>/``): the page a card's QR code opens. Public: no login,
@@ -34,9 +34,9 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from casework import card_tokens, printing, selectors
-from casework.access_log import record_access
-from casework.identity import mask_resident_id
 from casework.models import AccessRecord, Case, CaseStatus, Decision
+from casework.personal.identity import mask_resident_id
+from casework.privacy.access_log import record_access
 from casework.services import card_benefit_lines
 from eligibility import appeal_period
 

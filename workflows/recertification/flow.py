@@ -2,7 +2,7 @@
 village review, never a silent cut-off, for each one that no longer qualifies.
 
     recertify(year=...)            manage.py recertify, and the Celery task below
-      -> for each chunk of entitlements (casework.bulk_facts), in one transaction:
+      -> for each chunk of entitlements (casework.register.bulk_facts), in one transaction:
          evaluate each against the year's rules; for each that fails, start_review:
          a Recertification row, a RecertificationFlow process with a village review task,
          "recertification_flagged" in the granting case's history, a message to the family;
@@ -58,9 +58,8 @@ from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework import access
-from casework.audit import record_event, unit_of_work
-from casework.bulk_facts import DEFAULT_CHUNK, EntitlementChunks, EntitlementFacts
 from casework.errors import InvalidInput
+from casework.history.audit import record_event, unit_of_work
 from casework.models import (
     Case,
     Entitlement,
@@ -68,6 +67,7 @@ from casework.models import (
     RecertificationRun,
     User,
 )
+from casework.register.bulk_facts import DEFAULT_CHUNK, EntitlementChunks, EntitlementFacts
 from eligibility.decision import EligibilityDecision
 from eligibility.evaluate import evaluate
 from eligibility.facts import Facts
@@ -386,7 +386,7 @@ def recertify(*, year: int, chunk_size: int = DEFAULT_CHUNK, restart: bool = Fal
     opened for the year are not opened again). Each chunk commits on its own, so call it
     outside a transaction (inside one, as in tests, the chunks are savepoints).
     ``prefetch`` reads the next chunk on a second connection while this one is evaluated
-    (``casework.bulk_facts.EntitlementChunks``); by default on when called outside a
+    (``casework.register.bulk_facts.EntitlementChunks``); by default on when called outside a
     transaction (the second connection could not see uncommitted rows).
     """
     if chunk_size < 1:

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from casework import dues
 from casework.field_rules import rules_of
 from casework.models import DuesPayment, Household, Membership, Person
+from casework.register import dues
 from eligibility.models import Program
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

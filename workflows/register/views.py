@@ -7,11 +7,11 @@ behalf, and the roster in and out of Excel. (The URL keeps its old name, "regist
 Who: every staff role reads the households of its area (``casework.access.area_q``: a
 village reviewer their village, township and district staff theirs, auditors the
 district, read-only); the village's own staff (village reviewer) and the program
-administrators of the area change it (``casework.dues.may_keep_register``). A household
+administrators of the area change it (``casework.register.dues.may_keep_register``). A household
 outside the user's area is a 404; a page that writes, opened by a reader, a 403.
 Families never get here (the staff site's guard sends them to /family/).
 
-The views translate HTTP into the services (``casework.dues``, ``casework.register_io``,
+The views translate HTTP into the services (``casework.register.dues``, ``casework.register.excel``,
 ``workflows.applications.services.submit_application``) and back. The dues campaigns' pages, also in
 the roster, are ``workflows.duescampaigns.views``. Lists read a constant number of
 statements per page: keyset pages (``?after=``), members, memberships and payments
@@ -43,12 +43,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from casework import access, dues, register_io
-from casework.access_log import record_access
+from casework import access
 from casework.errors import DomainError
-from casework.identity import mask_resident_id
 from casework.models import AccessRecord, Area, DuesPayment, Household, Membership, Person
-from casework.phones import mask_phone
+from casework.personal.identity import mask_resident_id
+from casework.personal.phones import mask_phone
+from casework.privacy.access_log import record_access
+from casework.register import dues
+from casework.register import excel as register_io
 
 from ..applications import services
 from ..frontend_access import staff_only
@@ -415,7 +417,7 @@ def _selected(request) -> list[int]:
 def drive(request, village: str):
     """The membership drive (吸纳会员, seed line 196): the village's people who are not
     members, with check boxes; one submit enrols every ticked person in one
-    transaction (``casework.dues.enrol_members``), or nobody, with each bad row's
+    transaction (``casework.register.dues.enrol_members``), or nobody, with each bad row's
     reason shown on its row."""
     user = request.user
     area = _kept_village(user, village)

@@ -12,7 +12,7 @@ writes.
 The numbers come from ``workflows.reports.report.build_report``, scoped to the user's area by
 ``casework.access``; the views only read the filters and lay the tables out. The Excel
 file holds aggregate counts, rates and sums, no one's personal data, so unlike the case
-history exports it asks no purpose and leaves no access record (``casework.access_log``
+history exports it asks no purpose and leaves no access record (``casework.privacy.access_log``
 records views and exports of personal data).
 
 URL names (namespace ``reports``): ``index`` (the page), ``export_xlsx``.

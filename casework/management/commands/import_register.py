@@ -1,4 +1,4 @@
-"""Import households from a village's Excel workbook (casework.register_io), as a user.
+"""Import households from a village's Excel workbook (casework.register.excel), as a user.
 
     manage.py import_register village.xlsx --user cun-secretary [--dry-run]
 
@@ -11,8 +11,8 @@ and the payments' recorder.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from casework import register_io
 from casework.models import User
+from casework.register import excel as register_io
 
 
 class Command(BaseCommand):

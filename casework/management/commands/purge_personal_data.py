@@ -1,11 +1,11 @@
 """``manage.py purge_personal_data [--dry-run]``: remove the personal data of withdrawn and
-rejected cases kept past their program's ``retention_years`` (``casework.retention``)."""
+rejected cases kept past their program's ``retention_years`` (``casework.privacy.retention``)."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.retention import Due, purge_due
+from casework.privacy.retention import Due, purge_due
 
 
 def _line(item: Due) -> str:

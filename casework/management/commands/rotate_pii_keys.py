@@ -21,9 +21,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from casework import crypto
-from casework.crypto import EncryptedField
 from casework.models import Person
+from casework.personal import crypto
+from casework.personal.crypto import EncryptedField
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from eligibility.models import Program
 
-from ...simulation import parse_overrides, run_simulation
+from ...register.simulation import parse_overrides, run_simulation
 
 
 class Command(BaseCommand):

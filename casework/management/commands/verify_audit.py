@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from casework.history.verification import seal_checkpoint, verify_all, verify_case
 from casework.models import AuditEvent, Case
-from casework.verification import seal_checkpoint, verify_all, verify_case
 
 
 class Command(BaseCommand):

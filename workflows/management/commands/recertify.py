@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from casework.bulk_facts import DEFAULT_CHUNK, due_entitlements
 from casework.models import RecertificationRun
+from casework.register.bulk_facts import DEFAULT_CHUNK, due_entitlements
 from workflows.recertification.flow import recertification_date, recertify
 
 

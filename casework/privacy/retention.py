@@ -46,9 +46,9 @@ from eligibility.grants import add_years
 from eligibility.models import PolicyParameter
 from eligibility.parameters import resolve
 
-from .audit import record_event, save_case, unit_of_work
-from .models import Case, CaseStatus, Document, Objection, OutboxMessage
-from .phones import mask_phone
+from ..history.audit import record_event, save_case, unit_of_work
+from ..models import Case, CaseStatus, Document, Objection, OutboxMessage
+from ..personal.phones import mask_phone
 
 PARAMETER = "retention_years"
 PURGED_STATUSES = (CaseStatus.WITHDRAWN, CaseStatus.REJECTED)

@@ -1,6 +1,6 @@
 """Facts snapshots for many entitlements or persons at once, in constant memory.
 
-``casework.facts.build_facts`` reads one applicant in four queries and a dozen ORM
+``casework.register.facts.build_facts`` reads one applicant in four queries and a dozen ORM
 instances: right for one application, far too slow for a district's register. The
 readers here build the same ``Facts`` for a whole chunk of entitlements (the yearly
 re-certification) or persons (the what-if simulator) from two or three set-based raw
@@ -48,8 +48,8 @@ from django.db import connection, connections
 
 from eligibility.facts import Facts, PersonFacts
 
-from .healthchecks.models import HealthCheckCampaign, HealthCheckRecord
-from .models import (
+from ..healthchecks.models import HealthCheckCampaign, HealthCheckRecord
+from ..models import (
     OPEN_STATUSES,
     Area,
     Case,

@@ -1,7 +1,7 @@
 """The tamper-evident case history: hash chains per case and signed Merkle checkpoints.
 
-Pure functions over plain values; ``casework.audit`` links each new event to its
-case's chain, ``casework.verification`` walks the chains in the database.
+Pure functions over plain values; ``casework.history.audit`` links each new event to its
+case's chain, ``casework.history.verification`` walks the chains in the database.
 
 - Each event's hash is SHA-256 over the RFC 8785 canonical JSON of its fields and
   the previous event's hash, so changing, removing, reordering or inserting any event

@@ -18,8 +18,8 @@ from eligibility.models import Program
 from eligibility.parameters import parameters_on
 from eligibility.simulate import GroupResult, simulate
 
+from ..models import Area
 from .bulk_facts import iter_person_facts
-from .models import Area
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The history of the association's own records (``RecordEvent``): one line per change.
 
-Cases keep their hash-chained history (``casework.audit``); the association's year
+Cases keep their hash-chained history (``casework.history.audit``); the association's year
 (campaigns, contact reports, projects, pairings, its organisation, the welfare-fund
 ledger) changes records that belong to no case. Each service that changes one calls
 ``record`` inside its own transaction, so the change and its event commit together or
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import RecordEvent, User
+from ..models import RecordEvent, User
 
 
 def subject_of(obj: models.Model) -> str:

@@ -10,8 +10,8 @@ from django.db.models.functions import Concat
 from eligibility.facts import Facts, Holding, PersonFacts
 from eligibility.units import unit_key
 
-from .healthchecks.selectors import checks_done, village_has_campaign
-from .models import OPEN_STATUSES, Case, Entitlement, Household, Membership, Person
+from ..healthchecks.selectors import checks_done, village_has_campaign
+from ..models import OPEN_STATUSES, Case, Entitlement, Household, Membership, Person
 
 
 def _person_facts(person: Person, on: date) -> PersonFacts:

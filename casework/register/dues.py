@@ -18,7 +18,7 @@
   196): many people of one village enrolled at once, all or nothing, each with a member
   number given by the village or generated (``generated_numbers``).
 - **History**: every change here (joining, leaving, a payment, each person of a drive)
-  is also written as a ``RecordEvent`` (``casework.record_events.record``) in the same
+  is also written as a ``RecordEvent`` (``casework.history.record_events.record``) in the same
   transaction, so the roster's history exists on SQLite too, besides PostgreSQL's
   change log.
 """
@@ -47,11 +47,11 @@ from django.db.models.functions import Coalesce, ExtractYear, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access
-from .errors import CaseConflict, InvalidInput, NotPermitted
-from .field_rules import check_values
-from .models import Area, DuesPayment, Membership, Person, User
-from .record_events import record
+from .. import access
+from ..errors import CaseConflict, InvalidInput, NotPermitted
+from ..field_rules import check_values
+from ..history.record_events import record
+from ..models import Area, DuesPayment, Membership, Person, User
 
 # the association's dues before anything is configured: 10 yuan a year from 2024
 DEFAULT_DUES = {2024: "10.00"}

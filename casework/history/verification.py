@@ -8,7 +8,7 @@ and its rows beside them, in chunks, with constant memory (``manage.py verify_au
 A case's history is intact when its chain links, the newest event's seal verifies
 (or, for a head written before seals, the newest signed checkpoint holds it), the
 case row's head and every checkpoint agree, and the case's rows say what the history
-says (``casework.reconciliation``). The window in which a rewrite goes unnoticed is
+says (``casework.history.reconciliation``). The window in which a rewrite goes unnoticed is
 zero: each transaction seals the head it writes. What a seal cannot see is a case
 rolled back whole to an earlier sealed state, its newest events and every row they
 changed removed together; the next hourly checkpoint catches that (it holds the later
@@ -28,8 +28,8 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..models import AuditCheckpoint, AuditEvent, Case
 from . import audit_key, chain
-from .models import AuditCheckpoint, AuditEvent, Case
 from .reconciliation import ByCase, Disagreement, load_rows, reconcile
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 EVENT_COLUMNS = ("case_id", "seq", "at", "actor_id", "action", "from_status", "to_status",
                  "detail", "prev_hash", "hash", "seal")
 
-signing_key = audit_key.signing_key  # the checkpoint key (casework.audit_key)
+signing_key = audit_key.signing_key  # the checkpoint key (casework.history.audit_key)
 
 
 @dataclass

@@ -19,7 +19,7 @@ accounts for must match its event, and every event that created a row must find 
   reason those of the event that decided it;
 - retention: ``purged_at`` set exactly when ``personal_data_purged`` is in the history.
 
-Only what the retention purge keeps is compared (``casework.retention``): never the
+Only what the retention purge keeps is compared (``casework.privacy.retention``): never the
 statement, the facts or the criteria's details. A field an older event does not carry
 is not compared.
 
@@ -37,8 +37,8 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist
 
+from ..models import Case, Decision, Entitlement, EntitlementRenewal, Recertification
 from .chain import Event
-from .models import Case, Decision, Entitlement, EntitlementRenewal, Recertification
 
 CHUNK = 5000
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AccessRecord, User
+from ..models import AccessRecord, User
 
 Kind = AccessRecord.Kind
 

@@ -13,7 +13,7 @@ Each is stored twice, neither time readable:
   all (lookups by number and the uniqueness check wait for it).
 
 Without the settings (a development machine) both keys are derived from ``SECRET_KEY``,
-as ``casework.verification.signing_key`` does for the audit key; production refuses to
+as ``casework.history.verification.signing_key`` does for the audit key; production refuses to
 start without them (``config.production``).
 
 In Python the value is plaintext: ``EncryptedField`` decrypts when a row is read and

@@ -8,7 +8,7 @@ case, however many steps the flow took. Outside a unit (e.g. a timer fired by
 viewflow's dispatcher) each call writes at once.
 
 The last event a unit writes for a case is its chain's new head: it is sealed
-(signed, ``casework.chain.seal``) in Python before the INSERT that writes it, so
+(signed, ``casework.history.chain.seal``) in Python before the INSERT that writes it, so
 sealing adds no statement and no head is ever stored unsigned.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ..models import AuditEvent, Case, OutboxMessage, User
 from . import audit_key, chain
-from .models import AuditEvent, Case, OutboxMessage, User
 
 _local = threading.local()
 

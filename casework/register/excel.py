@@ -31,7 +31,7 @@ by resident identity number (updated, or added); nothing is ever deleted, and a 
 import of the same file changes nothing. A column left out of a sheet leaves that value
 as it is; a cell left blank clears it. Dues years listed for a member become payments
 (receipt ``R<year>-<member number>``, no payment date) for the years not yet paid.
-The enrolment sheet's people join through ``casework.dues.enrol_members`` (a blank member
+The enrolment sheet's people join through ``casework.register.dues.enrol_members`` (a blank member
 number is generated, ``dues.generated_numbers``). Each membership created and each payment
 is recorded as a ``RecordEvent`` (``membership_joined``, ``dues_paid``), and the import as
 a whole as ``roster_imported`` with its counts, in the import's transaction.
@@ -59,13 +59,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, dues
-from .errors import CaseConflict
-from .field_rules import clean_text, validate_value
-from .identity import mask_resident_id, parse_resident_id
-from .models import Area, DuesPayment, Household, Membership, Person, User
-from .phones import clean_mobile_phone, mask_phone
-from .record_events import record
+from .. import access
+from ..errors import CaseConflict
+from ..field_rules import clean_text, validate_value
+from ..history.record_events import record
+from ..models import Area, DuesPayment, Household, Membership, Person, User
+from ..personal.identity import mask_resident_id, parse_resident_id
+from ..personal.phones import clean_mobile_phone, mask_phone
+from . import dues
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # a zip bomb stops here
