@@ -1,3 +1,6 @@
+import os
+import re
+
 import pytest
 
 from eligibility.defaults import install_programs
@@ -18,6 +21,27 @@ def pytest_collection_modifyitems(config, items):
             why = marker.args[0] if marker.args else "needs PostgreSQL"
             item.add_marker(pytest.mark.skip(reason=f"{why} (SQLite run; set "
                                                     "DATABASE_URL=postgres://...)"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _a_cache_per_worker():
+    """With Redis and several pytest-xdist workers, each worker's cache is a Redis database
+    of its own (the one after the configured database, plus the worker's number): a test's
+    ``cache.clear()`` is Redis's FLUSHDB and would wipe another worker's throttle counts
+    mid-test. One worker (CI) keeps the configured database."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    location = settings.CACHES["default"].get("LOCATION", "")
+    match = re.fullmatch(r"(redis://[^/]+)/(\d+)", location or "")
+    if not worker.startswith("gw") or match is None:
+        yield
+        return
+    database = (int(match[2]) + 1 + int(worker[2:])) % 16
+    cache = {**settings.CACHES["default"], "LOCATION": f"{match[1]}/{database}"}
+    with override_settings(CACHES={**settings.CACHES, "default": cache}):
+        yield
 
 
 @pytest.fixture(autouse=True)
