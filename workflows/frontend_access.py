@@ -17,6 +17,7 @@ from casework import access
 from casework.models import FINAL_STATUSES, Case, Recertification, User
 
 from . import steps, subjects
+from .models import Appeal
 from .selectors import tasks_for
 
 # what a process page shows of its case (the lists read their rows' cases separately,
@@ -80,8 +81,6 @@ def scoped_review_process_ids(user: User):
 def scoped_appeals(user: User):
     """The appeals with a process that ``user`` may see: the same rule on the appeal's own
     indexed village column (the case's village)."""
-    from .models import Appeal
-
     return access.scope(Appeal.objects.filter(process_id__isnull=False), user,
                         household_field="case__household")
 

@@ -57,6 +57,7 @@ from . import frontend_access as scope
 from .bulk import services as bulk
 from .case_file import case_file_context
 from .due_order import DueCursor, area_scope, deadline_scope, due_page
+from .models import Deadline
 from .recertification.flow import case_of_process
 from .task_rows import (
     PROCESS_ROW_FIELDS,
@@ -425,8 +426,6 @@ class TaskRowColumns(KeysetListMixin):
             self._deadlines = {task.pk: (task.due_at, None, task.escalated_at)
                                for task in tasks if task.due_at is not None}
         elif "due" in self.columns and tasks:
-            from .models import Deadline
-
             self._deadlines = {
                 task_id: (due_at, closed_at, escalated_at)
                 for task_id, due_at, closed_at, escalated_at in Deadline.objects.filter(

@@ -23,11 +23,14 @@ from casework.models import (
     User,
 )
 from casework.personal.identity import mask_resident_id, parse_resident_id
-from casework.personal.phones import mask_phone
+from casework.personal.phones import clean_mobile_phone, mask_phone
 from casework.services import card_benefit_lines
 from casework.uploads import check_upload
 from eligibility.models import PolicyParameter, Program
 from eligibility.units import UNIT_OF
+from workflows.deadlines.services import is_overdue, open_due_at
+from workflows.recertification.flow import REVIEW_STEP
+from workflows.steps import APPEAL_REVIEW, DECISION_STEPS
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -149,8 +152,6 @@ class MemberInputSerializer(serializers.Serializer):
     def validate_phone(self, value: str) -> str:
         from django.core.exceptions import ValidationError
 
-        from casework.personal.phones import clean_mobile_phone
-
         try:
             return clean_mobile_phone(value)
         except ValidationError as exc:
@@ -229,8 +230,6 @@ class CaseSerializer(serializers.ModelSerializer):
     @staticmethod
     def _due(case):
         """The open step's deadline, read once for both fields (a list annotates it)."""
-        from workflows.deadlines.services import open_due_at
-
         if not hasattr(case, "open_due_at"):
             case.open_due_at = open_due_at(case)
         return case.open_due_at
@@ -241,8 +240,6 @@ class CaseSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(due) if due else None
 
     def get_overdue(self, case) -> bool:
-        from workflows.deadlines.services import is_overdue
-
         return is_overdue(self._due(case))
 
     def _language(self) -> str:
@@ -253,8 +250,6 @@ class CaseSerializer(serializers.ModelSerializer):
         """The case written directly, not field by field (as ``TaskSerializer``: lists of
         cases are the most read pages after the inbox); what DRF's fields would write,
         which ``tests/api/test_case_rows.py`` compares."""
-        from workflows.deadlines.services import is_overdue
-
         language, zone, due = self._language(), timezone.get_current_timezone(), self._due(case)
         return {
             "id": case.pk, "status": case.status, "program": case.program.code,
@@ -427,15 +422,10 @@ class TaskSerializer(serializers.Serializer):
     @staticmethod
     @functools.cache
     def _actions() -> dict[str, str]:
-        from workflows.recertification.flow import REVIEW_STEP
-        from workflows.steps import APPEAL_REVIEW, DECISION_STEPS
-
         return {REVIEW_STEP: "recertify", APPEAL_REVIEW: "appeal",
                 **dict.fromkeys(DECISION_STEPS, "decide")}
 
     def to_representation(self, row) -> dict:
-        from workflows.deadlines.services import is_overdue
-
         zone, now, case = timezone.get_current_timezone(), timezone.now(), row.case
         return {
             "id": row.id,

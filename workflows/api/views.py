@@ -16,6 +16,7 @@ from viewflow.workflow.models import Task
 
 from casework import selectors
 from casework.errors import InvalidInput
+from casework.history.verification import verify_case
 from casework.models import Case, CaseStatus, Household, Person
 from casework.privacy.access_log import record_health_view, record_reveal, site_language
 from casework.projects.selectors import projects_open_to
@@ -23,9 +24,11 @@ from casework.services import MemberInput, register_household
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import parameter_rows_on
 
+from ..appeals.flow import appeals_of, decide_appeal, lodge_appeal
 from ..applications import services
 from ..deadlines.services import with_due
 from ..documents import access_purpose
+from ..recertification.flow import decide_review
 from ..selectors import open_tasks_of, tasks_for
 from . import serializers as s
 from .tasks import DuePagination
@@ -199,8 +202,6 @@ class CaseVerify(APIView):
 
     @extend_schema(responses=s.CaseVerificationSerializer)
     def get(self, request, pk: int):
-        from casework.history.verification import verify_case
-
         case = selectors.case_detail(user=request.user, case_id=pk)
         return Response(s.CaseVerificationSerializer(verify_case(case).as_dict()).data)
 
@@ -273,8 +274,6 @@ class TaskRecertification(APIView):
     @extend_schema(request=s.RecertificationDecisionSerializer,
                    responses=s.RecertificationSerializer)
     def post(self, request, pk: int):
-        from ..recertification.flow import decide_review
-
         ser = s.RecertificationDecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
@@ -303,14 +302,10 @@ class CaseAppeals(_CaseAction):
 
     @extend_schema(responses=s.AppealSerializer(many=True))
     def get(self, request, pk: int):
-        from ..appeals.flow import appeals_of
-
         return Response(s.AppealSerializer(appeals_of(self.case(request, pk)), many=True).data)
 
     @extend_schema(request=s.AppealLodgeSerializer, responses={201: s.AppealSerializer})
     def post(self, request, pk: int):
-        from ..appeals.flow import lodge_appeal
-
         ser = s.AppealLodgeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         appeal = lodge_appeal(actor=request.user, case=self.case(request, pk),
@@ -323,8 +318,6 @@ class TaskAppeal(APIView):
 
     @extend_schema(request=s.AppealDecisionSerializer, responses=s.AppealSerializer)
     def post(self, request, pk: int):
-        from ..appeals.flow import decide_appeal
-
         ser = s.AppealDecisionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:

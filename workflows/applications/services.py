@@ -29,6 +29,7 @@ from casework.models import (
     Case,
     CaseStatus,
     Decision,
+    Document,
     Entitlement,
     Household,
     LegalBasis,
@@ -399,8 +400,6 @@ def resolve_objections(case: Case, *, actor: User, upheld: bool, resolution: str
 
 
 def add_document(*, actor: User, case: Case, kind: str, file: Any, description: str = ""):
-    from casework.models import Document
-
     access.require_writer(actor)
     with _case_lock(case.process_id):
         case = Case.objects.get(pk=case.pk)

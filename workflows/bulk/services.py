@@ -30,6 +30,7 @@ from casework.errors import DomainError, InvalidInput
 from casework.models import Decision, User
 
 from .. import steps
+from ..applications import services
 from ..selectors import tasks_for
 
 # the steps whose tasks may be approved together
@@ -178,8 +179,6 @@ def approve(*, actor: User, task_ids, note: str = "", flow_class=None) -> list[B
     theirs, cash program, objection review...) or failed while deciding (``error``: the
     domain error's message). Raises ``InvalidInput`` when the approvable tasks are at
     more than one step, ``NotPermitted`` for a read-only role."""
-    from ..applications import services
-
     access.require_writer(actor)
     items = review(actor, parse_ids(task_ids), flow_class)
     if not one_step(items):

@@ -41,6 +41,7 @@ from casework.services import card_benefit_lines
 from eligibility import appeal_period
 
 from ..documents import access_purpose
+from ..models import Appeal
 
 FINAL_OUTCOMES = {CaseStatus.APPROVED: Decision.Outcome.APPROVE,
                   CaseStatus.REJECTED: Decision.Outcome.REJECT}
@@ -101,8 +102,6 @@ def _criteria(case: Case, language: str) -> tuple[printing.CriterionLine, ...]:
 def _appealed(decision: Decision) -> bool:
     """Whether ``decision`` (a rejection) has been appealed: its letter then offers no
     second appeal."""
-    from ..models import Appeal
-
     return Appeal.objects.filter(decision=decision).exists()
 
 

@@ -71,6 +71,7 @@ from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
 
 from .. import steps
+from ..applications.flow import BenefitApplicationFlow
 from ..deadlines.workdays import WorkingCalendar, current_calendar
 from ..models import Deadline
 
@@ -435,8 +436,6 @@ def _approval_tables(user, query, program, counts, shown, labels) -> list[Table]
 
 def step_refs() -> dict[str, str]:
     """{stored task reference: step} of the application flow's human steps."""
-    from ..applications.flow import BenefitApplicationFlow
-
     flow = BenefitApplicationFlow.instance
     return {get_task_ref(flow.node(step)): step for step in STEP_ORDER}
 
