@@ -10,10 +10,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
-from casework.models import Household
 from tests.auth.support import otp_fields
+from tests.support import journey
 from tests.support.journey import decide, open_task, open_tasks
-from workflows.applications import services
 from workflows.tasks import fire_due_timers
 
 PASSWORD = "pw-Test-12345"
@@ -71,14 +70,8 @@ def end_notice(case) -> int:
     return fire_due_timers()
 
 
-def submit(*, actor, household, applicant, program):
-    household = Household.objects.get(pk=household.pk)
-    return services.submit_application(actor=actor, household=household, program=program,
-                                       applicant=applicant)
-
-
 @pytest.fixture
 def wf():
     """Process helpers for arranging cases through the service layer."""
     return SimpleNamespace(open_tasks=open_tasks, open_task=open_task, end_notice=end_notice,
-                           submit=submit, decide=decide)
+                           submit=journey.apply, decide=decide)

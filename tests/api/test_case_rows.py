@@ -11,10 +11,11 @@ from rest_framework import serializers
 
 from casework import selectors
 from tests import factories as f
+from tests.support.journey import apply as submit
 from workflows.api.serializers import CaseDetailSerializer, CaseSerializer
 from workflows.selectors import open_tasks_of
 
-from .conftest import decide, submit, unique_birth
+from .conftest import decide, unique_birth
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from casework.models import Message, OutboxMessage, Person
 from tests import factories as f
+from tests.support.journey import apply as submit
 from workflows import tasks
 
-from .conftest import submit, unique_birth
+from .conftest import unique_birth
 
 MESSAGES = "/api/v1/messages/"
 LIST_BOUND = 2  # the token lookup and the page

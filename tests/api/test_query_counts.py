@@ -6,8 +6,9 @@ import pytest
 
 from casework.models import Case
 from tests import factories as f
+from tests.support.journey import apply as submit
 
-from .conftest import decide, end_notice, submit, unique_birth
+from .conftest import decide, end_notice, unique_birth
 
 # The bounds are the counts measured at 1 row (the token lookup and one page query;
 # the history adds the case read); the same bound must hold at 50 rows.

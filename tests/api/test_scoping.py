@@ -16,8 +16,9 @@ import pytest
 
 from casework.models import Decision, Person
 from tests import factories as f
+from tests.support.journey import apply as submit
 
-from .conftest import decide, end_notice, open_task, submit, unique_birth
+from .conftest import decide, end_notice, open_task, unique_birth
 
 
 @pytest.fixture

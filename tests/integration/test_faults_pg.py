@@ -29,8 +29,8 @@ from casework.models import OutboxMessage
 from tests import factories as f
 from tests.integration.conftest import _database_url, wait_for
 from tests.integration.faults import celery_app_using, start_worker
+from tests.support import journey
 from tests.support.sms_backends import RECORD_ENV, SLEEP_ENV, count, read_records
-from workflows.applications import services
 from workflows.notifications import notify
 
 pytestmark = [
@@ -113,8 +113,8 @@ def make_families(areas, n, *, phone_prefix="139"):
 
 
 def submit(family, program):
-    return services.submit_application(actor=family["user"], household=family["household"],
-                                       program=program, applicant=family["applicant"])
+    return journey.apply(actor=family["user"], household=family["household"],
+                         program=program, applicant=family["applicant"])
 
 
 def sweep(app):

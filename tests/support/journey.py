@@ -29,18 +29,23 @@ def open_task(case: Case) -> Task:
     return tasks[0]
 
 
+def apply(*, actor, household, applicant, program, project=None) -> Case:
+    """``actor`` files ``applicant``'s application for ``program``. The household is read
+    from the database as every caller (API, staff UI) has it."""
+    household = Household.objects.select_related("area").get(pk=household.pk)
+    return services.submit_application(actor=actor, household=household, program=program,
+                                       applicant=applicant, project=project)
+
+
 def submit(programs, home, code: str = "medical_discount", *, actor=None,
            applicant=None) -> Case:
     """``home`` (``family_home``-like: household, applicant, user) applies for ``code``;
-    ``actor`` files it on the family's behalf when given. The household is read from the
-    database as every caller (API, staff UI) has it; the income project names the
+    ``actor`` files it on the family's behalf when given; the income project names the
     project it applies to join."""
-    household = Household.objects.select_related("area").get(pk=home["household"].pk)
-    project = f.project_for(household) if code == "income_project" else None
-    return services.submit_application(actor=actor or home["user"], household=household,
-                                       program=programs[code],
-                                       applicant=applicant or home["applicant"],
-                                       project=project)
+    project = f.project_for(home["household"]) if code == "income_project" else None
+    return apply(actor=actor or home["user"], household=home["household"],
+                 program=programs[code], applicant=applicant or home["applicant"],
+                 project=project)
 
 
 def decide(actor, case: Case, decision: str = "approve", reason: str = "") -> Case:
