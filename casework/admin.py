@@ -30,7 +30,6 @@ from .models import (
     Objection,
     OutboxMessage,
     Person,
-    Recertification,
     RecertificationRun,
     User,
 )
@@ -287,17 +286,6 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ("id", "channel", "template", "recipient", "created_at", "sent_at")
     list_filter = ("channel", "template")
-
-
-@admin.register(Recertification)
-class RecertificationAdmin(ReadOnlyAdmin):
-    """Reviews opened by the yearly re-certification; decided in the staff UI or the API."""
-
-    list_display = ("id", "year", "entitlement", "case", "area", "outcome", "decided_by",
-                    "decided_at")
-    list_filter = ("year", "outcome")
-    search_fields = ("entitlement__number",)
-    raw_id_fields = ("entitlement", "case", "area", "decided_by", "process")
 
 
 @admin.register(RecertificationRun)

@@ -789,64 +789,6 @@ class Message(models.Model):
         return f"{self.template}#{self.pk} to {self.recipient_id}"
 
 
-class Recertification(models.Model):
-    """An entitlement's yearly re-check (年审) found that it no longer qualifies.
-
-    The village reviews it (``workflows.recertification``): the entitlement continues,
-    or it ends with a reason told to the family. Never a silent cut-off. Passing
-    entitlements get no row; the run (``RecertificationRun``) records what was checked.
-    The decision and the facts it was made on are stored, so it replays like a case's.
-    """
-
-    class Outcome(models.TextChoices):
-        PENDING = "pending", _("pending review")
-        CONTINUED = "continued", _("continued")
-        ENDED = "ended", _("ended")
-
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT,
-                                    related_name="recertifications",
-                                    verbose_name=_("entitlement"))
-    # the application that granted it: the review's events go into its history
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="recertifications",
-                             verbose_name=_("case"))
-    # the entitlement's village, copied so scoping filters one indexed column
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
-    year = models.PositiveSmallIntegerField(_("year"))
-    on = models.DateField(_("rules applied as of"))
-    eligible = models.BooleanField(_("still eligible"))
-    rule_version = models.CharField(_("rule version"), max_length=40, blank=True)
-    decision = models.JSONField(_("eligibility decision"), default=dict, blank=True)
-    facts = models.JSONField(_("facts snapshot"), default=dict, blank=True)
-    process = models.OneToOneField("viewflow.Process", on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="recertification")
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices,
-                               default=Outcome.PENDING)
-    reason = models.TextField(_("reason"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("decided by"))
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("re-certification")
-        verbose_name_plural = _("re-certifications")
-        ordering = ["-id"]
-        indexes = [_prefix_index("area", "recert_area_prefix")]
-        constraints = [
-            # a re-run of the year opens nothing twice
-            models.UniqueConstraint(fields=["entitlement", "year"],
-                                    name="recert_once_per_entitlement_year"),
-            # and no second review while one is still open (from an earlier year)
-            models.UniqueConstraint(fields=["entitlement"], condition=Q(outcome="pending"),
-                                    name="recert_one_pending_per_entitlement"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.entitlement_id}/{self.year}"
-
-
 class RecertificationRun(models.Model):
     """One year's re-certification pass over the live entitlements.
 

@@ -109,7 +109,6 @@ from casework.models import (
     Objection,
     OutboxMessage,
     Person,
-    Recertification,
     RecordEvent,
 )
 from casework.organisation import services as organisation
@@ -134,6 +133,7 @@ from tests.support.journey import open_task
 from tests.workflows.test_recertification import YEAR, change_parameter
 from workflows.appeals.flow import decide_appeal, lodge_appeal
 from workflows.applications import services
+from workflows.models import Recertification
 from workflows.recertification.flow import decide_review, recertify
 from workflows.tasks import fire_due_timers
 

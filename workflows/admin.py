@@ -1,9 +1,12 @@
-"""The working-day calendar in the admin: a year with its holidays and swapped workdays."""
+"""The admin of workflows' own tables: the working-day calendar (a year with its holidays
+and swapped workdays) and the re-certification reviews (read only)."""
 
 from django.contrib import admin
 
+from casework.admin import ReadOnlyAdmin
+
 from .deadlines.workdays import forget_calendar
-from .models import CalendarDay, CalendarYear
+from .models import CalendarDay, CalendarYear, Recertification
 
 
 class ForgetCalendarOnChange:
@@ -40,3 +43,14 @@ class CalendarDayAdmin(ForgetCalendarOnChange, admin.ModelAdmin):
     list_display = ["day", "kind", "name", "year"]
     list_filter = ["year", "kind"]
     date_hierarchy = "day"
+
+
+@admin.register(Recertification)
+class RecertificationAdmin(ReadOnlyAdmin):
+    """Reviews opened by the yearly re-certification; decided in the staff UI or the API."""
+
+    list_display = ("id", "year", "entitlement", "case", "area", "outcome", "decided_by",
+                    "decided_at")
+    list_filter = ("year", "outcome")
+    search_fields = ("entitlement__number",)
+    raw_id_fields = ("entitlement", "case", "area", "decided_by", "process")

@@ -35,7 +35,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Process
 
 from casework.history.audit import record_event, unit_of_work
-from casework.models import Case, Entitlement, EntitlementRenewal, Recertification, User
+from casework.models import Case, Entitlement, EntitlementRenewal, User
 from eligibility.grants import (
     grant_amount,
     pays_special_families_more,
@@ -45,6 +45,7 @@ from eligibility.grants import (
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
 
+from .models import Recertification
 from .notifications.notify import queue_case_messages
 
 logger = logging.getLogger(__name__)

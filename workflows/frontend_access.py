@@ -14,10 +14,10 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from casework import access
-from casework.models import FINAL_STATUSES, Case, Recertification, User
+from casework.models import FINAL_STATUSES, Case, User
 
 from . import steps, subjects
-from .models import Appeal
+from .models import Appeal, Recertification
 from .selectors import tasks_for
 
 # what a process page shows of its case (the lists read their rows' cases separately,

@@ -8,11 +8,11 @@ from django.db.models import CharField, ExpressionWrapper, F, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework.models import Case, Recertification, User
+from casework.models import Case, User
 
 from . import steps
 from .due_order import DueCursor, due_page
-from .models import Appeal
+from .models import Appeal, Recertification
 from .viewflow_adapter import node_name
 
 OPEN_HUMAN = (STATUS.NEW, STATUS.ASSIGNED)

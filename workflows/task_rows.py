@@ -22,12 +22,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from viewflow.views.list import BaseColumn
 
-from casework.models import Case, Recertification
+from casework.models import Case
 from eligibility.models import Program
 
 from . import steps
 from .deadlines.services import is_overdue
-from .models import Appeal
+from .models import Appeal, Recertification
 
 # step names as staff read them (templates: workflows/staff/_step_label.html)
 STEP_LABELS = {

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist
 
-from ..models import Case, Decision, Entitlement, EntitlementRenewal, Recertification
+from ..models import Case, Decision, Entitlement, EntitlementRenewal
 from .chain import Event
 
 CHUNK = 5000
@@ -115,11 +115,12 @@ CASE_COLUMNS = ("pk", "version", "audit_head", "status", "program__code", "on_be
 
 
 # --- reading the rows ----------------------------------------------------------------
-def _appeal_model():
-    """``workflows.Appeal``, through the case's reverse relation (casework does not
-    import workflows); None where that app is not installed."""
+def _related_model(name: str):
+    """A workflows model with rows about a case (``appeals``: ``workflows.Appeal``,
+    ``recertifications``: ``workflows.Recertification``), through the case's reverse
+    relation: casework does not import workflows. None where that app is not installed."""
     try:
-        return Case._meta.get_field("appeals").related_model
+        return Case._meta.get_field(name).related_model
     except FieldDoesNotExist:
         return None
 
@@ -158,13 +159,10 @@ def load_rows(case_id: int | None = None) -> Iterator[CaseRows]:
         .order_by("entitlement__case_id", "valid_from", "id")
         .values_list("entitlement__case_id", "year", "valid_from", "valid_to", "amount_yuan")
         .iterator(chunk_size=CHUNK))
-    recertifications = ByCase(
-        Recertification.objects.filter(**only).order_by("case_id", "id")
-        .values_list("case_id", "id", "outcome", "reason").iterator(chunk_size=CHUNK))
-    appeal = _appeal_model()
-    appeals = ByCase(() if appeal is None else (
-        appeal.objects.filter(**only).order_by("case_id", "id")
+    recertifications, appeals = (ByCase(() if model is None else (
+        model.objects.filter(**only).order_by("case_id", "id")
         .values_list("case_id", "id", "outcome", "reason").iterator(chunk_size=CHUNK)))
+        for model in (_related_model("recertifications"), _related_model("appeals")))
     cases = Case.objects.order_by("pk")
     if case_id is not None:
         cases = cases.filter(pk=case_id)

@@ -15,16 +15,11 @@ from django.utils import timezone
 from casework.history import chain
 from casework.history.reconciliation import CaseRows, load_rows, reconcile
 from casework.history.verification import verify_all, verify_case
-from casework.models import (
-    Case,
-    Entitlement,
-    EntitlementRenewal,
-    Recertification,
-)
+from casework.models import Case, Entitlement, EntitlementRenewal
 from tests.appeals.helpers import decide, decide_appeal, lodge, submit
 from tests.workflows.test_second_year import walk_to_grant
 from workflows.entitlements import end_expired_entitlements
-from workflows.models import Appeal
+from workflows.models import Appeal, Recertification
 from workflows.recertification.flow import decide_review, recertify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("welfare_fund")]

@@ -19,13 +19,13 @@ from casework.models import (
     Household,
     Membership,
     OutboxMessage,
-    Recertification,
     RecertificationRun,
 )
 from casework.register.bulk_facts import iter_entitlement_facts
 from casework.register.facts import build_facts
 from eligibility.models import PolicyParameter
 from tests import factories as f
+from workflows.models import Recertification
 from workflows.recertification import flow as recert
 from workflows.recertification.flow import RecertificationFlow, decide_review, recertify
 
@@ -410,6 +410,6 @@ def test_reviews_opened_in_bulk_are_the_rows_viewflows_start_writes(register):
 def test_admin_lists_reviews_and_runs(register, admin_client):
     recertify(year=YEAR)
     rc = Recertification.objects.first()
-    for url in ("/admin/casework/recertification/", "/admin/casework/recertificationrun/",
-                f"/admin/casework/recertification/{rc.pk}/change/"):
+    for url in ("/admin/workflows/recertification/", "/admin/casework/recertificationrun/",
+                f"/admin/workflows/recertification/{rc.pk}/change/"):
         assert admin_client.get(url).status_code == 200, url

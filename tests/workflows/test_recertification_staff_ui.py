@@ -6,9 +6,10 @@ from datetime import date
 import pytest
 from viewflow.workflow.models import Task
 
-from casework.models import Entitlement, Recertification
+from casework.models import Entitlement
 from tests import factories as f
 from tests.workflows.test_recertification import YEAR, change_parameter
+from workflows.models import Recertification
 from workflows.recertification.flow import recertify
 
 APP = "/workflow/recertification/"

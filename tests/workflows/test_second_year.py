@@ -19,14 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.errors import IneligibleApplication
-from casework.models import (
-    AuditEvent,
-    CaseStatus,
-    Entitlement,
-    EntitlementRenewal,
-    OutboxMessage,
-    Recertification,
-)
+from casework.models import AuditEvent, CaseStatus, Entitlement, EntitlementRenewal, OutboxMessage
 from eligibility.grants import add_years
 from tests import factories as f
 from tests.workflows.test_lifecycle import (
@@ -38,6 +31,7 @@ from tests.workflows.test_lifecycle import (
     working_age_home,
 )
 from workflows.entitlements import end_expired_entitlements
+from workflows.models import Recertification
 from workflows.recertification.flow import decide_review, recertify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("welfare_fund")]

@@ -21,7 +21,7 @@ from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework.models import CaseStatus, Decision, Household, Recertification
+from casework.models import CaseStatus, Decision, Household
 from casework.personal.identity import mask_resident_id
 from tests import factories as f
 from tests.support.journey import open_task
@@ -30,6 +30,7 @@ from workflows import frontend_access
 from workflows.applications import services
 from workflows.applications.flow import BenefitApplicationFlow
 from workflows.documents import kind_label
+from workflows.models import Recertification
 from workflows.recertification.flow import recertify
 from workflows.task_rows import step_label
 

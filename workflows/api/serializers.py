@@ -19,7 +19,6 @@ from casework.models import (
     Household,
     Objection,
     Person,
-    Recertification,
     User,
 )
 from casework.personal.identity import mask_resident_id, parse_resident_id
@@ -31,6 +30,8 @@ from eligibility.units import UNIT_OF
 from workflows.deadlines.services import is_overdue, open_due_at
 from workflows.recertification.flow import REVIEW_STEP
 from workflows.steps import APPEAL_REVIEW, DECISION_STEPS
+
+from ..models import Recertification
 
 
 class ProgramSerializer(serializers.ModelSerializer):

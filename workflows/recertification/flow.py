@@ -60,13 +60,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from casework import access
 from casework.errors import InvalidInput
 from casework.history.audit import record_event, unit_of_work
-from casework.models import (
-    Case,
-    Entitlement,
-    Recertification,
-    RecertificationRun,
-    User,
-)
+from casework.models import Case, Entitlement, RecertificationRun, User
 from casework.register.bulk_facts import DEFAULT_CHUNK, EntitlementChunks, EntitlementFacts
 from eligibility.decision import EligibilityDecision
 from eligibility.evaluate import evaluate
@@ -80,6 +74,7 @@ from .. import steps, subjects, task_pages
 from ..applications.flow import CaseEnd, ScopedTaskView, StartCase
 from ..completion import already_decided, decide_task, forbid_own_household
 from ..entitlements import lock_cases, renew
+from ..models import Recertification
 from ..notifications.notify import queue_case_messages
 from ..viewflow_adapter import insert_task, new_task
 
