@@ -218,7 +218,7 @@ def make_due(count: int) -> DueSet:
 
     from workflows.models import Deadline
 
-    deadlines = list(Deadline.objects.select_related("case").order_by("task_id"))
+    deadlines = list(Deadline.objects.select_related("case", "task").order_by("task_id"))
     if len(deadlines) != count:
         sys.exit(f"expected {count} deadlines from the submitted cases, found {len(deadlines)}"
                  " (is village review still timed?)")
@@ -238,7 +238,7 @@ def make_due(count: int) -> DueSet:
         due.remind_at.append(d.remind_at - shift if d.remind_at else None)
         due.due_at.append(d.due_at - shift)
         due.escalate_at.append(d.escalate_at - shift if d.escalate_at else None)
-        due.cases.append((d.case_id, d.case.process_id, d.case.area_id))
+        due.cases.append((d.case_id, d.task.process_id, d.case.area_id))
     with cursor() as c:  # the synthetic tasks copy the real task row's references
         c.execute("SELECT flow_task, token, owner_permission FROM viewflow_task WHERE id = %s",
                   [due.task_ids[0]])
@@ -270,7 +270,8 @@ def add_timers(due: DueSet, start: int, stop: int) -> None:
                 r AS (
                     SELECT t.id, k.id AS case_id, now() + interval '1 day'
                         + make_interval(secs => (t.id * 7919) %% (60 * 86400)) AS remind_at
-                    FROM t JOIN casework_case k ON k.process_id = t.process_id)
+                    FROM t JOIN viewflow_process p ON p.id = t.process_id
+                    JOIN casework_case k ON k.id = p.artifact_object_id)
                 INSERT INTO {SWEEP_TABLE} (task_id, case_id, step, working_days, due_at,
                     remind_at, escalate_at, stage, next_at)
                 SELECT id, case_id, 'village_review', 5, remind_at + interval '1 day 15 hours',

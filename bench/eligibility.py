@@ -191,11 +191,11 @@ def build_register(count: int) -> dict[str, int]:
         FROM casework_person p WHERE p.id % 4 < 2""",
         f"""INSERT INTO casework_case (id, household_id, applicant_id, program_id, area_id,
             status, statement, filed_by_id, on_behalf, submitted_at, application_date,
-            closed_at, eligible, rule_version, eligibility, facts, process_id,
+            closed_at, eligible, rule_version, eligibility, facts,
             last_decision, version, audit_head, legal_basis, consent_text, unit_key)
         SELECT i, i, 4 * i, {program}, {village}, 'approved', '', {clerk.pk}, true,
             TIMESTAMPTZ '2024-03-01 09:00+08', DATE '2024-03-01',
-            TIMESTAMPTZ '2024-03-20 09:00+08', true, '', '{{}}'::jsonb, '{{}}'::jsonb, NULL,
+            TIMESTAMPTZ '2024-03-20 09:00+08', true, '', '{{}}'::jsonb, '{{}}'::jsonb,
             'approve', 4, '', 'consent', '', 'household:' || i
         FROM generate_series(1, {count}) AS i""",
         f"""INSERT INTO casework_entitlement (id, case_id, household_id, person_id, program_id,

@@ -84,30 +84,29 @@ def fill(n: int) -> dict:
                   # one sealed identity number for all (the lists show it masked)
                   [crypto.encrypt("330703196001010011")])
         c.execute(f"""
-            INSERT INTO viewflow_process (flow_class, status, created, data)
-            SELECT '{FLOW}', 'NEW', now() - make_interval(secs => g), '{{}}'
-            FROM generate_series(1, {n}) g""")
-        c.execute(f"""
             INSERT INTO casework_case (status, statement, on_behalf, submitted_at,
                 application_date, rule_version, eligibility, facts, last_decision, version,
-                area_id, filed_by_id, program_id, household_id, applicant_id, process_id,
+                area_id, filed_by_id, program_id, household_id, applicant_id,
                 eligible, audit_head, consent_text, legal_basis, unit_key)
             SELECT s.status, '', false, now(), current_date, 'medical_discount/1',
                 '{{"criteria": []}}', '{{}}', '', 1, h.area_id, {filer}, {program_id}, h.id,
-                p.id, pr.id, true, '', 'privacy-2026-1', 'consent', 'person:' || p.id
+                p.id, true, '', 'privacy-2026-1', 'consent', 'person:' || p.id
             FROM (SELECT h.*, row_number() OVER (ORDER BY h.id) AS rn FROM casework_household h
                   WHERE h.number LIKE 'BENCH%') h
             JOIN casework_person p ON p.household_id = h.id
-            JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM viewflow_process) pr
-                ON pr.rn = h.rn
             JOIN s ON s.i = h.rn % {len(slots)}""")
+        # each case's process names it (viewflow's artifact column: process.case)
+        c.execute(f"""
+            INSERT INTO viewflow_process (flow_class, status, created, data, artifact_object_id)
+            SELECT '{FLOW}', 'NEW', now() - make_interval(secs => k.id), '{{}}', k.id
+            FROM casework_case k""")
         c.execute(f"""
             INSERT INTO viewflow_task (flow_task, flow_task_type, status, created, token,
                 owner_permission, owner_permission_obj_pk, process_id, data)
             SELECT '{FLOW}.' || s.step, 'HUMAN', 'NEW', now() - make_interval(secs => k.id),
-                'start', s.role, k.area_id, k.process_id, '{{}}'
-            FROM casework_case k JOIN (SELECT DISTINCT step, role, status FROM s) s
-                ON s.status = k.status""")
+                'start', s.role, k.area_id, pr.id, '{{}}'
+            FROM casework_case k JOIN viewflow_process pr ON pr.artifact_object_id = k.id
+            JOIN (SELECT DISTINCT step, role, status FROM s) s ON s.status = k.status""")
         # (the deadline's copy of its task's scope, where the schema has it)
         columns = {f.column for f in Deadline._meta.concrete_fields}
         scope = ({"scope_columns": ", role, scope_key",
@@ -129,7 +128,8 @@ def fill(n: int) -> dict:
                 CASE WHEN d.due_at <= now() THEN d.due_at END,
                 CASE WHEN d.due_at + interval '3 days' <= now() THEN d.due_at + interval '3 days'
                 END{scope_values}
-            FROM viewflow_task t JOIN casework_case k ON k.process_id = t.process_id
+            FROM viewflow_task t JOIN viewflow_process pr ON pr.id = t.process_id
+            JOIN casework_case k ON k.id = pr.artifact_object_id
             CROSS JOIN LATERAL (SELECT date_trunc('day', now())
                 + make_interval(days => abs(hashtext(k.id::text)) % 30 - 8)
                 + interval '23:59:59' AS due_at) d""".format(**scope))

@@ -254,12 +254,12 @@ class CaseRun:
     case_id: int
 
 
-def open_task_id(process_id: int) -> int:
+def open_task_id(case_id: int) -> int:
     """The bench's own lookup of the case's open human task (one query, not counted)."""
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
-    return Task.objects.filter(process_id=process_id, flow_task_type="HUMAN",
+    return Task.objects.filter(process__case=case_id, flow_task_type="HUMAN",
                                status=STATUS.NEW).values_list("pk", flat=True).get()
 
 
@@ -286,7 +286,7 @@ def run_case(reg: Register, i: int, keep: bool = False) -> CaseRun:
         case = services.submit_application(actor=reg.families[i], household=reg.households[i],
                                            program=reg.program, applicant=reg.applicants[i])
     for phase, actor in (("village", reg.reviewer), ("township", reg.approver)):
-        task_id = open_task_id(case.process_id)
+        task_id = open_task_id(case.pk)
         with measured(phase):
             case = services.decide(actor=actor, task_id=task_id, decision="approve")
     return CaseRun(wall=wall, cpu=cpu, log=log, case_id=case.pk)
@@ -447,20 +447,20 @@ def floor_case(conn: Any, ctx: FloorContext, reg: Register, i: int, n: FloorCoun
                    "VALUES (%s, %s, 'HUMAN', 'NEW', %s, 'start', '{}', %s, %s) RETURNING id",
                    (process_id, ctx.task_refs[step], now, role, ctx.area_id))[0]
 
-    # 1. submit: process, case (already at village review), 3 events, task, 3 messages
-    (process_id,) = run(f"INSERT INTO {F}.viewflow_process (flow_class, status, created, "
-                        "data) VALUES (%s, 'NEW', %s, '{}') RETURNING id",
-                        (ctx.flow_class, now))
+    # 1. submit: case (already at village review), its process, 3 events, task, 3 messages
     (case_id,) = run(
         f"INSERT INTO {F}.casework_case (household_id, applicant_id, program_id, area_id, "
         "status, statement, filed_by_id, on_behalf, submitted_at, application_date, "
-        "eligible, rule_version, eligibility, facts, process_id, last_decision, version, "
+        "eligible, rule_version, eligibility, facts, last_decision, version, "
         "audit_head, legal_basis, consent_at, consent_text, unit_key) "
         "VALUES (%s, %s, %s, %s, 'village_review', '', %s, false, %s, %s, true, %s, %s, %s, "
-        "%s, '', 3, '', 'consent', %s, 'privacy-2026-1', %s) RETURNING id",
+        "'', 3, '', 'consent', %s, 'privacy-2026-1', %s) RETURNING id",
         (household.pk, applicant.pk, ctx.program_id, ctx.area_id, family.pk, now, today,
          ctx.eligibility.get("rule_version", ""), Jsonb(ctx.eligibility), Jsonb(ctx.facts),
-         process_id, now, f"person:{applicant.pk}"))
+         now, f"person:{applicant.pk}"))
+    (process_id,) = run(f"INSERT INTO {F}.viewflow_process (flow_class, status, created, "
+                        "data, artifact_object_id) VALUES (%s, 'NEW', %s, '{}', %s) RETURNING id",
+                        (ctx.flow_class, now, case_id))
     audit(case_id, [
         (1, family.pk, "submitted", "", "submitted", {"program": "medical_discount"}),
         (2, None, "eligibility_precheck", "submitted", "submitted", {"eligible": True}),
@@ -477,15 +477,17 @@ def floor_case(conn: Any, ctx: FloorContext, reg: Register, i: int, n: FloorCoun
     # 2. and 3. the decisions
     for step, actor, final in (("village_review", ctx.reviewer_id, False),
                                ("township_review", ctx.approver_id, True)):
-        (process_id,) = run(f"UPDATE {F}.viewflow_task SET status = 'DONE', owner_id = %s, "
-                            "started = %s, finished = %s WHERE id = %s AND status = 'NEW' "
-                            "RETURNING process_id", (actor, now, now, task_id))
+        (process_id, case_id) = run(
+            f"UPDATE {F}.viewflow_task SET status = 'DONE', owner_id = %s, started = %s, "
+            "finished = %s WHERE id = %s AND status = 'NEW' RETURNING process_id, "
+            f"(SELECT artifact_object_id FROM {F}.viewflow_process p WHERE p.id = process_id)",
+            (actor, now, now, task_id))
         status = "approved" if final else "township_review"
         (case_id, version) = run(
             f"UPDATE {F}.casework_case SET status = %s, last_decision = 'approve', "
             "version = version + 2, closed_at = CASE WHEN %s THEN %s::timestamptz END "
-            "WHERE process_id = %s RETURNING id, version",
-            (status, final, now, process_id))
+            "WHERE id = %s RETURNING id, version",
+            (status, final, now, case_id))
         run(f"INSERT INTO {F}.casework_decision (case_id, step, outcome, reason, actor_id, "
             "task_id, decided_at) VALUES (%s, %s, 'approve', '', %s, %s, %s)",
             (case_id, step, actor, task_id, now))

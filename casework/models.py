@@ -326,8 +326,6 @@ class Case(models.Model):
     rule_version = models.CharField(_("rule version"), max_length=40, blank=True)
     eligibility = models.JSONField(_("eligibility decision"), default=dict, blank=True)
     facts = models.JSONField(_("facts snapshot"), default=dict, blank=True)
-    process = models.OneToOneField("viewflow.Process", on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="case")
     # routing outcome of the latest human step; the flow's gateways read it
     last_decision = models.CharField(max_length=10, blank=True)
     version = models.PositiveIntegerField(default=0)

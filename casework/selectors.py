@@ -31,7 +31,7 @@ def case_list(user: User):
 
 
 def case_detail(*, user: User, case_id: int) -> Case:
-    case = (cases_for(user).select_related("entitlement", "process", "filed_by")
+    case = (cases_for(user).select_related("entitlement", "filed_by")
             .filter(pk=case_id).first())
     if case is None:
         raise Http404(_("No such case among those you may see."))

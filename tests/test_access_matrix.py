@@ -790,6 +790,12 @@ def _birth(year=1950) -> date:
     return date(year, 1, 1) + timedelta(days=next(_births))
 
 
+def process_id(row) -> int:
+    """The process of a case (which its process names), a review or an appeal (whose row
+    names its process)."""
+    return row.process.pk if isinstance(row, Case) else row.process_id
+
+
 def task_of(process_id, node) -> Task:
     """The newest task of ``node`` in the process."""
     return next(t for t in Task.objects.filter(process_id=process_id).order_by("-id")
@@ -797,7 +803,7 @@ def task_of(process_id, node) -> Task:
 
 
 def _end_notice(case):
-    timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER",
+    timer = Task.objects.get(process_id=case.process.pk, flow_task_type="TIMER",
                              status="SCHEDULED")
     Task.objects.filter(pk=timer.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
     fire_due_timers()
@@ -1026,9 +1032,10 @@ def build_world():
             for node, source in nodes.items():
                 row = (place.cases.get(source) or place.reviews.get(source)
                        or place.appeals[source])
-                place.tasks[flow, node] = task_of(row.process_id, node)
-        place.processes = {flow: (place.cases.get(source) or place.reviews.get(source)
-                                  or place.appeals[source]).process_id
+                place.tasks[flow, node] = task_of(process_id(row), node)
+        place.processes = {flow: process_id(place.cases.get(source)
+                                            or place.reviews.get(source)
+                                            or place.appeals[source])
                            for flow, source in FLOW_PROCESS.items()}
     # the association's year: the welfare fund's income of each district, each place's
     # records, the dues campaigns (t1 this year and last, t2, the far township)

@@ -55,7 +55,7 @@ def race(*calls, timeout=60):
 
 
 def open_human_tasks(case):
-    return list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+    return list(Task.objects.filter(process_id=case.process.pk, flow_task_type="HUMAN",
                                     status__in=OPEN))
 
 
@@ -167,7 +167,7 @@ def test_an_objection_racing_the_end_of_the_notice_is_never_lost(programs, famil
         case = new_case(programs, family_home, "pension_subsidy")
         services.decide(actor=staff["village"], task_id=open_human_tasks(case)[0].pk,
                         decision="approve")
-        Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER").update(
+        Task.objects.filter(process_id=case.process.pk, flow_task_type="TIMER").update(
             scheduled=timezone.now() - timedelta(seconds=1))
         results = race(
             fire_due_timers,

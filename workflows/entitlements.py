@@ -32,7 +32,6 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from viewflow.workflow.models import Process
 
 from casework.history.audit import record_event, unit_of_work
 from casework.models import Case, Entitlement, EntitlementRenewal, User
@@ -45,6 +44,7 @@ from eligibility.grants import (
 from eligibility.models import PolicyParameter, Program
 from eligibility.parameters import resolve
 
+from .case_process import lock_many
 from .models import Recertification
 from .notifications.notify import queue_case_messages
 
@@ -59,11 +59,7 @@ _POLICY_KEYS = ("renewal", "renewal_grace_days", "validity_period", "card_validi
 def lock_cases(case_ids: Sequence[int]) -> dict[int, Case]:
     """The cases, read after locking their processes (a case's lock is its process row),
     so history appends to each case are serialised; with their applicants (messages)."""
-    if connection.features.has_select_for_update:
-        process_ids = Case.objects.filter(pk__in=case_ids, process_id__isnull=False).values(
-            "process_id")
-        list(Process.objects.select_for_update().filter(pk__in=process_ids)
-             .order_by("pk").values_list("pk"))
+    lock_many(case_ids)
     return Case.objects.select_related("applicant").defer("facts", "eligibility").in_bulk(
         list(case_ids))
 

@@ -57,7 +57,7 @@ FINISHED_CASE_STATUSES = tuple(FINAL_STATUSES)
 def scoped_cases(user: User):
     """The cases with a process that ``user`` may see: ``casework.access.scope`` on the
     case's own indexed village column."""
-    return access.scope(Case.objects.filter(process_id__isnull=False), user)
+    return access.scope(Case.objects.filter(process__isnull=False), user)
 
 
 def scoped_process_ids(user: User):
@@ -99,7 +99,13 @@ def scoped_rows(user: User, flow_class):
 def _scoped_ids(user: User, flow_class):
     """The scoped process ids of ``flow_class``: reviews through their own row,
     applications through their case."""
-    return scoped_rows(user, flow_class).values("process_id")
+    return _process_ids(scoped_rows(user, flow_class))
+
+
+def _process_ids(rows):
+    """``rows``' process ids, as a subquery: a review's and an appeal's row holds its
+    process's id, a case is named by its process (``process.case``)."""
+    return rows.values("process__id" if rows.model is Case else "process_id")
 
 
 def process_ids_of(rows, case_statuses=None):
@@ -107,7 +113,7 @@ def process_ids_of(rows, case_statuses=None):
     ``case_statuses`` if given and ``rows`` are cases (a review has no case status)."""
     if case_statuses is not None and rows.model is Case:
         rows = rows.filter(status__in=case_statuses)
-    return rows.values("process_id")
+    return _process_ids(rows)
 
 
 def step_case_statuses(node):
@@ -169,7 +175,7 @@ def archive_for(user: User, flow_class):
 def may_view_process(user: User, process_pk) -> bool:
     if not is_staff(user):
         return False
-    return (access.scope(Case.objects.filter(process_id=process_pk), user).exists()
+    return (access.scope(Case.objects.filter(process=process_pk), user).exists()
             or access.scope(Recertification.objects.filter(process_id=process_pk), user,
                             household_field="case__household").exists()
             or scoped_appeals(user).filter(process_id=process_pk).exists())

@@ -12,6 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from casework.models import Case
+
+from .viewflow_adapter import link_cases
+
+# an application's process names its case (``process.case``, ``case.process``)
+link_cases(Process, Case)
 
 
 class CalendarYear(models.Model):

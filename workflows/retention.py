@@ -3,8 +3,9 @@ ends (``casework.privacy.retention.purge_case`` calls the hooks registered here,
 transaction and under the case's lock)."""
 
 from casework.models import Case
-from casework.privacy.retention import register_purge
+from casework.privacy.retention import register_lock, register_purge
 
+from .case_process import lock_case
 from .models import Appeal
 
 
@@ -17,3 +18,4 @@ def purge_appeal_grounds(case: Case) -> int:
 def register() -> None:
     """Called from ``WorkflowsConfig.ready``."""
     register_purge("appeals", purge_appeal_grounds)
+    register_lock(lock_case)  # the case's process row, as the services take it

@@ -79,7 +79,7 @@ def cases_of(process_ids: list[int]) -> dict[int, CaseRow]:
         return {}
     columns = ("program__code", "area_id", "applicant__name")
     found = {pid: CaseRow(*rest) for pid, *rest in Case.objects.filter(
-        process_id__in=process_ids).order_by().values_list("process_id", "id", *columns)}
+        process__in=process_ids).order_by().values_list("process__id", "id", *columns)}
     rest = [pid for pid in process_ids if pid not in found]
     if rest:
         reviewed = Recertification.objects.filter(process_id__in=rest).order_by(
@@ -119,8 +119,6 @@ def tasks_for(user: User):
 def open_tasks_of(case) -> list[dict]:
     """The case's open human steps, oldest first: ``{"id", "step", "created"}`` each (what
     the case's API detail lists; none before its process started)."""
-    if not case.process_id:
-        return []
-    tasks = Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+    tasks = Task.objects.filter(process__case=case.pk, flow_task_type="HUMAN",
                                 status__in=OPEN_STEP).order_by("id")
     return [{"id": t.pk, "step": t.flow_task.name, "created": t.created} for t in tasks]

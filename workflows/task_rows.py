@@ -100,8 +100,8 @@ def cases_by_process(process_ids) -> dict:
     program_fields = _program_fields()
     program_pk = program_fields.index(Program._meta.pk.attname)
     programs, cases = {}, {}
-    applications = Case.objects.filter(process_id__in=process_ids).order_by().values_list(
-        "process_id", "id", "status", "applicant__name", "area__name",
+    applications = Case.objects.filter(process__in=process_ids).order_by().values_list(
+        "process__id", "id", "status", "applicant__name", "area__name",
         *(f"program__{name}" for name in program_fields))
     reviews = Recertification.objects.order_by().values_list(
         "process_id", "case_id", "case__status", "case__applicant__name", "case__area__name",

@@ -17,7 +17,11 @@ so an upgrade has one module to re-read, and ``tests/workflows/test_viewflow_ada
   ``Node._resolve`` and ``Node._outgoing``, and sets ``_next`` for viewflow's graph);
 - the URL resolver class viewflow's ``Site`` nests (``URLResolver``);
 - a node's name read off the reference viewflow stores in ``Task.flow_task``
-  (``node_name``), for lists that read task columns without building tasks.
+  (``node_name``), for lists that read task columns without building tasks;
+- the relation between an application's process and its case (``link_cases``): the
+  process row names its case in viewflow's own artifact column (``artifact_object_id``),
+  and this module gives that column a relation Django can join and select, so casework's
+  ``Case`` holds no reference to viewflow.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import connection
+from django.apps import apps
+from django.db import connection, models
+from django.db.models.fields.related import ForeignObjectRel
+from django.db.models.fields.related_descriptors import ReverseOneToOneDescriptor
 from django.utils import timezone
 from viewflow import this
 from viewflow.urls.base import _URLResolver
@@ -98,7 +105,8 @@ COMPLETION_COLUMNS = ("status", "finished", "owner", "started")
 
 def complete_task_row(task) -> None:
     """Save a completed task's changed columns and close its deadline, if it has one."""
-    from .models import Deadline
+    # by name: workflows.models imports this module (``link_cases``)
+    Deadline = apps.get_model("workflows", "Deadline")  # noqa: N806
 
     if connection.vendor != "postgresql":
         task.save(update_fields=list(COMPLETION_COLUMNS))
@@ -161,5 +169,58 @@ class Routed:
         for node, cond in self._routes:
             yield Edge(src=self, dst=node, edge_class="cond_true" if cond else "default")
 
-__all__ = ["COMPLETION_COLUMNS", "URLResolver", "VIEWFLOW_VERSION", "Routed",
-           "complete_task_row", "create_node", "first_route", "insert_task", "new_task"]
+# --- the case an application's process is about ------------------------------------------
+
+
+class _CaseRel(ForeignObjectRel):
+    """The case's side of ``CaseLink``: one process at most (``case.process``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.multiple = False
+
+
+class CaseLink(models.ForeignObject):
+    """``process.case``, over the process's own ``artifact_object_id`` column, and its
+    reverse ``case.process`` (one-to-one) with the query name ``process``.
+
+    viewflow gives every process a generic "artifact" reference (a content type and an
+    object id) for the object the process produces or works on. An application's process
+    stores its case's id there; only the application flow sets it, and the unique index
+    ``wf_process_case`` (workflows migration 0009) keeps it to one process per case: when
+    an upheld appeal resumes a case in a new process, the ended one lets go first
+    (``workflows.appeals.flow``). The content-type column is left empty: the flow says
+    what the id names, and a join without it needs no content-type lookup.
+
+    A virtual field (no column of its own, ``private_only``): it is not part of viewflow's
+    migration state, and Django builds the joins, ``select_related`` and the descriptors
+    from it as it does for any relation. Nothing cascades: a case is never deleted, and a
+    process row outlives its link."""
+
+    many_to_one = False
+    one_to_one = True
+    rel_class = _CaseRel
+    related_accessor_class = ReverseOneToOneDescriptor
+
+
+def link_cases(process_model, case_model) -> None:
+    """Give ``process_model`` (viewflow's ``Process``) its ``case`` relation; called once,
+    when ``workflows.models`` is imported, before the models' relations are resolved."""
+    if "case" in {f.name for f in process_model._meta.private_fields}:
+        return
+    field = CaseLink(case_model, on_delete=models.DO_NOTHING,
+                     from_fields=["artifact_object_id"], to_fields=["id"],
+                     related_name="process", related_query_name="process",
+                     unique=True, null=True, blank=True, editable=False)
+    field.contribute_to_class(process_model, "case", private_only=True)
+
+
+def release_case(process_model, case_id: int) -> None:
+    """Have the process that names ``case_id`` let go of it (an upheld appeal resumes the
+    case in a new process, which names it from then on: one process per case)."""
+    process_model.objects.filter(case=case_id).update(artifact_object_id=None)
+
+
+__all__ = ["COMPLETION_COLUMNS", "URLResolver", "VIEWFLOW_VERSION", "CaseLink", "Routed",
+           "complete_task_row", "create_node", "first_route", "insert_task", "link_cases",
+           "new_task", "release_case"]

@@ -6,8 +6,8 @@ day after, ``purge_case`` removes what the case itself holds (``manage.py
 purge_personal_data`` runs it over every case due). Granted cases are not touched: their
 entitlement lives on. Persons and households are the register, not the case: they stay.
 
-Removed, in one transaction under the case's lock (its process row, as the services take
-it), with the unit of work:
+Removed, in one transaction under the case's lock (as the services take it: the lock a
+feature registers, ``register_lock``; the case's own row otherwise), with the unit of work:
 - the statement;
 - the facts snapshot, whole: every field describes the household or its members (dates
   of birth, income, hardship, a child's death or disability...) except the household id
@@ -106,6 +106,18 @@ def register_purge(name: str, hook: PurgeHook) -> None:
     _HOOKS[name] = hook
 
 
+#: takes the lock the services take on a case (``register_lock``), by the case's id
+CaseLock = Callable[[int], None]
+_LOCK: list[CaseLock] = []
+
+
+def register_lock(lock: CaseLock) -> None:
+    """Have ``purge_case`` take a case's lock as the feature that moves cases takes it
+    (``workflows``: the case's process row), so a purge and a decision on the same case
+    are serialised; registered from its ``AppConfig.ready``."""
+    _LOCK[:] = [lock]
+
+
 def purge_hooks() -> dict[str, PurgeHook]:
     """The registered hooks, by name (for checks and tests)."""
     return dict(_HOOKS)
@@ -161,14 +173,12 @@ def due_cases(today: date | None = None, *, report: Report | None = None) -> lis
 
 
 def _lock(case_id: int) -> None:
-    """The case's lock, as the services take it: its process row (a case written without
-    a process: its own row). SQLite serialises writers by itself."""
+    """The case's lock, as the services take it (``register_lock``); without a registered
+    lock, the case's own row. SQLite serialises writers by itself."""
     if not connection.features.has_select_for_update:
         return
-    process_id = Case.objects.filter(pk=case_id).values_list("process_id", flat=True).first()
-    if process_id is not None:
-        process = Case._meta.get_field("process").related_model  # viewflow's, not imported
-        list(process.objects.select_for_update().filter(pk=process_id).values_list("pk"))
+    if _LOCK:
+        _LOCK[0](case_id)
     else:
         list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk"))
 

@@ -64,7 +64,7 @@ def api(db):
 
 def end_notice(case) -> int:
     """Put the public-notice timer's due moment in the past and run the beat task."""
-    timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER",
+    timer = Task.objects.get(process_id=case.process.pk, flow_task_type="TIMER",
                              status="SCHEDULED")
     Task.objects.filter(pk=timer.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
     return fire_due_timers()

@@ -17,7 +17,7 @@ OPEN = ("NEW", "ASSIGNED", "STARTED")
 
 
 def end_notice(case):
-    timer = Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER").latest("id")
+    timer = Task.objects.filter(process_id=case.process.pk, flow_task_type="TIMER").latest("id")
     assert timer.status == STATUS.SCHEDULED
     Task.objects.filter(pk=timer.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
     fire_due_timers()

@@ -278,11 +278,11 @@ def test_dismissal_needs_a_reason(village_rejected, family_home, staff):
 def test_a_dismissed_appeal_leaves_the_rejection_standing(village_rejected, family_home,
                                                          staff):
     appeal = lodge(family_home["user"], village_rejected)
-    process_before = village_rejected.process_id
+    process_before = village_rejected.process.pk
     decided = decide_appeal(staff["township"], appeal, "dismiss", "理由不成立")
     case = decided.case
     assert case.status == CaseStatus.REJECTED and case.closed_at is not None
-    assert case.process_id == process_before  # nothing resumed
+    assert case.process.pk == process_before  # nothing resumed
     assert decided.outcome == Appeal.Outcome.DISMISSED and decided.reason == "理由不成立"
     assert actions(case)[-3:] == ["rejected", "appeal_lodged", "appeal_dismissed"]
     event = AuditEvent.objects.get(case=case, action="appeal_dismissed")
@@ -298,17 +298,17 @@ def test_a_dismissed_appeal_leaves_the_rejection_standing(village_rejected, fami
 
 def test_an_upheld_village_rejection_resumes_at_township_review(village_rejected, family_home,
                                                                 staff):
-    old_process = village_rejected.process_id
+    old_process = village_rejected.process.pk
     appeal = lodge(family_home["user"], village_rejected)
     decided = decide_appeal(staff["township"], appeal, "uphold", "")
     case = decided.case
     assert case.status == CaseStatus.TOWNSHIP_REVIEW and case.closed_at is None
     # a new process, started at the flow's second start; the old one kept as it ended
-    assert case.process_id != old_process
+    assert case.process.pk != old_process
     assert decided.appealed_process_id == old_process
-    assert decided.resumed_process_id == case.process_id
+    assert decided.resumed_process_id == case.process.pk
     assert Process.objects.get(pk=old_process).status == PROCESS.DONE
-    new = Process.objects.get(pk=case.process_id)
+    new = Process.objects.get(pk=case.process.pk)
     assert new.data == {"resume_at": "township_review", "appeal": decided.pk}
     names = [t.flow_task.name for t in Task.objects.filter(process=new).order_by("id")]
     assert names == ["resume", "township_review"]
@@ -347,12 +347,12 @@ def test_an_upheld_township_rejection_resumes_at_district_review(programs, famil
 def test_an_upheld_rejection_at_the_final_level_grants(programs, family_home, staff,
                                                        second_district):
     case = district_rejected_pension(programs, family_home, staff)
-    process = case.process_id
+    process = case.process.pk
     decided = decide_appeal(second_district, lodge(family_home["user"], case), "uphold",
                             "复核后符合条件")
     case = decided.case
     assert case.status == CaseStatus.APPROVED and case.closed_at is not None
-    assert case.process_id == process  # nothing left to resume
+    assert case.process.pk == process  # nothing left to resume
     entitlement = Entitlement.objects.get(case=case)
     assert entitlement.amount_yuan == 600
     assert actions(case)[-3:] == ["appeal_lodged", "appeal_upheld", "granted"]

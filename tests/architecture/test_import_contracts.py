@@ -82,3 +82,10 @@ def test_every_views_module_of_workflows_has_a_views_contract():
                  for module in contract["protected_modules"]}
     assert views, "no views modules found: the graph was not built from the source"
     assert not views - protected, f"views modules without a views-* contract: {views - protected}"
+
+
+def test_casework_may_not_import_the_workflow_engine():
+    contract = next(c for c in contracts() if c["id"] == "casework-no-viewflow")
+    assert contract["type"] == "forbidden"
+    assert {"casework", "eligibility"} <= set(contract["source_modules"])
+    assert contract["forbidden_modules"] == ["viewflow"]

@@ -68,5 +68,5 @@ def world(programs, areas, staff, far):
 def _open_task(case):
     from viewflow.workflow.models import Task
 
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+    return Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                             status__in=("NEW", "ASSIGNED", "STARTED"))

@@ -93,12 +93,12 @@ def test_the_family_looking_at_its_own_document_is_recorded_too(client, programs
 # --- health data --------------------------------------------------------------------------
 
 def process_url(case):
-    return f"/workflow/benefitapplication/{case.process_id}/"
+    return f"/workflow/benefitapplication/{case.process.pk}/"
 
 
 def task_url(case):
     task = _open_task(case)
-    return (f"/workflow/benefitapplication/{case.process_id}/{task.flow_task.name}/{task.pk}"
+    return (f"/workflow/benefitapplication/{case.process.pk}/{task.flow_task.name}/{task.pk}"
             "/detail/")
 
 
@@ -119,7 +119,7 @@ def test_the_reviewer_deciding_a_health_check_is_recorded(client, world):
     case, reviewer = world["v21"], world["v21_reviewer"]
     task = _open_task(case)
     client.force_login(reviewer)
-    assign = f"/workflow/benefitapplication/{case.process_id}/village_review/{task.pk}/assign/"
+    assign = f"/workflow/benefitapplication/{case.process.pk}/village_review/{task.pk}/assign/"
     assert client.get(assign).status_code == 200
     assert [r.user for r in records(AccessRecord.Kind.HEALTH)] == [reviewer]
 

@@ -150,11 +150,11 @@ def test_cookies_are_http_only_and_same_site_lax(client, areas):
 def test_staff_pages_keep_the_policy(client, staff, case):
     reviewer = staff["village"]
     client.force_login(reviewer)
-    task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+    task = Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                             status__in=["NEW", "ASSIGNED"])
-    task_url = f"{APP}{case.process_id}/{task.flow_task.name}/{task.pk}/"
+    task_url = f"{APP}{case.process.pk}/{task.flow_task.name}/{task.pk}/"
     pages = [APP + page for page in ("inbox/", "queue/", "archive/", "flows/", "", "tasks/")]
-    pages += [f"{APP}{case.process_id}/", task_url, task_url + "assign/",
+    pages += [f"{APP}{case.process.pk}/", task_url, task_url + "assign/",
               "/workflow/recertification/", "/workflow/messages/"]
     for page in pages:
         response = client.get(page, follow=True)

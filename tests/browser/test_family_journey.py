@@ -186,7 +186,7 @@ def test_apply_return_resubmit_approve_print_verify_audit(open_page, axe, progra
     take_and_decide(township, case, "approve", "同意", axe, "township (approve)")
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED
-    township.goto(f"/workflow/benefitapplication/{case.process_id}/")
+    township.goto(f"/workflow/benefitapplication/{case.process.pk}/")
     expect(township.locator(".wf-case-file")).to_contain_text(applicant.name)
     axe.check(township, "staff case page (approved)")
 

@@ -38,7 +38,7 @@ def closed_on(day: date):
 
 
 def _open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+    return Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                             status__in=("NEW", "ASSIGNED", "STARTED"))
 
 

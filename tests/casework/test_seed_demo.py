@@ -365,7 +365,7 @@ def test_demo_accounts_carry_a_case_through_village_and_township(seeded):
         program=Program.objects.get(code="medical_discount"))
     assert case.eligible is True
     for username in ("village_xing", "township_yuandong"):
-        task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+        task = Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                                 status__in=["NEW", "ASSIGNED"])
         services.decide(actor=User.objects.get(username=username), task_id=task.pk,
                         decision="approve")

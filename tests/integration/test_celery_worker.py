@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _open_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+    return Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                             status__in=["NEW", "ASSIGNED"])
 
 
@@ -42,7 +42,7 @@ def test_public_notice_timer_fired_by_the_worker(celery_worker_process, programs
     services.decide(actor=staff["village"], task_id=_open_task(case).pk, decision="approve")
     case.refresh_from_db()
     assert case.status == CaseStatus.PUBLIC_NOTICE
-    timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER")
+    timer = Task.objects.get(process_id=case.process.pk, flow_task_type="TIMER")
     Task.objects.filter(pk=timer.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
     tasks.fire_due_timers.delay()
 

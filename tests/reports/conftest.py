@@ -154,8 +154,8 @@ def write_case(spec: CaseSpec, villages, programs, actor, tag: str = "") -> Case
                       birth=date(1950, 1, 1) + timedelta(days=next(_births)))
     case = f.case(person, programs[spec.program], status=spec.status, filed_by=actor)
     process = Process.objects.create(flow_class=BenefitApplicationFlow, status="NEW",
-                                     created=spec.submitted)
-    Case.objects.filter(pk=case.pk).update(submitted_at=spec.submitted, process=process)
+                                     created=spec.submitted, case=case)
+    Case.objects.filter(pk=case.pk).update(submitted_at=spec.submitted)
     for i, (step, outcome) in enumerate(spec.decisions):
         Decision.objects.create(case=case, step=step, outcome=outcome, actor=actor,
                                 decided_at=spec.submitted + timedelta(hours=i + 1))

@@ -320,7 +320,7 @@ def test_tasks_of_a_real_flow_are_counted(programs, areas, staff):
         pk=household.pk), program=programs["medical_discount"], applicant=applicant)
     from viewflow.workflow.models import Task
 
-    task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+    task = Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                             status="NEW")
     services.decide(actor=staff["village"], task_id=task.pk, decision="approve", reason="")
     from django.utils import timezone
@@ -347,7 +347,8 @@ def test_nearest_rank_is_postgresqls_percentile_disc(world):
         cursor.execute(
             "SELECT t.flow_task, percentile_disc(0.5) WITHIN GROUP (ORDER BY t.finished - "
             "t.created), percentile_disc(0.9) WITHIN GROUP (ORDER BY t.finished - t.created) "
-            "FROM viewflow_task t JOIN casework_case c ON c.process_id = t.process_id "
+            "FROM viewflow_task t JOIN viewflow_process p ON p.id = t.process_id "
+            "JOIN casework_case c ON c.id = p.artifact_object_id "
             "WHERE t.status = 'DONE' AND t.flow_task = ANY(%s) AND c.area_id LIKE '330703%%' "
             "AND c.submitted_at >= %s AND c.submitted_at < %s GROUP BY t.flow_task",
             [list(refs), "2026-01-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00"])

@@ -18,7 +18,7 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 def open_tasks(case: Case) -> list[Task]:
     """The case's open human tasks, oldest first."""
-    return list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+    return list(Task.objects.filter(process__case=case.pk, flow_task_type="HUMAN",
                                     status__in=OPEN).order_by("id"))
 
 

@@ -39,12 +39,12 @@ def _to_district(programs, staff, village, n):
                                        program=programs["welfare_grant"], applicant=head)
     for actor in (staff["village"], None, staff["township"]):
         if actor is None:  # the public notice ends
-            timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER")
+            timer = Task.objects.get(process_id=case.process.pk, flow_task_type="TIMER")
             Task.objects.filter(pk=timer.pk).update(
                 scheduled=timezone.now() - timedelta(seconds=1))
             fire_due_timers()
             continue
-        task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+        task = Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                                 status="NEW")
         services.decide(actor=actor, task_id=task.pk, decision="approve")
     case.refresh_from_db()
@@ -53,7 +53,7 @@ def _to_district(programs, staff, village, n):
 
 
 def _district_task(case):
-    return Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN",
+    return Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN",
                             status="NEW").pk
 
 

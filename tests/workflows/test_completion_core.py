@@ -26,7 +26,7 @@ def _actor_of(case, action):
 
 def test_each_step_is_entered_in_the_name_of_who_moved_it(programs, family_home, staff):
     case = submit(programs, family_home, "pension_subsidy")
-    start = Task.objects.get(process_id=case.process_id, flow_task_type="START")
+    start = Task.objects.get(process_id=case.process.pk, flow_task_type="START")
     assert start.owner == family_home["user"]  # who started the process
     assert _actor_of(case, "enter_village_review") == family_home["user"]
     decide(staff["village"], case)

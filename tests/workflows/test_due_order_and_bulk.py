@@ -319,7 +319,7 @@ def test_tasks_outside_the_area_or_of_a_colleague_are_not_approved(client, progr
     # nor through the page, whose confirmation shows no case of another area
     client.force_login(user)
     text = bulk_post(client, [other_area], confirm=False).content.decode()
-    assert f"#{other_area.process_id}" not in text or "申请人" not in text
+    assert f"#{other_area.process.pk}" not in text or "申请人" not in text
     assert 'name="_confirm"' not in text
 
 

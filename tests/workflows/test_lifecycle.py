@@ -59,7 +59,7 @@ def home_for(code, home):
 
 
 def open_human_tasks(case):
-    return list(Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+    return list(Task.objects.filter(process_id=case.process.pk, flow_task_type="HUMAN",
                                     status__in=OPEN).order_by("id"))
 
 
@@ -69,7 +69,7 @@ def step_of(task):
 
 def notice_timer(case):
     """The case's latest public-notice timer (a returned case may be posted twice)."""
-    return Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER").latest("id")
+    return Task.objects.filter(process_id=case.process.pk, flow_task_type="TIMER").latest("id")
 
 
 def end_notice(case):
@@ -149,7 +149,7 @@ def test_township_programs_go_village_then_township_and_grant(programs, family_h
     approve(staff["village"], case)
     assert case.status == CaseStatus.TOWNSHIP_REVIEW
     assert step_of(open_task(case)) == "township_review"
-    assert not Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER").exists()
+    assert not Task.objects.filter(process_id=case.process.pk, flow_task_type="TIMER").exists()
 
     approve(staff["township"], case)
     assert case.status == CaseStatus.APPROVED
@@ -439,7 +439,7 @@ def test_withdraw_cancels_the_process(programs, family_home, staff):
     assert case.closed_at is not None
     assert case.process.status == PROCESS.CANCELED
     assert open_human_tasks(case) == []
-    assert not Task.objects.filter(process_id=case.process_id,
+    assert not Task.objects.filter(process_id=case.process.pk,
                                    status__in=OPEN + ("SCHEDULED",)).exists()
     assert actions(case)[-1] == "withdrawn"
     assert templates(case)[-1] == "case_withdrawn"
@@ -468,7 +468,7 @@ def test_district_return_runs_the_notice_again_after_resubmission(programs, fami
     services.resubmit(actor=family_home["user"], case=case)
     approve(staff["village"], case)
     assert case.status == CaseStatus.PUBLIC_NOTICE
-    timers = Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER")
+    timers = Task.objects.filter(process_id=case.process.pk, flow_task_type="TIMER")
     assert sorted(timers.values_list("status", flat=True)) == [STATUS.DONE, STATUS.SCHEDULED]
     assert end_notice(case) == 1
     case.refresh_from_db()
@@ -502,7 +502,7 @@ def test_withdraw_during_the_public_notice_cancels_the_timer(programs, family_ho
     case.refresh_from_db()
     assert case.status == CaseStatus.WITHDRAWN
     assert notice_timer(case).status == STATUS.CANCELED
-    Task.objects.filter(process_id=case.process_id, flow_task_type="TIMER").update(
+    Task.objects.filter(process_id=case.process.pk, flow_task_type="TIMER").update(
         scheduled=timezone.now() - timedelta(days=1))
     assert fire_due_timers() == 0
     case.refresh_from_db()
@@ -720,7 +720,7 @@ def test_nobody_manages_processes_by_hand_around_the_audit_trail(programs, famil
     assert BenefitApplicationFlow.instance.has_manage_permission(root) is False
     case = submit(programs, family_home, "medical_discount")
     client.force_login(root)
-    response = client.post(f"/workflow/benefitapplication/{case.process_id}/cancel/")
+    response = client.post(f"/workflow/benefitapplication/{case.process.pk}/cancel/")
     assert response.status_code in (403, 404)
     case.refresh_from_db()
     assert case.status == "village_review"
@@ -733,12 +733,12 @@ def test_cancel_of_a_process_outside_the_area_is_404_like_a_missing_one(
     """The answer must not tell an existing case of another village from none at all."""
     case = submit(programs, family_home, "medical_discount")
     client.force_login(staff["village_other"])
-    outside = getattr(client, method)(f"/workflow/benefitapplication/{case.process_id}/cancel/")
+    outside = getattr(client, method)(f"/workflow/benefitapplication/{case.process.pk}/cancel/")
     missing = getattr(client, method)(
-        f"/workflow/benefitapplication/{case.process_id + 10_000}/cancel/")
+        f"/workflow/benefitapplication/{case.process.pk + 10_000}/cancel/")
     assert outside.status_code == missing.status_code == 404
     client.force_login(staff["village"])  # in the area: found, and nobody may cancel
-    inside = getattr(client, method)(f"/workflow/benefitapplication/{case.process_id}/cancel/")
+    inside = getattr(client, method)(f"/workflow/benefitapplication/{case.process.pk}/cancel/")
     assert inside.status_code == 403
     case.refresh_from_db()
     assert case.status == "village_review"

@@ -381,7 +381,7 @@ def test_the_staff_page_shows_my_messages_and_marks_them_read(client, case, staf
     body = response.content.decode()
     mine = Message.objects.get(recipient=staff["township"])
     assert staff_rows(response) == [mine.pk] and other.pk not in staff_rows(response)
-    assert "wf-unread" in body and f"/workflow/benefitapplication/{case.process_id}/" in body
+    assert "wf-unread" in body and f"/workflow/benefitapplication/{case.process.pk}/" in body
     assert f"{case.pk}" in body and "等待您审核" in body
     mine.refresh_from_db()
     assert mine.read_at is not None  # opened: read
@@ -449,7 +449,7 @@ def test_the_case_file_lists_the_messages_sent_with_the_phone_masked(client, cas
     pending = outbox_row(case, channel=SMS, recipient="13900001111", template="case_returned")
     OutboxMessage.objects.filter(pk=pending.pk).update(attempts=2, last_error="gateway down")
     client.force_login(staff["village"])
-    body = client.get(f"/workflow/benefitapplication/{case.process_id}/").content.decode()
+    body = client.get(f"/workflow/benefitapplication/{case.process.pk}/").content.decode()
     assert "wf-case-messages" in body
     assert "138****0000" in body and "13800000000" not in body
     assert "139****1111" in body and "13900001111" not in body

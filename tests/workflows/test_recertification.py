@@ -335,7 +335,7 @@ def test_an_application_task_is_not_decided_as_a_review(register, programs, area
     case = services.submit_application(actor=register.staff["village"], household=hh,
                                        program=programs["medical_discount"],
                                        applicant=applicant)
-    task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN")
+    task = Task.objects.get(process_id=case.process.pk, flow_task_type="HUMAN")
     with pytest.raises(CaseConflict):
         decide_review(actor=register.staff["village"], task_id=task.pk, decision="continue")
     # and a review task is refused by the application's decision endpoint

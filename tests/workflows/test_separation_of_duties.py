@@ -196,7 +196,7 @@ def test_the_api_refuses_a_decision_on_ones_own_household(programs, family_home,
 
 def end_notice(case):
     """The public notice's timer made due and fired (the beat task)."""
-    timer = Task.objects.get(process_id=case.process_id, flow_task_type="TIMER",
+    timer = Task.objects.get(process_id=case.process.pk, flow_task_type="TIMER",
                              status="SCHEDULED")
     Task.objects.filter(pk=timer.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
     fire_due_timers()

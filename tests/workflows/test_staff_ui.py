@@ -131,7 +131,7 @@ def test_other_areas_process_and_task_pages_are_not_found(client, cases, staff, 
     case = cases[other]
     task = open_task(case)
     login(client, staff[role])
-    urls = [f"{APP}{case.process_id}/", f"{APP}{case.process_id}/chart/",
+    urls = [f"{APP}{case.process.pk}/", f"{APP}{case.process.pk}/chart/",
             task_url(task), task_url(task, "detail"), task_url(task, "assign"),
             task_url(task, "execute"), task_url(task, "unassign")]
     for url in urls:
@@ -145,7 +145,7 @@ def test_other_areas_process_and_task_pages_are_not_found(client, cases, staff, 
 def test_a_task_under_another_process_is_not_found(client, cases, staff):
     login(client, staff["district"])
     task = open_task(cases["b"])
-    url = f"{APP}{cases['a'].process_id}/{task.flow_task.name}/{task.pk}/detail/"
+    url = f"{APP}{cases['a'].process.pk}/{task.flow_task.name}/{task.pk}/detail/"
     assert client.get(url).status_code == 404
 
 
@@ -168,16 +168,16 @@ def test_district_roles_open_both_areas(client, cases, staff, role):
     login(client, staff[role])
     for key in ("a", "b"):
         case = cases[key]
-        assert client.get(f"{APP}{case.process_id}/").status_code == 200
-        assert client.get(f"{APP}{case.process_id}/chart/").status_code == 200
+        assert client.get(f"{APP}{case.process.pk}/").status_code == 200
+        assert client.get(f"{APP}{case.process.pk}/chart/").status_code == 200
         assert client.get(task_url(open_task(case), "detail")).status_code == 200
 
 
 def test_every_task_of_a_process_opens_read_only(client, cases, staff):
     case = cases["a"]  # start, village review (done), township review (open)
     login(client, staff["district"])
-    page = client.get(f"{APP}{case.process_id}/").content.decode()
-    tasks = Task.objects.filter(process_id=case.process_id).order_by("id")
+    page = client.get(f"{APP}{case.process.pk}/").content.decode()
+    tasks = Task.objects.filter(process_id=case.process.pk).order_by("id")
     assert len(tasks) >= 3
     for task in tasks:
         assert task_url(task) in page
@@ -188,7 +188,7 @@ def test_every_task_of_a_process_opens_read_only(client, cases, staff):
 
 def test_process_page_shows_the_case_file(client, cases, staff):
     case = cases["a"]
-    response = login(client, staff["township"]).get(f"{APP}{case.process_id}/")
+    response = login(client, staff["township"]).get(f"{APP}{case.process.pk}/")
     text = response.content.decode()
     assert NAME_A in text and case.household.number in text
     assert case.applicant.id_number in text  # approvers see the full number
@@ -196,7 +196,7 @@ def test_process_page_shows_the_case_file(client, cases, staff):
 
 def test_families_are_sent_to_their_own_pages(client, cases, family_home):
     login(client, family_home["user"])
-    for url in ("/workflow/", APP + "inbox/", f"{APP}{cases['a'].process_id}/",
+    for url in ("/workflow/", APP + "inbox/", f"{APP}{cases['a'].process.pk}/",
                 task_url(open_task(cases["a"]), "detail")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == "/family/", url
@@ -487,7 +487,7 @@ def test_the_case_file_links_each_document_with_its_label(client, opened, family
     assert label != "household_register"
     link = re.compile(rf'<a href="/documents/{document.pk}/"[^>]*>\s*{re.escape(label)}\s*</a>')
     for url in (task_url(task, "execute"), task_url(task, "detail"),
-                f"{APP}{case.process_id}/"):
+                f"{APP}{case.process.pk}/"):
         text = client.get(url).content.decode()
         assert link.search(text), url
         assert "首页" in text and "hukou.jpg" in text
@@ -592,7 +592,7 @@ def test_the_board_shows_open_tasks_by_step_and_closed_cases_as_finished(client,
         finished, status = gettext("Finished"), closed.get_status_display()
     assert task_url(open_task(waiting)) in columns[village]
     assert NAME_B in columns[village] and staff["village_other"].get_username() in columns[village]
-    assert f'href="{APP}{closed.process_id}/"' in columns[finished]
+    assert f'href="{APP}{closed.process.pk}/"' in columns[finished]
     assert NAME_A in columns[finished] and status in columns[finished]
     assert [title for title, html in columns.items() if NAME_A in html] == [finished]
     assert [title for title, html in columns.items() if NAME_B in html] == [village]

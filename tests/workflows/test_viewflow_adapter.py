@@ -57,7 +57,7 @@ def test_a_task_row_written_by_the_adapter_is_the_row_viewflow_writes(programs, 
                                                                        staff):
     case = submit(programs, family_home)
     ours = open_task(case)
-    start = Task.objects.get(process_id=case.process_id, flow_task_type="START")
+    start = Task.objects.get(process_id=case.process.pk, flow_task_type="START")
     assert list(ours.previous.values_list("pk", flat=True)) == [start.pk]
     theirs = Task(process=ours.process, flow_task=ours.flow_task, token=ours.token,
                   flow_task_type=ours.flow_task_type, owner_permission=ours.owner_permission,
@@ -74,9 +74,9 @@ def test_a_task_row_written_by_the_adapter_is_the_row_viewflow_writes(programs, 
 @pytest.mark.django_db
 def test_inserting_a_task_with_its_link_is_one_statement_on_postgresql(programs, family_home):
     case = submit(programs, family_home)
-    start = Task.objects.get(process_id=case.process_id, flow_task_type="START")
+    start = Task.objects.get(process_id=case.process.pk, flow_task_type="START")
     human = open_task(case)
-    task = Task(process_id=case.process_id, flow_task=human.flow_task, token=human.token,
+    task = Task(process_id=case.process.pk, flow_task=human.flow_task, token=human.token,
                 flow_task_type="HUMAN", data={})
     with CaptureQueriesContext(connection) as queries:
         viewflow_adapter.insert_task(task, start.pk)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,11 +64,12 @@ from eligibility import appeal_period as period
 from .. import steps, subjects, task_pages
 from ..applications.flow import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
 from ..applications.services import grant
+from ..case_process import lock_case, process_id_of
 from ..completion import already_decided, decide_task, forbid_own_household
 from ..deadlines.services import new_deadline
 from ..models import Appeal
 from ..notifications.notify import notify_step, queue_case_messages
-from ..viewflow_adapter import complete_task_row, insert_task, new_task
+from ..viewflow_adapter import complete_task_row, insert_task, new_task, release_case
 
 APPEAL_STEP = steps.APPEAL_REVIEW
 # who may lodge an appeal: the family, or its village staff on its behalf (recorded)
@@ -271,10 +272,8 @@ def _notify(case: Case, event: str, payload: dict, *, reviewers: bool = False) -
 def _lock_case(case_id: int) -> Case:
     """The case, read after locking its process row (every case's lock), in the caller's
     transaction."""
-    process_id = Case.objects.filter(pk=case_id).values_list("process_id", flat=True).first()
-    if process_id is not None and connection.features.has_select_for_update:
-        list(Process.objects.select_for_update().filter(pk=process_id).values_list("pk"))
-    return Case.objects.select_related("applicant", "program").get(pk=case_id)
+    lock_case(case_id)
+    return Case.objects.select_related("applicant", "program", "process").get(pk=case_id)
 
 
 def lodge_appeal(*, actor: User, case: Case, grounds: str, today: date | None = None
@@ -332,7 +331,7 @@ def lodge_appeal(*, actor: User, case: Case, grounds: str, today: date | None = 
 def _start(case: Case, rejection: Decision, actor: User, grounds: str, final_day: date
            ) -> Appeal:
     appeal = Appeal(case=case, area_id=case.area_id, decision=rejection,
-                    appealed_step=rejection.step, appealed_process_id=case.process_id,
+                    appealed_step=rejection.step, appealed_process_id=process_id_of(case),
                     review_role=review_role(rejection.step), grounds=grounds, lodged_by=actor,
                     on_behalf=actor.role != User.Role.FAMILY, lodged_at=timezone.now(),
                     deadline=final_day)
@@ -462,12 +461,13 @@ def _resume(appeal: Appeal, case: Case, actor: User, target: str, now) -> None:
         notify_step(case, "approved")
         return
     case.closed_at = None
+    # the rejected process keeps its history but no longer names the case: the new one
+    # does (the case's lock and open process from now on)
+    release_case(Process, case.pk)
     BenefitApplicationFlow.resume.run(case=case, actor=actor, resume_at=target,
                                       appeal_id=appeal.pk)
-    process = case.process
-    case.process = process  # the case's lock and open process from now on
-    appeal.resumed_process = process
-    save_case(case, "process", "closed_at", "last_decision")
+    appeal.resumed_process = case.process  # cached by the flow's link, no query
+    save_case(case, "closed_at", "last_decision")
 
 
 __all__ = ["AppealFlow", "Outcome", "appeal_window", "appeals_of", "decide_appeal",

@@ -311,11 +311,9 @@ class BenefitApplicationFlow(flow.Flow):
         return False
 
     def start_case(self, activation, case, actor):
-        """Link the new process to the case, already stored and pre-checked.
-
-        The process is saved by the start activation right after this; the
-        caller saves ``case.process`` once the flow has run.
-        """
+        """Link the new process to the case, already stored and pre-checked: the
+        process row names the case (``process.case``, saved by the start activation
+        right after this)."""
         activation.task.owner = actor  # who started it (viewflow's start views do the same)
         activation.process.case = case  # caches both directions, no query
         return case
@@ -323,8 +321,8 @@ class BenefitApplicationFlow(flow.Flow):
     def resume_case(self, activation, case, actor, resume_at: str, appeal_id: int):
         """Link a new process to ``case``, resumed at ``resume_at`` by an upheld appeal.
 
-        The process records where it resumed and why (``data``); the caller then points
-        ``case.process`` at it (the case's lock from then on) and saves the case.
+        The process records where it resumed and why (``data``) and names the case from
+        now on (the case's lock); the ended process let go of it first (the caller).
         """
         activation.task.owner = actor
         activation.process.data = {"resume_at": resume_at, "appeal": appeal_id}

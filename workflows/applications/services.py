@@ -10,10 +10,11 @@ once end with one decision and a ``CaseConflict`` for the other.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -44,6 +45,7 @@ from eligibility.models import Program
 from eligibility.units import unit_key
 
 from .. import steps
+from ..case_process import lock_case
 from ..completion import OPEN_TASK, complete_task, decide_task, forbid_own_household
 from ..deadlines.services import close_for_case
 from ..entitlements import end_expired_for_unit
@@ -120,7 +122,7 @@ def submit_application(*, actor: User, household: Household, program: Program,
 def _submit(*, actor: User, household: Household, program: Program, applicant: Person,
             statement: str, on: date, now, decision, facts) -> Case:
     """The case, its history and its process, in one unit of work (the caller's
-    transaction): written when the unit flushes."""
+    transaction): the case first, the rest when the unit flushes."""
     with unit_of_work():
         case = Case(household=household, applicant=applicant, program=program,
                     unit_key=unit_key(program.code, person_id=applicant.pk,
@@ -131,7 +133,9 @@ def _submit(*, actor: User, household: Household, program: Program, applicant: P
                     legal_basis=LegalBasis.CONSENT, consent_at=now,
                     consent_text=CONSENT_NOTICE)
         store_precheck(case, decision, facts)
-        save_case(case)  # inserted when the unit flushes, with its process and status
+        # inserted now: its process row names it (``process.case``); what changes below
+        # (status, history head) is one UPDATE when the unit flushes
+        case.save(force_insert=True)
         record_event(case, actor=actor, action="submitted", to_status=CaseStatus.SUBMITTED,
                      detail={"program": program.code, "on_behalf": case.on_behalf})
         record_event(case, actor=None, action="eligibility_precheck",
@@ -145,15 +149,14 @@ def _submit(*, actor: User, household: Household, program: Program, applicant: P
 
 
 @contextmanager
-def _case_lock(process_id: int | None) -> Iterator[None]:
+def _case_lock(case: Case) -> Iterator[None]:
     """One transaction holding the case's lock (its process row), with a unit of work.
 
     Waits for a concurrent holder instead of failing fast: the loser then
     re-reads the moved-on state and gets a clean ``CaseConflict``.
     """
     with transaction.atomic():
-        if process_id is not None and connection.features.has_select_for_update:
-            list(Process.objects.select_for_update().filter(pk=process_id).values_list("pk"))
+        lock_case(case.pk)
         with unit_of_work():
             yield
 
@@ -163,6 +166,23 @@ def _other_level_steps(actor: User) -> list[str]:
     on the steps of their role's level: ``steps.user_may_act``)."""
     own = {steps.STEP_LEVEL[s] for s in steps.DECISION_STEPS if steps.STEP_ROLE[s] == actor.role}
     return [s for s in steps.DECISION_STEPS if steps.STEP_LEVEL[s] not in own]
+
+
+def _columns(model, prefix: str = "", without: tuple[str, ...] = ()) -> list[str]:
+    return [prefix + f.name for f in model._meta.concrete_fields if f.name not in without]
+
+
+@cache
+def _decision_columns() -> tuple[str, ...]:
+    """What a decision reads of its task, process, case, program and applicant: every
+    column but the wide ones it never reads (the task's and process's data, the case's
+    facts and statement; facts load lazily if a rule needs them). Named with ``only``:
+    Django cannot ``defer`` through the process's case (a relation without a column of
+    its own, ``viewflow_adapter.CaseLink``)."""
+    return (*_columns(Task, without=("data",)), *_columns(Process, "process__", ("data",)),
+            *_columns(Case, "process__case__", ("facts", "statement")),
+            *_columns(Program, "process__case__program__"),
+            *_columns(Person, "process__case__applicant__"))
 
 
 def _decision_tasks(actor: User) -> QuerySet[Task]:
@@ -175,10 +195,8 @@ def _decision_tasks(actor: User) -> QuerySet[Task]:
     appeal (``decided_appeal``): separation of duties, checked by ``decide``.
     """
     return Task.objects.select_related("process", "process__case", "process__case__program",
-                                       "process__case__applicant").defer(
-        # wide columns a decision never reads (facts load lazily if a rule needs them)
-        "data", "process__data", "process__case__facts", "process__case__statement"
-    ).annotate(decided_other_level=Exists(Decision.objects.filter(
+                                       "process__case__applicant").only(
+        *_decision_columns()).annotate(decided_other_level=Exists(Decision.objects.filter(
         case_id=OuterRef("process__case__id"), actor_id=actor.pk,
         step__in=_other_level_steps(actor))),
         # who upheld an appeal of the case has judged it once already
@@ -307,9 +325,9 @@ def resubmit(*, actor: User, case: Case, statement: str = "") -> Case:
     """The family sends a returned case back to village review."""
     access.require_writer(actor)
     try:
-        with _case_lock(case.process_id):
+        with _case_lock(case):
             task = (Task.objects.select_related("process")
-                    .filter(process_id=case.process_id, flow_task_type="HUMAN",
+                    .filter(process__case=case.pk, flow_task_type="HUMAN",
                             status__in=OPEN_TASK).first())
             case = Case.objects.select_related("applicant", "program").get(pk=case.pk)
             if task is None or task.flow_task.name != steps.FAMILY_REVISION:
@@ -339,7 +357,7 @@ def withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     if actor.role not in (User.Role.FAMILY, User.Role.VILLAGE_REVIEWER, User.Role.ADMIN):
         raise NotPermitted(_("Only the family or its village staff may withdraw."))
     try:
-        with _case_lock(case.process_id):
+        with _case_lock(case):
             case = Case.objects.select_related("applicant", "program", "process").get(
                 pk=case.pk)
             if not case.is_open:
@@ -379,7 +397,7 @@ def lodge_objection(*, actor: User, case: Case, lodged_by_name: str, text: str) 
     lodged_by_name = normalize_text(lodged_by_name)  # invisible characters are not a name
     if not lodged_by_name:
         raise InvalidInput(_("Please give the name of who objects."), field="lodged_by_name")
-    with _case_lock(case.process_id):
+    with _case_lock(case):
         case = Case.objects.get(pk=case.pk)
         if case.status != CaseStatus.PUBLIC_NOTICE:
             raise CaseConflict(_("Objections can only be lodged during the public notice."),
@@ -401,7 +419,7 @@ def resolve_objections(case: Case, *, actor: User, upheld: bool, resolution: str
 
 def add_document(*, actor: User, case: Case, kind: str, file: Any, description: str = ""):
     access.require_writer(actor)
-    with _case_lock(case.process_id):
+    with _case_lock(case):
         case = Case.objects.get(pk=case.pk)
         if not case.is_open:
             raise CaseConflict(_("Documents can only be added to an open case."),

@@ -34,6 +34,7 @@ from casework.models import Case, OutboxMessage
 from eligibility.defaults import SLA_PARAMETERS
 
 from .. import steps
+from ..case_process import lock_many
 from ..models import Deadline
 from ..notifications.notify import kick_relay, sms_recipient
 from .workdays import WorkingCalendar, current_calendar
@@ -266,12 +267,7 @@ def _owners(task_ids) -> dict[int, int]:
 
 def _lock_cases(cases) -> None:
     """Serialise history appends with the services, which lock the process row."""
-    from viewflow.workflow.models import Process
-
-    ids = sorted(c.process_id for c in cases if c.process_id)
-    if ids and connection.features.has_select_for_update:
-        list(Process.objects.select_for_update().filter(pk__in=ids)
-             .order_by("pk").values_list("pk", flat=True))
+    lock_many([c.pk for c in cases])
 
 
 @shared_task(name="workflows.tasks.sweep_deadlines", acks_late=True, ignore_result=True)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from viewflow.urls import Application
 
 from .. import frontend_access as scope
+from ..case_process import process_id_of
 from . import notify
 
 PAGE_SIZE = 25
@@ -41,22 +42,23 @@ class UnreadBadge:
 
 
 def _case_url(case) -> str:
-    if case is None or not case.process_id:
+    process_id = process_id_of(case) if case is not None else None
+    if process_id is None:
         return ""
     try:
-        return reverse("benefitapplication:process_detail", args=[case.process_id])
+        return reverse("benefitapplication:process_detail", args=[process_id])
     except NoReverseMatch:  # pragma: no cover - the site is always mounted
         return ""
 
 
 @require_GET
 def message_list(request):
-    rows = notify.inbox_for(request.user).select_related("case")
+    rows = notify.inbox_for(request.user).select_related("case__process")
     after = request.GET.get("after", "")
     if after.isdigit():
         rows = rows.filter(pk__lt=int(after))
     page = list(rows.only("id", "case_id", "template", "payload", "text", "created_at",
-                          "read_at", "case__id", "case__process_id")[:PAGE_SIZE + 1])
+                          "read_at", "case__id", "case__process__id")[:PAGE_SIZE + 1])
     has_next, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
     unread = notify.unread_count(request.user)
     marked = notify.mark_read(request.user, [m.pk for m in page if m.read_at is None])

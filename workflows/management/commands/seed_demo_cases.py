@@ -21,7 +21,7 @@ from workflows.applications import services
 
 
 def _open_task(case: Case) -> int:
-    return Task.objects.filter(process_id=case.process_id, flow_task_type="HUMAN",
+    return Task.objects.filter(process__case=case.pk, flow_task_type="HUMAN",
                                status=STATUS.NEW).values_list("pk", flat=True).get()
 
 
