@@ -94,12 +94,13 @@ def fill(n: int) -> dict:
             FROM (SELECT h.*, row_number() OVER (ORDER BY h.id) AS rn FROM casework_household h
                   WHERE h.number LIKE 'BENCH%') h
             JOIN casework_person p ON p.household_id = h.id
-            JOIN s ON s.i = h.rn % {len(slots)}""")
+            JOIN s ON s.i = h.rn % {len(slots)}
+            ORDER BY h.rn  -- filed in turn by the villages, not village by village""")
         # each case's process names it (viewflow's artifact column: process.case)
         c.execute(f"""
             INSERT INTO viewflow_process (flow_class, status, created, data, artifact_object_id)
             SELECT '{FLOW}', 'NEW', now() - make_interval(secs => k.id), '{{}}', k.id
-            FROM casework_case k""")
+            FROM casework_case k ORDER BY k.id""")
         c.execute(f"""
             INSERT INTO viewflow_task (flow_task, flow_task_type, status, created, token,
                 owner_permission, owner_permission_obj_pk, process_id, data)

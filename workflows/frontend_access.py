@@ -9,6 +9,7 @@ from viewflow's ``Process`` and ``Task`` rows to the case.
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from viewflow.workflow.fields import get_flow_ref
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
@@ -55,15 +56,9 @@ FINISHED_CASE_STATUSES = tuple(FINAL_STATUSES)
 
 
 def scoped_cases(user: User):
-    """The cases with a process that ``user`` may see: ``casework.access.scope`` on the
-    case's own indexed village column."""
-    return access.scope(Case.objects.filter(process__isnull=False), user)
-
-
-def scoped_process_ids(user: User):
-    """Ids of the processes whose case ``user`` may see, as a subquery (no join in the
-    outer query)."""
-    return process_ids_of(scoped_cases(user))
+    """The cases ``user`` may see: ``casework.access.scope`` on the case's own indexed
+    village column. (An application's process names its case: ``process.case``.)"""
+    return access.scope(Case.objects.all(), user)
 
 
 def scoped_reviews(user: User):
@@ -96,16 +91,36 @@ def scoped_rows(user: User, flow_class):
     return scoped_cases(user)
 
 
-def _scoped_ids(user: User, flow_class):
-    """The scoped process ids of ``flow_class``: reviews through their own row,
-    applications through their case."""
-    return _process_ids(scoped_rows(user, flow_class))
-
-
 def _process_ids(rows):
     """``rows``' process ids, as a subquery: a review's and an appeal's row holds its
     process's id, a case is named by its process (``process.case``)."""
-    return rows.values("process__id" if rows.model is Case else "process_id")
+    if rows.model is Case:
+        return rows.filter(process__isnull=False).values("process__id")
+    return rows.values("process_id")
+
+
+#: a village's few cases are read first, then their processes (``_in_scope``, the staff
+#: board): left to itself the planner walks the processes or tasks backwards until enough
+#: of the scope turn up, which is right for a township or the district but reads thousands
+#: of rows for a village; a LIMIT on the case subquery keeps it from being merged into that
+#: walk (it is read whole, once, and looked up by hash)
+CASES_FIRST_ROLES = (User.Role.VILLAGE_REVIEWER,)
+CASES_FIRST_LIMIT = 10**9  # a LIMIT that keeps a subquery whole, not a bound
+
+
+def _in_scope(user: User, flow_class, *, tasks: bool) -> Q:
+    """Processes (or, ``tasks``, their tasks) of ``flow_class`` whose subject ``user`` may
+    see. An application's process is matched on the case id it holds (its own artifact
+    column) against the scoped cases' ids: the subquery reads the case table alone, one
+    indexed column, however many cases the scope holds (a district: all of them). A
+    review's and an appeal's row holds its process's id."""
+    rows = scoped_rows(user, flow_class)
+    if rows.model is Case:
+        ids = rows.values("pk")
+        if getattr(user, "role", None) in CASES_FIRST_ROLES:
+            ids = ids[:CASES_FIRST_LIMIT]
+        return Q(**{"process__case__in" if tasks else "case__in": ids})
+    return Q(**{"process_id__in" if tasks else "pk__in": rows.values("process_id")})
 
 
 def process_ids_of(rows, case_statuses=None):
@@ -129,7 +144,7 @@ def processes_for(user: User, flow_class):
     if not is_staff(user):
         return Process.objects.none()
     return (Process.objects.filter(flow_class=flow_class)
-            .filter(pk__in=_scoped_ids(user, flow_class)).order_by("-id"))
+            .filter(_in_scope(user, flow_class, tasks=False)).order_by("-id"))
 
 
 def of_flow(tasks, flow_class):
@@ -147,7 +162,7 @@ def visible_tasks(user: User, flow_class):
     if not is_staff(user):
         return Task.objects.none()
     return (Task.objects.filter(process__flow_class=flow_class)
-            .filter(process_id__in=_scoped_ids(user, flow_class)))
+            .filter(_in_scope(user, flow_class, tasks=True)))
 
 
 def inbox_for(user: User, flow_class):

@@ -51,7 +51,6 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework import access
-from casework.models import User
 
 from . import frontend_access as scope
 from .bulk import services as bulk
@@ -86,8 +85,6 @@ MAX_ID = 2**63  # a cursor beyond bigint is no cursor (the first page), not a da
 PIN_KEY = "vf-pin-location"  # viewflow's "back to the list" (StoreRequestPathMixin)
 FILTER_DRAWERS: dict = {}  # KeysetListMixin.filter_drawer, by list, flow, language, state
 BOARD_QUERIES: dict = {}  # ScopedDashboardView.board_ids, by flow and scope
-CASES_FIRST_ROLES = (User.Role.VILLAGE_REVIEWER,)  # a village: ScopedDashboardView.board_ids
-CASES_FIRST_LIMIT = 10**9  # a LIMIT that keeps a subquery whole, not a bound
 
 
 class PinListMixin:
@@ -647,7 +644,7 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
         if not scope.is_staff(user):
             return []
         rows = scope.scoped_rows(user, self.flow_class)
-        cases_first = getattr(user, "role", None) in CASES_FIRST_ROLES
+        cases_first = getattr(user, "role", None) in scope.CASES_FIRST_ROLES
         # the columns' id query depends on the user only through the scope of the rows that
         # scope the processes: built and compiled once per scope (the ORM work of six
         # subqueries), then reused
@@ -675,7 +672,7 @@ class ScopedDashboardView(PinListMixin, vf_views.DashboardView):
         the case subquery keeps it from being merged into that walk."""
         def process_ids(statuses):
             ids = scope.process_ids_of(rows, statuses)
-            return ids[:CASES_FIRST_LIMIT] if cases_first else ids
+            return ids[:scope.CASES_FIRST_LIMIT] if cases_first else ids
 
         # a task of one of the flow's nodes is a task of the flow's processes: no join with
         # the process table is needed to keep other flows out (it doubles the planning)

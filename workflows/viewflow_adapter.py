@@ -26,6 +26,7 @@ so an upgrade has one module to re-read, and ``tests/workflows/test_viewflow_ada
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,6 +35,7 @@ from django.db import connection, models
 from django.db.models.fields.related import ForeignObjectRel
 from django.db.models.fields.related_descriptors import ReverseOneToOneDescriptor
 from django.utils import timezone
+from django.utils.functional import cached_property
 from viewflow import this
 from viewflow.urls.base import _URLResolver
 from viewflow.workflow.base import Edge
@@ -201,6 +203,26 @@ class CaseLink(models.ForeignObject):
     one_to_one = True
     rel_class = _CaseRel
     related_accessor_class = ReverseOneToOneDescriptor
+
+    def get_joining_fields(self, reverse_join=False):
+        """The join's columns, the artifact column typed as the case's id: PostgreSQL's
+        backend casts one side of a join whose two columns' types differ
+        (``prepare_join_on_clause``), and viewflow's artifact column is an integer, a case
+        id a bigint: the cast side could not use its index (a join from a task to its case
+        would scan every case). PostgreSQL compares integer with bigint natively, with the
+        indexes on both sides."""
+        return tuple((self._typed(lhs), self._typed(rhs))
+                     for lhs, rhs in super().get_joining_fields(reverse_join))
+
+    def _typed(self, field):
+        return self._artifact_as_case_id if field is self.related_fields[0][0] else field
+
+    @cached_property
+    def _artifact_as_case_id(self):
+        source, target = self.related_fields[0]
+        twin = copy.copy(target)  # the case id's type, the artifact column's name
+        twin.column, twin.attname, twin.model = source.column, source.attname, source.model
+        return twin
 
 
 def link_cases(process_model, case_model) -> None:

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Node
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 
 from tests.support.journey import open_task, submit
 from workflows import viewflow_adapter
@@ -43,6 +43,9 @@ def test_the_private_names_the_adapter_uses_still_exist_with_their_shape():
         *viewflow_adapter.COMPLETION_COLUMNS, "owner_permission", "owner_permission_obj_pk",
         "flow_task", "flow_task_type", "token", "process", "data", "seed_object_id",
         "scheduled"}
+    # an application's process names its case in viewflow's artifact column (CaseLink)
+    artifact = Process._meta.get_field("artifact_object_id")
+    assert artifact.get_internal_type() == "PositiveIntegerField" and artifact.null
 
 
 def test_routed_nodes_draw_their_routes_in_viewflows_graph():
