@@ -89,3 +89,9 @@ def test_the_migration_moves_the_link_to_the_process_and_back(programs, family_h
         assert Process.objects.get(pk=process_id).case == case
     finally:
         migrate(AFTER)
+
+
+def test_the_retention_purge_takes_the_lock_the_services_take():
+    from casework.privacy import retention
+
+    assert retention._LOCK == [lock_case]
