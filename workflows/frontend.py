@@ -111,9 +111,12 @@ class ScopedFlowAppViewset(FlowAppViewset):
         # in one statement when the menu is drawn
         if not scope.is_staff(request.user):
             return {}
-        badges = views.MenuBadges(inbox=scope.inbox_for(request.user, self._flow_class),
-                                  queue=scope.queue_for(request.user, self._flow_class),
-                                  messages=unread_messages(request.user))
+        user, flow_class = request.user, self._flow_class
+        badges = views.MenuBadges(
+            lambda: {"inbox": scope.inbox_for(user, flow_class),
+                     "queue": scope.queue_for(user, flow_class),
+                     "messages": unread_messages(user)},
+            ("inbox", "queue", "messages"), key=(flow_class, scope.scope_key(user)))
         messages_badge = UnreadBadge(badges["messages"])
         return {"user_inbox": badges["inbox"], "user_queue": badges["queue"],
                 "staff_menu": StaffMenu(request, {"user_inbox": badges["inbox"],

@@ -32,6 +32,14 @@ def is_staff(user) -> bool:
                 and getattr(user, "role", None) in access.STAFF_ROLES)
 
 
+def scope_key(user) -> tuple:
+    """What every scope in this module depends on: the user's own fields, no other row.
+    A statement built from these scopes may be kept under this key (the menu's badges,
+    the board)."""
+    return (user.pk, user.is_authenticated, user.is_active, getattr(user, "role", None),
+            getattr(user, "area_id", None), getattr(user, "household_id", None))
+
+
 def staff_only(view):
     """A staff page's view: staff with an area, else 403 (the site's guard has already
     sent anonymous users to the login page and families to /family/). One decorator for

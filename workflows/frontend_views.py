@@ -31,7 +31,7 @@ from html import escape as html_escape
 from types import MappingProxyType
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connections
 from django.db.models import IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
@@ -85,6 +85,7 @@ MAX_ID = 2**63  # a cursor beyond bigint is no cursor (the first page), not a da
 PIN_KEY = "vf-pin-location"  # viewflow's "back to the list" (StoreRequestPathMixin)
 FILTER_DRAWERS: dict = {}  # KeysetListMixin.filter_drawer, by list, flow, language, state
 BOARD_QUERIES: dict = {}  # ScopedDashboardView.board_ids, by flow and scope
+BADGE_QUERIES: dict = {}  # MenuBadges.statement, by flow and scope
 
 
 class PinListMixin:
@@ -260,22 +261,30 @@ class KeysetListMixin(PinListMixin):
 
 
 class MenuBadges:
-    """The menu's badges (inbox, queue), read when the menu is drawn: the ids of each
-    queryset up to ``limit + 1``, all badges in one statement (UNION ALL); shown as
-    "99+" beyond the limit; never a COUNT over all open tasks."""
+    """The menu's badges (inbox, queue, messages), read when the menu is drawn: the ids of
+    each queryset up to ``limit + 1``, all badges in one statement (UNION ALL); shown as
+    "99+" beyond the limit; never a COUNT over all open tasks.
 
-    def __init__(self, limit=MENU_COUNT_LIMIT, **querysets):
-        self.querysets, self.limit = querysets, limit
+    ``querysets`` builds the badges' querysets by name. With ``key`` (what they depend
+    on: the flow and ``frontend_access.scope_key(user)``), the statement is built and
+    compiled once per key and kept (``BADGE_QUERIES``), as the board's is: the ORM work
+    of three scoped querysets on every staff page, for a statement that only changes
+    with the user's scope. (So a badge's queryset must not read the clock or anything
+    else the key does not name.)"""
+
+    def __init__(self, querysets, names, *, key=None, limit=MENU_COUNT_LIMIT):
+        self.querysets, self.names, self.key, self.limit = querysets, tuple(names), key, limit
 
     def __getitem__(self, name):
         return MenuCount(self, name)
 
-    @cached_property
-    def values(self) -> dict:
-        names = list(self.querysets)
+    def statement(self):
+        """``(database alias, SQL, parameters)`` of the badges' UNION ALL; None when every
+        part is empty (``none()``)."""
+        querysets = self.querysets()
         parts = []
-        for index, queryset in enumerate(self.querysets.values()):
-            queryset = queryset.order_by()
+        for index, name in enumerate(self.names):
+            queryset = querysets[name].order_by()
             badge = Value(index, output_field=IntegerField())
             if connections[queryset.db].features.supports_slicing_ordering_in_compound:
                 part = queryset.annotate(badge=badge).values_list("badge", flat=True)
@@ -284,8 +293,31 @@ class MenuBadges:
                 ids = queryset.values("pk")[: self.limit + 1]
                 parts.append(queryset.model._base_manager.filter(pk__in=ids).order_by()
                              .annotate(badge=badge).values_list("badge", flat=True))
-        found = Counter(parts[0].union(*parts[1:], all=True)) if parts else Counter()
-        return {name: found[index] for index, name in enumerate(names)}
+        if not parts:
+            return None
+        union = parts[0].union(*parts[1:], all=True)
+        try:
+            return (union.db, *union.query.get_compiler(using=union.db).as_sql())
+        except EmptyResultSet:
+            return None
+
+    @cached_property
+    def values(self) -> dict:
+        if self.key is None:
+            statement = self.statement()
+        elif self.key in BADGE_QUERIES:
+            statement = BADGE_QUERIES[self.key]
+        else:
+            if len(BADGE_QUERIES) > 4096:
+                BADGE_QUERIES.clear()
+            statement = BADGE_QUERIES[self.key] = self.statement()
+        found = Counter()
+        if statement is not None:
+            alias, sql, params = statement
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql, params)
+                found.update(row[0] for row in cursor.fetchall())
+        return {name: found[index] for index, name in enumerate(self.names)}
 
 
 class MenuCount:

@@ -7,7 +7,7 @@ appeal review page use them, and no feature imports another's views.
 """
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from html import escape as html_escape
 
 from django.conf import settings
@@ -100,21 +100,23 @@ def cases_by_process(process_ids) -> dict:
     program_fields = _program_fields()
     program_pk = program_fields.index(Program._meta.pk.attname)
     programs, cases = {}, {}
-    applications = Case.objects.filter(process__in=process_ids).order_by().values_list(
-        "process__id", "id", "status", "applicant__name", "area__name",
-        *(f"program__{name}" for name in program_fields))
-    reviews = Recertification.objects.order_by().values_list(
-        "process_id", "case_id", "case__status", "case__applicant__name", "case__area__name",
-        *(f"case__program__{name}" for name in program_fields))
-    appeals = Appeal.objects.order_by().values_list(
-        "process_id", "case_id", "case__status", "case__applicant__name", "case__area__name",
-        *(f"case__program__{name}" for name in program_fields))
-    for queryset in (applications, reviews, appeals):
-        if queryset is not applications:
-            process_ids -= cases.keys()
-            if not process_ids:
-                break
-            queryset = queryset.filter(process_id__in=process_ids)
+    related = tuple(f"case__program__{name}" for name in program_fields)
+    kinds = (  # each read only while ids are left: most pages hold one kind of process
+        lambda ids: Case.objects.filter(process__in=ids).order_by().values_list(
+            "process__id", "id", "status", "applicant__name", "area__name",
+            *(f"program__{name}" for name in program_fields)),
+        lambda ids: Recertification.objects.filter(process_id__in=ids).order_by().values_list(
+            "process_id", "case_id", "case__status", "case__applicant__name",
+            "case__area__name", *related),
+        lambda ids: Appeal.objects.filter(process_id__in=ids).order_by().values_list(
+            "process_id", "case_id", "case__status", "case__applicant__name",
+            "case__area__name", *related),
+    )
+    for rows_of in kinds:
+        process_ids -= cases.keys()
+        if not process_ids:
+            break
+        queryset = rows_of(process_ids)
         for process_id, pk, status, applicant_name, village_name, *values in queryset:
             program = programs.get(values[program_pk])
             if program is None:
@@ -224,14 +226,24 @@ def with_empty(method, empty):
     return lambda obj: empty if (value := method(obj)) is None else value
 
 
+@lru_cache(maxsize=4096)
+def _due_cell(day, language, mark):
+    """``due_cell``'s HTML for a local date, in ``language``, with ``mark`` ("", "overdue",
+    "escalated"): a list shows a few dates many times over."""
+    text = date_format(day, "SHORT_DATE_FORMAT")
+    if not mark:
+        return text
+    label = _("escalated") if mark == "escalated" else _("overdue")
+    return format_html('{} <strong class="overdue wf-{}">{}</strong>', text, mark, label)
+
+
 def due_cell(due_at, closed_at=None, escalated_at=None):
     """A deadline as the lists show it: its local date, marked "escalated" or "overdue"
     while it is open."""
-    text = date_format(timezone.localtime(due_at).date(), "SHORT_DATE_FORMAT")
     if escalated_at and closed_at is None:
-        return format_html('{} <strong class="overdue wf-escalated">{}</strong>', text,
-                           _("escalated"))
-    if is_overdue(due_at, closed_at):
-        return format_html('{} <strong class="overdue wf-overdue">{}</strong>', text,
-                           _("overdue"))
-    return text
+        mark = "escalated"
+    elif is_overdue(due_at, closed_at):
+        mark = "overdue"
+    else:
+        mark = ""
+    return _due_cell(timezone.localtime(due_at).date(), get_language(), mark)

@@ -638,6 +638,33 @@ def test_the_menu_follows_the_language_and_counts_on_every_page(client, cases, p
     assert 'mdc-list-item__content">Inbox<' in text and inbox_zh not in text
 
 
+def test_the_badges_statement_is_kept_per_scope_and_answers_each_user(client, cases, programs,
+                                                                      areas, staff, monkeypatch):
+    from workflows import frontend_views
+
+    built = []
+    statement = frontend_views.MenuBadges.statement
+    monkeypatch.setattr(frontend_views.MenuBadges, "statement",
+                        lambda self: built.append(self.key) or statement(self))
+    monkeypatch.setattr(frontend_views, "BADGE_QUERIES", {})
+    user, colleague = staff["village_other"], staff["village"]
+    login(client, user)
+    assert menu_badge(client.get(APP + "queue/"), "inbox/") == "1"
+    other = apply(programs, areas["v21"], user, name="钱大妈")
+    assign(user, open_task(other))
+    # the kept statement, not a new one, and the new task counted
+    assert menu_badge(client.get(APP + "archive/"), "inbox/") == "2"
+    assert len(built) == 1
+    login(client, colleague)  # another scope: its own statement, its own count
+    assert menu_badge(client.get(APP + "queue/"), "inbox/") == "0"
+    assert len(built) == 2 and built[0] != built[1]
+    user.area = colleague.area  # moved to the colleague's village: a new scope
+    user.save(update_fields=["area"])
+    login(client, user)
+    assert menu_badge(client.get(APP + "queue/"), "inbox/") == "0"
+    assert len(built) == 3
+
+
 def test_a_list_writes_the_session_only_when_its_pin_changes(client, cases, staff):
     login(client, staff["township"])
     client.get(APP + "queue/")
