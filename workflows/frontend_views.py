@@ -20,7 +20,7 @@ that pins the list for "back" when the pinned list changes.
 
 The rows are drawn in one pass in the view (``KeysetListMixin.table``): each
 cell is formatted once, the links come from one ``reverse`` per step and page
-(``RowFormatter``), and the template only joins the ready rows, instead of
+(``RowFormatter``), and the rows are joined in the view too (``list_body``), instead of
 viewflow's per-cell template work and per-row ``reverse``. What does not depend on
 the rows is drawn once and kept: the menu (``frontend.StaffMenu``, the badges put in
 on each page) and the filter drawer while no filter is set (``filter_drawer``).
@@ -156,8 +156,8 @@ class KeysetListMixin(PinListMixin):
     The page's rows are read without joins (``row_related`` only), and
     ``prepare_rows`` reads what the columns show of them (their cases) in one more
     statement: two small statements plan in a fraction of the time of one seven-table
-    join. ``table`` then formats every cell in one pass (``list_headers`` and
-    ``list_rows`` in the context, drawn by ``workflows/staff/_list_table.html``).
+    join. ``table`` then formats every cell in one pass (``list_headers`` and the joined
+    rows ``list_body`` in the context, drawn by ``workflows/staff/_list_table.html``).
     """
 
     paginate_by = PAGE_SIZE
@@ -241,7 +241,11 @@ class KeysetListMixin(PinListMixin):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["list_headers"], ctx["list_rows"] = self.table(ctx["object_list"])
+        ctx["list_headers"], rows = self.table(ctx["object_list"])
+        # the rows joined here: the template's loop over them cost more than the cells
+        ctx["list_body"] = mark_safe("".join(
+            f'\n        <tr data-row-id="{html_escape(str(pk))}">{cells}</tr>'
+            for pk, cells in rows))
         ctx["filter_drawer"] = self.filter_drawer()
         return ctx
 
