@@ -24,9 +24,14 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30  # on SIGTERM/HUP, running requests get this long to finish
 # (Sync workers close each connection after its response: no keep-alive to tune.)
 
-# Recycle workers now and then (memory growth in long-lived processes), not all at once.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then (memory growth in long-lived processes), never together:
+# a new worker imports the whole application (about a second) before it answers, and
+# workers started together under an even load reach the same count together, so each
+# draws its own limit from a wide range (5,000 to 7,500 requests). With a 10% range both
+# workers of a small host restarted in the same second and the host stopped answering for
+# about a second every few thousand requests (bench/api_load.py, docs/benchmarks.md).
+max_requests = 5000
+max_requests_jitter = 2500
 
 # The balancer's addresses, which may set X-Forwarded-Proto/-For for gunicorn itself
 # (wsgi.url_scheme, access log). Gunicorn reads FORWARDED_ALLOW_IPS from the environment.
