@@ -718,6 +718,23 @@ def test_keyset_pages_follow_each_other_without_overlap(client, programs, areas,
 
 # --- the inbox and queue use an index (PostgreSQL) ------------------------------------------
 
+@pytest.mark.requires_postgres("planner statistics targets are PostgreSQL's")
+def test_the_scope_columns_keep_finer_planner_statistics(db):
+    """casework 0023 and workflows 0010: a village's share of the cases, tasks and
+    deadlines is estimated from 1,000 histogram buckets, not the default 100 (with 100,
+    a village of 400 cases planned as 1,000 turned its process list into a full scan)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, a.attname, a.attstattarget FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid WHERE (c.relname, a.attname) IN "
+            "(('casework_case', 'area_id'), ('viewflow_task', 'owner_permission_obj_pk'), "
+            "('workflows_deadline', 'scope_key'))")
+        targets = {(table, column): target for table, column, target in cursor.fetchall()}
+    assert targets == {("casework_case", "area_id"): 1000,
+                       ("viewflow_task", "owner_permission_obj_pk"): 1000,
+                       ("workflows_deadline", "scope_key"): 1000}
+
+
 @pytest.mark.requires_postgres("EXPLAIN plans are PostgreSQL's")
 @pytest.mark.parametrize("page", ["inbox/", "queue/"])
 def test_inbox_and_queue_of_a_village_reviewer_use_a_task_index(programs, areas, staff, page):
