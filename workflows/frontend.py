@@ -32,7 +32,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, get_script_prefix, path
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
@@ -291,9 +291,14 @@ def _guard(callback, name, extras):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if isinstance(user, SimpleLazyObject):
-            # the user, read by now, without the lazy proxy: a staff page asks it for its
-            # role and area some hundreds of times (scopes, menu, rows)
-            request.user = user = user._wrapped
+            # the user, read by now, without the lazy proxies (authentication's, and the
+            # second factor's around it): a staff page asks it for its role and area some
+            # hundreds of times (scopes, menu, rows)
+            while isinstance(user, SimpleLazyObject):
+                if user._wrapped is empty:
+                    user._setup()
+                user = user._wrapped
+            request.user = user
         if not scope.is_staff(user):
             if getattr(user, "role", None) == User.Role.FAMILY:
                 return HttpResponseRedirect(FAMILY_HOME)
