@@ -665,6 +665,33 @@ def test_the_badges_statement_is_kept_per_scope_and_answers_each_user(client, ca
     assert len(built) == 3
 
 
+def test_a_staff_user_without_an_area_sees_empty_badges(client, cases):
+    """A user whose scope is empty (a township approver not yet given a township): the
+    inbox and queue badges are empty queries, left out of the kept statement (the
+    messages badge stays in it), and read 0."""
+    user = f.user("township_approver")
+    login(client, user)
+    response = client.get(APP + "queue/")
+    assert response.status_code == 200
+    assert menu_badge(response, "inbox/") == "0"
+    assert menu_badge(response, "queue/") == "0"
+    assert names_in(response) == set()
+
+
+def test_badges_of_empty_querysets_only_read_nothing(db, monkeypatch):
+    from workflows import frontend_views
+
+    monkeypatch.setattr(frontend_views, "BADGE_QUERIES", {})
+    badges = frontend_views.MenuBadges(lambda: {"inbox": Task.objects.none(),
+                                                "queue": Task.objects.none()},
+                                       ("inbox", "queue"), key=("empty",))
+    with CaptureQueriesContext(connection) as ctx:
+        assert badges.values == {"inbox": 0, "queue": 0}
+    assert ctx.captured_queries == []
+    assert frontend_views.BADGE_QUERIES == {("empty",): None}
+    assert str(badges["queue"]) == "0"
+
+
 def test_a_list_writes_the_session_only_when_its_pin_changes(client, cases, staff):
     login(client, staff["township"])
     client.get(APP + "queue/")
