@@ -34,8 +34,8 @@ def is_staff(user) -> bool:
 
 def scope_key(user) -> tuple:
     """What every scope in this module depends on: the user's own fields, no other row.
-    A statement built from these scopes may be kept under this key (the menu's badges,
-    the board)."""
+    A statement built from these scopes alone may be kept under this key (the menu's
+    badges, ``frontend_views.MenuBadges``)."""
     return (user.pk, user.is_authenticated, user.is_active, getattr(user, "role", None),
             getattr(user, "area_id", None), getattr(user, "household_id", None))
 
