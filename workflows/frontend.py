@@ -290,15 +290,14 @@ def _guard(callback, name, extras):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if isinstance(user, SimpleLazyObject):
-            # the user, read by now, without the lazy proxies (authentication's, and the
-            # second factor's around it): a staff page asks it for its role and area some
-            # hundreds of times (scopes, menu, rows)
-            while isinstance(user, SimpleLazyObject):
-                if user._wrapped is empty:
-                    user._setup()
-                user = user._wrapped
-            request.user = user
+        # the user, read by now, without the lazy proxies (authentication's, and the second
+        # factor's around it): a staff page asks it for its role and area some hundreds of
+        # times (scopes, menu, rows)
+        while isinstance(user, SimpleLazyObject):
+            if user._wrapped is empty:
+                user._setup()
+            user = user._wrapped
+        request.user = user
         if not scope.is_staff(user):
             if getattr(user, "role", None) == User.Role.FAMILY:
                 return HttpResponseRedirect(FAMILY_HOME)
