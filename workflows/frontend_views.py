@@ -247,7 +247,16 @@ class KeysetListMixin(PinListMixin):
             f'\n        <tr data-row-id="{html_escape(str(pk))}">{cells}</tr>'
             for pk, cells in rows))
         ctx["filter_drawer"] = self.filter_drawer()
+        ctx["filter_active"] = self.filter_active()
         return ctx
+
+    def filter_active(self) -> bool:
+        """Whether the list is filtered (the filter trigger is drawn active): only a query
+        with more than the page's cursor binds and compares the filter form."""
+        query = self.request.GET
+        if self.filterset is None or all(key == self.page_kwarg for key in query):
+            return False
+        return self.filterset.form.has_changed()
 
     def filter_drawer(self):
         """viewflow's filter drawer (``viewflow/includes/list_filter.html``) while no filter

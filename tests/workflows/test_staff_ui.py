@@ -692,6 +692,46 @@ def test_badges_of_empty_querysets_only_read_nothing(db, monkeypatch):
     assert str(badges["queue"]) == "0"
 
 
+TRIGGER = re.compile(r'<vf-list-filter-trigger class="([^"]*)"')
+
+
+@pytest.mark.parametrize("page", ["queue/", "archive/", "flows/", "tasks/"])
+def test_the_filter_trigger_is_active_only_when_a_filter_is_set(client, cases, staff, page):
+    login(client, staff["district"])
+    assert "--active" not in TRIGGER.search(client.get(APP + page).content.decode()).group(1)
+    # a cursor alone is no filter
+    paged = client.get(APP + page + "?after=1").content.decode()
+    assert "--active" not in TRIGGER.search(paged).group(1)
+    step = f"{BenefitApplicationFlow.__module__}.{BenefitApplicationFlow.__name__}"
+    filtered = client.get(APP + page, {"flow_task": f"{step}.township_review",
+                                       "status": "NEW"}).content.decode()
+    assert "vf-list__filter-trigger--active" in TRIGGER.search(filtered).group(1)
+
+
+def test_the_frame_draws_its_assets_once_a_process(client, cases, staff, monkeypatch):
+    """The icon, stylesheets, scripts and default avatar are drawn once and kept; every
+    page still carries them (the avatar is viewflow's default: no upload here)."""
+    from django.template import loader
+
+    from workflows.templatetags import staff_frame
+
+    staff_frame._drawn.cache_clear()
+    drawn = []
+    render = loader.render_to_string
+    monkeypatch.setattr(staff_frame, "render_to_string",
+                        lambda name, *args, **kwargs: drawn.append(name)
+                        or render(name, *args, **kwargs))
+    login(client, staff["township"])
+    for page in ("queue/", "flows/", "queue/"):
+        text = client.get(APP + page).content.decode()
+        for asset in ("viewflow/css/viewflow.min.css", "workflows/staff.css",
+                      "viewflow/js/viewflow.min.js", "viewflow/img/favicon.png"):
+            assert f"{settings.STATIC_URL}{asset}" in text, (page, asset)
+        assert re.search(r'class="vf-page__menu-avatar" src="[^"]*viewflow/img/user.png"', text)
+    assert sorted(drawn) == sorted(f"workflows/staff/_frame_{part}.html"
+                                   for part in staff_frame.PARTS)
+
+
 def test_a_list_writes_the_session_only_when_its_pin_changes(client, cases, staff):
     login(client, staff["township"])
     client.get(APP + "queue/")
