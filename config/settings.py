@@ -146,9 +146,20 @@ else:
     if _join_limit:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "options", f"-c join_collapse_limit={_join_limit}")
+    # Parameters bound by the server, and a statement prepared (its plan kept) once it
+    # ran this many times on a connection, except a pattern match (config.postgres: a
+    # generic plan of ``LIKE $1`` cannot use the scope's index). 0: nothing prepared (a
+    # pooler in transaction mode before PgBouncer 1.21, docs/deploy.md). Assumed, set
+    # locally (psycopg's default threshold).
+    DATABASES["default"]["ENGINE"] = "config.postgres"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("server_side_binding", True)
+    _prepare = env.int("PG_PREPARE_THRESHOLD", default=5)
+    _options.setdefault("prepare_threshold", _prepare or None)
 # Flows manage their own transactions and locks: never ATOMIC_REQUESTS.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+IS_POSTGRES = DATABASES["default"]["ENGINE"] in ("config.postgres",
+                                              "django.db.backends.postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "casework.User"
