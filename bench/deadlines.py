@@ -265,7 +265,7 @@ def add_timers(due: DueSet, start: int, stop: int) -> None:
                         token, owner_permission, owner_permission_obj_pk, process_id, data)
                     SELECT %s, 'HUMAN', 'NEW', now() - make_interval(secs => g %% 86400), %s,
                         %s, c.area, c.process_id, '{{}}'
-                    FROM generate_series(%s, %s) g JOIN c ON c.n = g %% %s + 1
+                    FROM generate_series(%s::int, %s::int) g JOIN c ON c.n = g %% %s::int + 1
                     RETURNING id, process_id),
                 r AS (
                     SELECT t.id, k.id AS case_id, now() + interval '1 day'
@@ -498,7 +498,7 @@ def fill_outbox(count: int) -> int:
                      ELSE jsonb_build_object('step', 'village_review', 'due_at', '2026-12-04',
                                              'program', k.program_id) END,
                 now(), 0, ''
-            FROM generate_series(0, %s - 1) g, m JOIN k ON true
+            FROM generate_series(0, %s::int - 1) g, m JOIN k ON true
             WHERE k.n = g %% m.n""", [count])
     vacuum("casework_outboxmessage")
     return earlier
