@@ -188,6 +188,12 @@ def unassigned_households(village_code: str) -> QuerySet:
             .order_by("number"))
 
 
+def open_assignment_count(person_id: int) -> int:
+    """How many households ``person_id`` looks after now (open assignments): what a
+    membership's end hands back to the village (``services.end_member_assignments``)."""
+    return ContactAssignment.objects.filter(contact_id=person_id, until__isnull=True).count()
+
+
 def contact_of_household(household_id: int, on: date | None = None
                          ) -> ContactAssignment | None:
     """The household's contact member on ``on`` (today), for the family's own page."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
@@ -168,6 +168,36 @@ def end_assignment(*, actor: User, assignment: ContactAssignment,
                                    "household": locked.household_id,
                                    "until": until.isoformat()})
     return locked
+
+
+def end_member_assignments(*, actor: User, person: Person, left: date
+                           ) -> list[ContactAssignment]:
+    """A contact member who leaves the association stops looking after households: each of
+    their open assignments ends on the day they left (``left``, the first day without
+    them), or, where they reported on a household on or after that day, on the day after
+    their last report there, so that no report falls outside its assignment.
+
+    Why: only an active member looks after contact households (seed lines 57, 104-105;
+    ``assign_contact`` refuses anyone else), so the household needs a new contact member,
+    and the village sees it uncovered instead of still in the leaver's care. Called by
+    ``casework.register.dues.end_membership`` inside its transaction (the caller has
+    checked the actor keeps the village); one ``contact_assignment_ended`` event each.
+    """
+    rows = list(_locked(ContactAssignment.objects.filter(contact_id=person.pk,
+                                                         until__isnull=True)).order_by("id"))
+    if not rows:
+        return []
+    last = dict(ContactReport.objects.filter(
+        contact_id=person.pk, household_id__in=[row.household_id for row in rows],
+        report_date__gte=left).values_list("household_id").annotate(last=Max("report_date")))
+    for row in rows:
+        reported = last.get(row.household_id)
+        row.until = max(left, row.since, reported + timedelta(days=1) if reported else left)
+        row.save(update_fields=["until"])
+        record(actor=actor, action="contact_assignment_ended", area_id=row.area_id, obj=row,
+               detail={"contact": row.contact_id, "household": row.household_id,
+                       "until": row.until.isoformat(), "reason": "membership_ended"})
+    return rows
 
 
 # --- rounds ------------------------------------------------------------------------------

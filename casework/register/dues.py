@@ -48,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import access
+from ..contacts import services as contacts
 from ..errors import CaseConflict, InvalidInput, NotPermitted
 from ..field_rules import check_values
 from ..history.record_events import record
@@ -338,6 +339,8 @@ def end_membership(*, actor: User, membership: Membership, left: date) -> Member
         record(actor=actor, action="membership_ended", area_id=locked.person.household.area_id,
                obj=locked, detail={"person": locked.person_id, "number": locked.number,
                                    "left": left.isoformat()})
+        # a leaver looks after no contact household (only members do): theirs end with it
+        contacts.end_member_assignments(actor=actor, person=locked.person, left=left)
     return locked
 
 

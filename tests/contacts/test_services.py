@@ -272,3 +272,47 @@ def test_who_files_and_when(ready):
     services.close_round(actor=w["staff"]["township"], round=w["round"])
     _refused(CaseConflict, "round", services.file_report, actor=w["actor"], round=w["round"],
              contact=w["jia"], report_date=days_ago(1), entries=ok)
+
+
+# --- a contact member leaves the association ---------------------------------------------
+
+def test_a_member_who_leaves_hands_back_their_households(world):
+    """Ending the membership ends the leaver's open assignments on the leaving day, or the
+    day after their last report on a household they reported on since; each with its
+    event; other members' assignments are untouched."""
+    from casework.register import dues
+
+    w, actor = world, world["staff"]["village"]
+    jia_rows = services.assign_contact(actor=actor, contact=w["jia"],
+                                       households=w["homes"][2:4], since=days_ago(10))
+    yi_row = services.assign_contact(actor=actor, contact=w["yi"], households=[w["homes"][4]],
+                                     since=days_ago(10))[0]
+    round_ = services.open_round(actor=actor, area=w["areas"]["v11"], title="日报",
+                                 first_day=days_ago(5), last_day=days_ago(0))
+    services.file_report(actor=actor, round=round_, contact=w["jia"], report_date=days_ago(2),
+                         entries=[services.ReportEntry(w["homes"][3], "all_well")])
+    dues.end_membership(actor=actor, membership=Membership.objects.get(person=w["jia"]),
+                        left=days_ago(4))
+    ended = {row.household_id: row.until for row in
+             ContactAssignment.objects.filter(pk__in=[row.pk for row in jia_rows])}
+    assert ended == {w["homes"][2].pk: days_ago(4),  # the leaving day
+                     w["homes"][3].pk: days_ago(1)}  # the day after the report on day -2
+    assert ContactAssignment.objects.get(pk=yi_row.pk).until is None
+    events = RecordEvent.objects.filter(action="contact_assignment_ended").order_by("id")
+    assert [(e.subject_id, e.detail["until"], e.detail["reason"]) for e in events] == [
+        (str(jia_rows[0].pk), days_ago(4).isoformat(), "membership_ended"),
+        (str(jia_rows[1].pk), days_ago(1).isoformat(), "membership_ended")]
+    # the households are free for another member at once
+    services.assign_contact(actor=actor, contact=w["yi"], households=w["homes"][2:3],
+                            since=days_ago(0))
+
+
+def test_a_leaver_without_households_changes_no_assignment(world):
+    from casework.register import dues
+
+    w, actor = world, world["staff"]["village"]
+    before = RecordEvent.objects.count()
+    dues.end_membership(actor=actor, membership=Membership.objects.get(person=w["yi"]),
+                        left=days_ago(1))
+    assert RecordEvent.objects.count() == before + 1  # membership_ended only
+    assert not ContactAssignment.objects.exists()

@@ -125,6 +125,27 @@ def test_join_and_leave_through_the_page(register):
     assert 'data-field="number"' in response.content.decode()
 
 
+def test_leaving_hands_back_the_contact_households_and_says_so(register):
+    """A contact member who leaves: their households end with the membership, and the
+    page tells the secretary to find them a new contact member."""
+    from casework.contacts import services as contacts
+    from casework.contacts.models import ContactAssignment
+
+    village = register["users"]["village"]
+    neighbours = [f.household(register["areas"]["v11"], address=f"一组{n}号") for n in (2, 3)]
+    rows = contacts.assign_contact(actor=village, contact=register["spouse"],
+                                   households=neighbours, since=date(2025, 1, 6))
+    client = client_for(village)
+    url = reverse("register:membership", args=[register["home"].pk])
+    response = client.post(url, {"action": "leave", "leave-person": register["spouse"].pk,
+                                 "leave-left": "2025-03-01"}, HTTP_ACCEPT_LANGUAGE="en",
+                           follow=True)
+    assert "2 households they looked after as a contact member need a new contact member." \
+        in response.content.decode()
+    assert {row.until for row in ContactAssignment.objects.filter(
+        pk__in=[row.pk for row in rows])} == {date(2025, 3, 1)}
+
+
 def test_applying_on_the_familys_behalf(register):
     programs = install_programs()
     client = client_for(register["users"]["village"])

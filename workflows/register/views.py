@@ -44,6 +44,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from casework import access
+from casework.contacts import selectors as contact_selectors
 from casework.errors import DomainError
 from casework.models import AccessRecord, Area, DuesPayment, Household, Membership, Person
 from casework.personal.identity import mask_resident_id
@@ -296,10 +297,17 @@ def membership(request, pk: int):
                 messages.success(request, _("%(name)s is now a member.") % {
                     "name": data["person"].name})
             else:
+                handed_back = contact_selectors.open_assignment_count(data["person"].pk)
                 dues.end_membership(actor=user, membership=data["person"].membership,
                                     left=data["left"])
                 messages.success(request, _("%(name)s has left the association.") % {
                     "name": data["person"].name})
+                if handed_back:  # the leaver's contact households (ended with the membership)
+                    messages.warning(request, ngettext(
+                        "%(count)d household they looked after as a contact member needs a "
+                        "new contact member.",
+                        "%(count)d households they looked after as a contact member need a "
+                        "new contact member.", handed_back) % {"count": handed_back})
         except DomainError as exc:
             domain_error(form, exc)
         else:
