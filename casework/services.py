@@ -34,6 +34,7 @@ from .models import (
     AuditEvent,
     Case,
     Entitlement,
+    EntitlementRenewal,
     Household,
     Membership,
     Person,
@@ -80,17 +81,24 @@ def reserve_budget(case: Case, amount: Decimal, on: date) -> None:
     """Refuse a grant that would overspend the program's yearly budget.
 
     The budget is the ``annual_budget_yuan`` parameter in force on the grant date
-    (programs without one have no cap). The program row is locked first, so
-    grants approved at the same moment are counted one after the other and the
-    fund can never be overspent.
+    (programs without one have no cap). What the year has already spent is every
+    period of the program that starts in it: the new grants' first periods and the
+    renewals the year's re-certification added (a yearly subsidy is paid again for each
+    renewed period, ``EntitlementRenewal.amount_yuan``). The program row is locked
+    first, so grants approved at the same moment are counted one after the other and
+    the fund can never be overspent.
     """
     budget = parameters_on(case.program_id, on).get("annual_budget_yuan")
     if budget is None or amount <= 0:
         return
     list(Program.objects.select_for_update().filter(pk=case.program_id).values_list("pk"))
-    used = Entitlement.objects.filter(
+    granted = Entitlement.objects.filter(
         program_id=case.program_id, valid_from__year=on.year,
     ).aggregate(total=Sum("amount_yuan"))["total"] or Decimal("0")
+    renewed = EntitlementRenewal.objects.filter(
+        entitlement__program_id=case.program_id, valid_from__year=on.year,
+    ).aggregate(total=Sum("amount_yuan"))["total"] or Decimal("0")
+    used = granted + renewed
     if used + amount > Decimal(str(budget)):
         raise CaseConflict(
             _("The fund's %(year)s budget cannot cover this grant (%(left)s yuan left, "
