@@ -12,7 +12,7 @@ records it here (``record_reveal``), in the same request.
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import AccessRecord, User
 
@@ -86,9 +86,14 @@ def record_reveal(user: User, revealed, *, purpose: str, case=None, path: str = 
 
 
 def case_file_purpose(case) -> str:
-    """The purpose recorded when a case's file shows its applicant's full number."""
-    return site_language(_("case file of case #%(case)s (%(status)s)"), case=case.pk,
-                         status=case.get_status_display())
+    """The purpose recorded when a case's file shows its applicant's full number: in the
+    site's language, its words and the case's status alike, whatever the reader's."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return site_language(gettext_lazy("case file of case #%(case)s (%(status)s)"),
+                             case=case.pk, status=case.get_status_display())
 
 
 def record_health_view(user: User, case, *, purpose: str, path: str = "") -> None:

@@ -125,6 +125,16 @@ def test_no_selector_module_calls_a_writer(path):
 
 # --- the views record what the selectors revealed ----------------------------------------------
 
+def test_the_case_file_purpose_is_stored_in_the_sites_language_for_any_reader(case):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        chinese = access_log.case_file_purpose(case)
+    with translation.override("en"):
+        assert access_log.case_file_purpose(case) == chinese
+    assert f"第{case.pk}号申请" in chinese and "case" not in chinese
+
+
 def test_the_case_file_records_the_applicants_full_number_as_before(staff, home, case):
     from workflows.case_file import case_file_context
 
