@@ -132,6 +132,10 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         ordering = ["id"]
         indexes = [_prefix_index("area", "household_area_prefix")]
+        constraints = [
+            models.CheckConstraint(condition=Q(annual_income_yuan__gte=0),
+                                   name="household_income_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -498,6 +502,9 @@ class Entitlement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit_key", "program"], condition=Q(state="live"),
                                     name="entitlement_one_live_per_unit_program"),
+            # money is never negative: a service's bug stops at the database
+            models.CheckConstraint(condition=Q(amount_yuan__gte=0),
+                                   name="entitlement_amount_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -542,6 +549,8 @@ class EntitlementRenewal(models.Model):
                                     name="renewal_once_per_entitlement_year"),
             models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")),
                                    name="renewal_period_ordered"),
+            models.CheckConstraint(condition=Q(amount_yuan__gte=0),
+                                   name="renewal_amount_not_negative"),
         ]
 
     def __str__(self) -> str:
