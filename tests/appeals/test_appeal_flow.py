@@ -550,3 +550,22 @@ def test_the_letter_offers_the_appeal_until_the_rejection_is_appealed(village_re
                             "dismiss", "理由不成立")
     letter = letter_data(None, decided.case, "en")
     assert letter.appeal_days is None and letter.reason == "家庭情况与申报不符"
+
+
+def test_an_upheld_appeal_grants_over_a_benefit_whose_period_ran_out_unswept(
+        programs, family_home, staff):
+    """Last year's health check is still marked live (the daily sweep has not reached
+    it) but its period is over: an upheld appeal of this year's refusal ends it and
+    grants, as an approval does; a benefit still running is refused by unit."""
+    today = timezone.localdate()
+    old = f.entitlement(family_home["applicant"], programs["health_check"],
+                        valid_from=today - timedelta(days=400),
+                        valid_to=today - timedelta(days=2))
+    case = decide(staff["village"], submit(programs, family_home, "health_check"), "reject",
+                  "不符合")
+    decided = decide_appeal(staff["township"], lodge(family_home["user"], case), "uphold")
+    assert decided.case.status == CaseStatus.APPROVED
+    old.refresh_from_db()
+    assert (old.state, old.end_reason) == (Entitlement.State.ENDED,
+                                           Entitlement.EndReason.SUPERSEDED)
+    assert Entitlement.objects.get(case=decided.case).state == Entitlement.State.LIVE

@@ -63,10 +63,11 @@ from eligibility import appeal_period as period
 
 from .. import steps, subjects, task_pages
 from ..applications.flow import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
-from ..applications.services import grant
+from ..applications.services import grant, is_unit_conflict
 from ..case_process import lock_case, process_id_of
 from ..completion import already_decided, decide_task, forbid_own_household
 from ..deadlines.services import new_deadline
+from ..entitlements import end_expired_for_unit
 from ..models import Appeal
 from ..notifications.notify import notify_step, queue_case_messages
 from ..viewflow_adapter import complete_task_row, insert_task, new_task, release_case
@@ -400,9 +401,23 @@ def decide_appeal(*, actor: User, task_id: int, outcome: str, reason: str = "") 
         _record_outcome(appeal, case, task, actor, outcome, reason, now)
         return appeal
 
-    return decide_task(actor=actor, task_id=task_id, tasks=_appeal_tasks(),
-                       subject_of=_appeal_of_task,
-                       not_this_step=_("This task is not an appeal."), decide=decide)
+    def run() -> Appeal:
+        return decide_task(actor=actor, task_id=task_id, tasks=_appeal_tasks(),
+                           subject_of=_appeal_of_task,
+                           not_this_step=_("This task is not an appeal."), decide=decide)
+
+    try:
+        return run()
+    except IntegrityError as exc:
+        # an upheld appeal that grants, where the unit still holds an entitlement whose
+        # period is over (the daily sweep has not reached it): end it and decide again,
+        # as an approval does (``applications.services.decide``)
+        unit = (Appeal.objects.filter(process__task__id=task_id)
+                .values_list("case__program_id", "case__unit_key").first()
+                if is_unit_conflict(exc) else None)
+        if unit is None or not end_expired_for_unit(program_id=unit[0], unit_key=unit[1]):
+            raise
+    return run()
 
 
 def _may_resume(case: Case, target: str) -> None:
@@ -413,9 +428,11 @@ def _may_resume(case: Case, target: str) -> None:
         raise CaseConflict(_("The applicant has another open application for this program; "
                              "it must be closed before this appeal can be upheld."),
                            code="duplicate")
+    # the unit (person, couple or household) holds the program's benefit and its period
+    # still runs; one whose period is over is ended when the grant replaces it
     if target == GRANT and Entitlement.objects.filter(
-            person_id=case.applicant_id, program_id=case.program_id,
-            state=Entitlement.State.LIVE).exists():
+            unit_key=case.unit_key, program_id=case.program_id, state=Entitlement.State.LIVE,
+            valid_to__gte=timezone.localdate()).exists():
         raise CaseConflict(_("The applicant already holds this benefit."), code="duplicate")
 
 

@@ -233,12 +233,18 @@ def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Cas
         code="already_granted")
 
 
+def is_unit_conflict(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is the one-live-entitlement-per-unit constraint refusing a grant
+    (PostgreSQL names the constraint, SQLite its column)."""
+    text = str(exc)
+    return any(mark in text for mark in ("entitlement_one_live_per_unit_program",
+                                         "casework_entitlement.unit_key"))
+
+
 def _unit_conflict(exc: IntegrityError, task_id: int) -> tuple[int, str] | None:
     """(program id, unit key) of the case of ``task_id`` when ``exc`` is the one-live-
     entitlement-per-unit constraint refusing its grant, else None."""
-    text = str(exc)
-    if not any(mark in text for mark in ("entitlement_one_live_per_unit_program",
-                                         "casework_entitlement.unit_key")):
+    if not is_unit_conflict(exc):
         return None
     return Case.objects.filter(process__task__id=task_id).values_list(
         "program_id", "unit_key").first()
