@@ -11,16 +11,18 @@ from casework.privacy.access_log import case_file_purpose, record_health_view, r
 from .documents import access_purpose, document_rows
 
 
-def case_file_context(user, case_id) -> dict:
+def case_file_context(user, case_id, *, path: str = "") -> dict:
     """The case file a staff page shows (``workflows/staff/_case_file.html``):
     ``casework.selectors.case_context``, with the documents as labelled download links.
     An annual health check's file shows health data (its pre-check counts the checks the
     applicant had this year): each showing is recorded (kind ``health``), as is the
-    applicant's full identity number where the rule shows it (kind ``resident_id``)."""
+    applicant's full identity number where the rule shows it (kind ``resident_id``), each
+    record with the page's ``path`` (what the auditor opens to see what was shown)."""
     case = selectors.case_detail(user=user, case_id=case_id)
-    record_health_view(user, case, purpose=access_purpose(user, case.pk))
+    record_health_view(user, case, purpose=access_purpose(user, case.pk), path=path)
     ctx = selectors.case_context(case, user)
-    record_reveal(user, ctx.pop("revealed"), case=case, purpose=case_file_purpose(case))
+    record_reveal(user, ctx.pop("revealed"), case=case, purpose=case_file_purpose(case),
+                  path=path)
     ctx["documents"] = document_rows(ctx["documents"])
     ctx["facts_rows"] = facts_rows(case)
     return ctx

@@ -788,7 +788,7 @@ class ScopedProcessDetailView(vf_views.DetailProcessView):
             task.step_label = step_label(task.flow_task)
         case = case_of_process(process)
         if case is not None:
-            ctx.update(case_file_context(self.request.user, case.pk))
+            ctx.update(case_file_context(self.request.user, case.pk, path=self.request.path))
         return ctx
 
 
@@ -856,7 +856,7 @@ class CaseFileMixin:
         ctx = super().get_context_data(**kwargs)
         case = case_of_process(self.request.activation.task.process)
         if case is not None:
-            ctx.update(case_file_context(self.request.user, case.pk))
+            ctx.update(case_file_context(self.request.user, case.pk, path=self.request.path))
         return ctx
 
 

@@ -70,7 +70,8 @@ class TaskPage(FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(case_file_context(self.request.user, self.case_id()))
+        ctx.update(case_file_context(self.request.user, self.case_id(),
+                                     path=self.request.path))
         ctx["task"] = self.task
         ctx["activation"] = self.request.activation
         return ctx

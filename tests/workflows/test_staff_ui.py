@@ -194,6 +194,19 @@ def test_process_page_shows_the_case_file(client, cases, staff):
     assert case.applicant.id_number in text  # approvers see the full number
 
 
+def test_the_case_files_access_records_name_the_page_that_showed_it(client, cases, staff):
+    from casework.models import AccessRecord
+
+    case, user = cases["a"], staff["township"]
+    login(client, user)
+    task = open_task(case)
+    for url in (f"{APP}{case.process.pk}/", task_url(task, "detail")):
+        AccessRecord.objects.all().delete()
+        assert client.get(url).status_code == 200
+        shown = AccessRecord.objects.get(user=user, kind="resident_id")
+        assert (shown.case_id, shown.person_id, shown.path) == (case.pk, case.applicant_id, url)
+
+
 def test_families_are_sent_to_their_own_pages(client, cases, family_home):
     login(client, family_home["user"])
     for url in ("/workflow/", APP + "inbox/", f"{APP}{cases['a'].process.pk}/",
