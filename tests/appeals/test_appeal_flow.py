@@ -569,3 +569,20 @@ def test_an_upheld_appeal_grants_over_a_benefit_whose_period_ran_out_unswept(
     assert (old.state, old.end_reason) == (Entitlement.State.ENDED,
                                            Entitlement.EndReason.SUPERSEDED)
     assert Entitlement.objects.get(case=decided.case).state == Entitlement.State.LIVE
+
+
+def test_an_upheld_appeal_does_not_grant_over_a_benefit_still_running(programs, family_home,
+                                                                      staff):
+    case = decide(staff["village"], submit(programs, family_home, "health_check"), "reject",
+                  "不符合")
+    today = timezone.localdate()
+    running = f.entitlement(family_home["applicant"], programs["health_check"],
+                            valid_from=today - timedelta(days=30),
+                            valid_to=today + timedelta(days=30))
+    appeal = lodge(family_home["user"], case)
+    with pytest.raises(CaseConflict) as refused:
+        decide_appeal(staff["township"], appeal, "uphold")
+    assert refused.value.code == "duplicate" and running.number in refused.value.message
+    running.refresh_from_db()
+    assert running.state == Entitlement.State.LIVE
+    assert Appeal.objects.get(pk=appeal.pk).outcome == Appeal.Outcome.PENDING

@@ -430,10 +430,13 @@ def _may_resume(case: Case, target: str) -> None:
                            code="duplicate")
     # the unit (person, couple or household) holds the program's benefit and its period
     # still runs; one whose period is over is ended when the grant replaces it
-    if target == GRANT and Entitlement.objects.filter(
-            unit_key=case.unit_key, program_id=case.program_id, state=Entitlement.State.LIVE,
-            valid_to__gte=timezone.localdate()).exists():
-        raise CaseConflict(_("The applicant already holds this benefit."), code="duplicate")
+    held = Entitlement.objects.filter(
+        unit_key=case.unit_key, program_id=case.program_id, state=Entitlement.State.LIVE,
+        valid_to__gte=timezone.localdate()).first() if target == GRANT else None
+    if held is not None:
+        raise CaseConflict(_("This person, couple or household already holds entitlement "
+                             "%(number)s of this program, valid until %(until)s.") % {
+            "number": held.number, "until": held.valid_to}, code="duplicate")
 
 
 def _record_outcome(appeal: Appeal, case: Case, task: Task, actor: User, outcome: str,
