@@ -24,8 +24,9 @@ from eligibility.grants import (
     period_from,
 )
 from eligibility.models import Program
-from eligibility.parameters import parameters_on
+from eligibility.parameters import PARAMETER_ROW, parameters_on, resolve, rows_in_force
 
+from .compiled_queries import CompiledQuery
 from .errors import CaseConflict, InvalidInput, NotPermitted
 from .field_rules import check_values, normalize_text
 from .fund import services as fund
@@ -43,13 +44,19 @@ from .models import (
 from .personal.identity import mask_resident_id, parse_resident_id
 from .register.facts import build_facts
 
+#: ``eligibility.parameters_on``'s rows, compiled once a process: every application and
+#: re-certification pre-check reads them
+_PARAMETER_ROWS = CompiledQuery(
+    lambda *, program_id, on: rows_in_force(program_id, on).values_list(*PARAMETER_ROW),
+    values={"program_id": int, "on": date})
+
 
 def precheck(*, household: Household, applicant_id: int, program: Program, on: date
              ) -> tuple[EligibilityDecision, dict[str, Any]]:
     """Evaluate the program's rule on a fresh facts snapshot; returns (decision, facts)."""
     facts = build_facts(household=household, applicant_id=applicant_id,
                         program_code=program.code, on=on)
-    params = parameters_on(program, on)
+    params = resolve(_PARAMETER_ROWS.rows(program_id=program.pk, on=on), on)
     return evaluate(facts, program.code, params, on), facts.to_json()
 
 

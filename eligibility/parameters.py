@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 #: (key, value, effective_from, effective_to); dates as ``date`` or ISO strings
 ParameterRow = tuple[str, Any, date | str, date | str | None]
+#: the columns of a ``ParameterRow``
+PARAMETER_ROW = ("key", "value", "effective_from", "effective_to")
 
 
 def _day(value: date | str | None) -> date | None:
@@ -56,7 +58,9 @@ def resolve(rows: Iterable[ParameterRow], on: date) -> dict[str, Any]:
     return {key: value for key, (_start, value) in sorted(chosen.items())}
 
 
-def _rows_in_force(program: "Program | int", on: date):
+def rows_in_force(program: "Program | int", on: date):
+    """The rows of ``program`` (a ``Program`` or its id) whose period holds ``on``, a
+    queryset; ``resolve`` picks each key's value among them."""
     from .models import PolicyParameter  # here: models.py imports this module
 
     program_id = getattr(program, "pk", program)
@@ -66,13 +70,12 @@ def _rows_in_force(program: "Program | int", on: date):
 
 def parameters_on(program: "Program | int", on: date) -> dict[str, Any]:
     """The value of every key of ``program`` (a ``Program`` or its id) in force on ``on``."""
-    rows = _rows_in_force(program, on).values_list("key", "value", "effective_from",
-                                                   "effective_to")
+    rows = rows_in_force(program, on).values_list(*PARAMETER_ROW)
     return resolve(rows, on)
 
 
 def parameter_rows_on(program: "Program | int", on: date) -> list["PolicyParameter"]:
     """The row of each key of ``program`` in force on ``on``, with its source (what the
     API shows): the latest start wins, as ``resolve`` decides."""
-    rows = _rows_in_force(program, on).order_by("key", "effective_from")
+    rows = rows_in_force(program, on).order_by("key", "effective_from")
     return list({row.key: row for row in rows}.values())

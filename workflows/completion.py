@@ -8,9 +8,10 @@ they check and what they record; ``decide_task`` does the rest one way for all t
 1. one transaction with its unit of work, so the audit events and the outbox rows the
    decision writes commit with it and the messages leave after commit (``deciding``);
    a lock timeout or a lost deadlock is a ``CaseConflict`` ("locked", 409);
-2. the task read with the caller's joins, locking its task and process rows (the process
-   row is each case's lock); missing or not the actor's to act on is
-   ``Task.DoesNotExist`` (404: it does not say that a task exists elsewhere);
+2. the task read with the caller's joins (``task_reader``: compiled once a process),
+   locking its task and process rows (the process row is each case's lock); missing or
+   not the actor's to act on is ``Task.DoesNotExist`` (404: it does not say that a task
+   exists elsewhere);
 3. a task already done is ``CaseConflict`` ("task_closed", 409); a task of another kind
    (what ``subject_of`` finds no subject for) is ``CaseConflict`` ("wrong_step");
 4. the caller's ``decide(task, subject, now)``: its separation-of-duties guard
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from casework.compiled_queries import CompiledQuery
 from casework.errors import CaseConflict, NotPermitted
 from casework.history.audit import unit_of_work
 from casework.models import Case, User
@@ -60,14 +62,30 @@ def deciding() -> Iterator[None]:
                            code="locked") from exc
 
 
-def lock_actor_task(tasks: QuerySet[Task], task_id: int, actor: User) -> Task:
-    """Read task ``task_id`` from ``tasks`` (the caller's joins and annotations), locking
-    the task and process rows inside the caller's transaction. Raises
+def task_reader(build: Callable[..., QuerySet[Task]], **values: type
+                ) -> CompiledQuery[Task]:
+    """How a flow reads the task it decides: ``build(**arguments)`` (the flow's joins and
+    annotations) narrowed to one task and locking its task and process rows, compiled
+    once a process (a decision's read joins five tables; building and compiling it took
+    more time than running it). ``values`` names the arguments that are only parameters
+    (an actor's id), as ``CompiledQuery`` asks; ``task_id`` is one already."""
+
+    def locked(*, task_id: int, **arguments: Any) -> QuerySet[Task]:
+        tasks = build(**arguments)
+        if connection.features.has_select_for_update_of:
+            tasks = tasks.select_for_update(of=("self", "process"))
+        return tasks.filter(pk=task_id)
+
+    return CompiledQuery(locked, values={"task_id": int, **values})
+
+
+def lock_actor_task(tasks: CompiledQuery[Task], task_id: int, actor: User,
+                    arguments: dict[str, Any] | None = None) -> Task:
+    """Read task ``task_id`` with ``tasks`` (a ``task_reader``, given ``arguments``),
+    locking the task and process rows inside the caller's transaction. Raises
     ``Task.DoesNotExist`` when it is missing or not ``actor``'s to act on
     (``steps.user_may_act``)."""
-    if connection.features.has_select_for_update_of:
-        tasks = tasks.select_for_update(of=("self", "process"))
-    task = tasks.filter(pk=task_id).first()
+    task = tasks.first(task_id=task_id, **(arguments or {}))
     if task is None or not task.owner_permission or not steps.user_may_act(
         actor, task.owner_permission, task.owner_permission_obj_pk or ""
     ):
@@ -104,18 +122,20 @@ def actor_of(activation) -> User | None:
     return task.owner
 
 
-def decide_task(*, actor: User, task_id: int, tasks: QuerySet[Task],
+def decide_task(*, actor: User, task_id: int, tasks: CompiledQuery[Task],
                 subject_of: Callable[[Task], S | None], not_this_step: str,
-                decide: Callable[[Task, S, datetime], R]) -> R:
+                decide: Callable[[Task, S, datetime], R],
+                task_arguments: dict[str, Any] | None = None) -> R:
     """Decide human task ``task_id`` as ``actor`` (the steps in the module doc).
 
-    ``tasks`` is the caller's query (its joins), ``subject_of`` what the task decides (the
+    ``tasks`` is the caller's read (a ``task_reader``, run with ``task_arguments``),
+    ``subject_of`` what the task decides (the
     case, the appeal, the re-certification) or None for a task of another kind, named by
     ``not_this_step``; ``decide`` checks the actor may decide it and writes what the
     decision changes, then the task is completed. Returns what ``decide`` returns.
     """
     with deciding():
-        task = lock_actor_task(tasks, task_id, actor)
+        task = lock_actor_task(tasks, task_id, actor, task_arguments)
         if task.status not in OPEN_TASK:
             raise CaseConflict(_("This task has already been decided."), code="task_closed")
         subject = subject_of(task)
@@ -134,4 +154,4 @@ def already_decided() -> CaseConflict:
 
 
 __all__ = ["OPEN_TASK", "actor_of", "already_decided", "complete_task", "decide_task",
-           "deciding", "forbid_own_household", "lock_actor_task"]
+           "deciding", "forbid_own_household", "lock_actor_task", "task_reader"]

@@ -65,7 +65,7 @@ from .. import steps, subjects, task_pages
 from ..applications.flow import BenefitApplicationFlow, CaseEnd, ScopedTaskView, StartCase
 from ..applications.services import grant, is_unit_conflict
 from ..case_process import lock_case, process_id_of
-from ..completion import already_decided, decide_task, forbid_own_household
+from ..completion import already_decided, decide_task, forbid_own_household, task_reader
 from ..deadlines.services import new_deadline
 from ..entitlements import end_expired_for_unit
 from ..models import Appeal
@@ -364,6 +364,9 @@ def _appeal_tasks() -> QuerySet[Task]:
                                        "process__appeal__decision").order_by()
 
 
+APPEAL_TASKS = task_reader(_appeal_tasks)
+
+
 def _appeal_of_task(task: Task) -> Appeal | None:
     """The appeal an appeal task decides; None for any other task."""
     node = task.flow_task
@@ -402,7 +405,7 @@ def decide_appeal(*, actor: User, task_id: int, outcome: str, reason: str = "") 
         return appeal
 
     def run() -> Appeal:
-        return decide_task(actor=actor, task_id=task_id, tasks=_appeal_tasks(),
+        return decide_task(actor=actor, task_id=task_id, tasks=APPEAL_TASKS,
                            subject_of=_appeal_of_task,
                            not_this_step=_("This task is not an appeal."), decide=decide)
 

@@ -46,7 +46,13 @@ from eligibility.units import unit_key
 
 from .. import steps
 from ..case_process import lock_case
-from ..completion import OPEN_TASK, complete_task, decide_task, forbid_own_household
+from ..completion import (
+    OPEN_TASK,
+    complete_task,
+    decide_task,
+    forbid_own_household,
+    task_reader,
+)
 from ..deadlines.services import close_for_case
 from ..entitlements import end_expired_for_unit
 from ..models import Appeal
@@ -185,24 +191,29 @@ def _decision_columns() -> tuple[str, ...]:
             *_columns(Person, "process__case__applicant__"))
 
 
-def _decision_tasks(actor: User) -> QuerySet[Task]:
+def _decision_tasks(*, actor_id: int, other_steps: tuple[str, ...]) -> QuerySet[Task]:
     """The decision tasks read with their process and case in one statement (the
     completion core locks the task and process rows: the process row is every case's
     lock).
 
-    The same statement tells whether ``actor`` already decided this case at another
-    level (``decided_other_level``, an EXISTS on the case's decisions) or upheld its
-    appeal (``decided_appeal``): separation of duties, checked by ``decide``.
+    The same statement tells whether the actor already decided this case at another
+    level (``decided_other_level``, an EXISTS on the case's decisions of ``other_steps``)
+    or upheld its appeal (``decided_appeal``): separation of duties, checked by
+    ``decide``.
     """
     return Task.objects.select_related("process", "process__case", "process__case__program",
                                        "process__case__applicant").only(
         *_decision_columns()).annotate(decided_other_level=Exists(Decision.objects.filter(
-        case_id=OuterRef("process__case__id"), actor_id=actor.pk,
-        step__in=_other_level_steps(actor))),
+        case_id=OuterRef("process__case__id"), actor_id=actor_id,
+        step__in=other_steps)),
         # who upheld an appeal of the case has judged it once already
         decided_appeal=Exists(Appeal.objects.filter(
-            case_id=OuterRef("process__case__id"), decided_by_id=actor.pk,
+            case_id=OuterRef("process__case__id"), decided_by_id=actor_id,
             outcome=Appeal.Outcome.UPHELD))).order_by()
+
+
+#: the read a decision locks its task with, compiled once a process (per role's steps)
+DECISION_TASKS = task_reader(_decision_tasks, actor_id=int)
 
 
 def decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Case:
@@ -273,7 +284,9 @@ def _decide(*, actor: User, task_id: int, decision: str, reason: str = "") -> Ca
         _record_decision(case, task, task.flow_task.name, actor, decision, reason, now)
         return case
 
-    return decide_task(actor=actor, task_id=task_id, tasks=_decision_tasks(actor),
+    return decide_task(actor=actor, task_id=task_id, tasks=DECISION_TASKS,
+                       task_arguments={"actor_id": actor.pk,
+                                       "other_steps": tuple(_other_level_steps(actor))},
                        subject_of=_case_of_decision_task,
                        not_this_step=_("This task does not take a decision."),
                        decide=decide_case)

@@ -72,7 +72,7 @@ from eligibility.rules import CURRENT
 
 from .. import steps, subjects, task_pages
 from ..applications.flow import CaseEnd, ScopedTaskView, StartCase
-from ..completion import already_decided, decide_task, forbid_own_household
+from ..completion import already_decided, decide_task, forbid_own_household, task_reader
 from ..entitlements import lock_cases, renew
 from ..models import Recertification
 from ..notifications.notify import queue_case_messages
@@ -413,6 +413,9 @@ def _review_tasks() -> QuerySet[Task]:
     ).order_by()
 
 
+REVIEW_TASKS = task_reader(_review_tasks)
+
+
 def _recertification_of_task(task: Task) -> Recertification | None:
     """The re-certification a review task decides; None for any other task."""
     node = task.flow_task
@@ -445,7 +448,7 @@ def decide_review(*, actor: User, task_id: int, decision: str, reason: str = ""
         _record_outcome(recertification, case, task, actor, decision, reason, now)
         return recertification
 
-    return decide_task(actor=actor, task_id=task_id, tasks=_review_tasks(),
+    return decide_task(actor=actor, task_id=task_id, tasks=REVIEW_TASKS,
                        subject_of=_recertification_of_task,
                        not_this_step=_("This task is not a re-certification review."),
                        decide=decide)
