@@ -30,6 +30,7 @@ from .compiled_queries import CompiledQuery
 from .errors import CaseConflict, InvalidInput, NotPermitted
 from .field_rules import check_values, normalize_text
 from .fund import services as fund
+from .history.audit import queue_insert
 from .models import (
     Area,
     AuditEvent,
@@ -125,8 +126,9 @@ def issue_entitlement(case: Case, *, actor: User | None = None) -> Entitlement:
     ``annual_budget_yuan`` parameter is capped by it (``reserve_budget``).
 
     One live entitlement per program and unit: if the unit still holds one whose period
-    has ended (the daily sweep has not reached it yet), the insert fails on the
-    constraint and the caller ends it (``workflows.entitlements``) and decides again.
+    has ended (the daily sweep has not reached it yet), the insert (at the unit of work's
+    end) fails on the constraint and the caller ends it (``workflows.entitlements``) and
+    decides again.
     """
     today = timezone.localdate()
     params = case.eligibility.get("parameters") or {}
@@ -138,13 +140,17 @@ def issue_entitlement(case: Case, *, actor: User | None = None) -> Entitlement:
     from_fund = case.program.code == fund.GRANT_PROGRAM
     if case.program.is_cash and not from_fund:
         reserve_budget(case, amount, today)
-    entitlement = Entitlement.objects.create(
+    entitlement = Entitlement(
         case=case, household_id=case.household_id, person_id=case.applicant_id,
         program_id=case.program_id, unit_key=case.unit_key, area_id=case.area_id,
         number=f"JD{today:%Y}{case.program_id:02d}{case.pk:08d}",
         amount_yuan=amount, valid_from=valid_from, valid_to=valid_to,
         issued_at=timezone.now(),
     )
+    # inserted with the unit of work's other new rows (at once outside one); the
+    # one-live-per-unit constraint then refuses it when the unit flushes, still inside
+    # the caller's transaction
+    queue_insert(entitlement)
     if from_fund and amount > 0:
         # the entitlement's number is the grant's voucher in the ledger
         fund.reserve_grant(case=case, amount=amount, on=today, actor=actor,

@@ -3,8 +3,9 @@
 Every state change appends an audit event in the transaction that makes it.
 Inside ``unit_of_work()`` (every service call opens one) the events, the
 outbox rows and the case's changed columns are buffered and written once, just
-before the transaction commits: one INSERT per table and one UPDATE of the
-case, however many steps the flow took. Outside a unit (e.g. a timer fired by
+before the transaction commits: one UPDATE of the case and the new rows of every table
+in one statement (on PostgreSQL; one INSERT per table elsewhere), however many steps the
+flow took. Outside a unit (e.g. a timer fired by
 viewflow's dispatcher) each call writes at once.
 
 The last event a unit writes for a case is its chain's new head: it is sealed
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from ..models import AuditEvent, Case, OutboxMessage, User
 from . import audit_key, chain
+from .combined_insert import insert_together
 
 _local = threading.local()
 
@@ -72,14 +74,11 @@ def _flush(unit: _Unit) -> None:
             Case.objects.filter(pk=case.pk).update(audit_head=case.audit_head)
     if unit.events:
         _seal_heads(unit.events)
-        AuditEvent.objects.bulk_create(unit.events)
-    if unit.outbox:
-        OutboxMessage.objects.bulk_create(unit.outbox)
     by_model: dict[type, list] = {}
     for obj in unit.inserts:
         by_model.setdefault(type(obj), []).append(obj)
-    for model, objs in by_model.items():
-        model.objects.bulk_create(objs)
+    # the events, the messages and the other new rows: one statement on PostgreSQL
+    insert_together([unit.events, unit.outbox, *by_model.values()])
 
 
 def queue_insert(obj) -> None:

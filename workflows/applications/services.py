@@ -25,7 +25,13 @@ from viewflow.workflow.models import Process, Task
 from casework import access
 from casework.errors import CaseConflict, IneligibleApplication, InvalidInput, NotPermitted
 from casework.field_rules import normalize_text
-from casework.history.audit import record_event, save_case, transition, unit_of_work
+from casework.history.audit import (
+    queue_insert,
+    record_event,
+    save_case,
+    transition,
+    unit_of_work,
+)
 from casework.models import (
     Case,
     CaseStatus,
@@ -304,8 +310,9 @@ def _record_decision(case: Case, task, step: str, actor: User, decision: str, re
     event, the objections it resolves, and at a rejection or the final approval the
     case's end (the entitlement, the family told); the flow then routes on
     ``case.last_decision``."""
-    Decision.objects.create(case=case, step=step, outcome=decision, reason=reason,
-                            actor=actor, task_id=task.pk, decided_at=now)
+    # written with the unit's other new rows (nothing reads it back in this transaction)
+    queue_insert(Decision(case=case, step=step, outcome=decision, reason=reason, actor=actor,
+                          task_id=task.pk, decided_at=now))
     case.last_decision = decision
     record_event(case, actor=actor, action=f"decision_{decision}", from_status=case.status,
                  to_status=case.status, detail={"step": step, "reason": reason,
