@@ -14,7 +14,8 @@ run, so PostgreSQL's prepared statements (``config/postgres``) keep its plan too
 What may vary between runs is declared: ``values`` are the arguments that reach the SQL
 only as parameters (an id, a code, a date); any other argument (a tuple of steps that an ``IN``
 lists, a flag that adds a join) shapes the SQL and is part of the cache key, so it must
-be hashable. A value argument that does not come out of the compiler as a parameter of
+be hashable and take few values: a query keeps at most ``MAX_SHAPES`` compiled shapes,
+the oldest dropped first. A value argument that does not come out of the compiler as a parameter of
 its own (it went into a ``LIKE`` pattern, or a lookup rewrote it) is refused when the
 query is first built, not silently frozen.
 
@@ -44,6 +45,9 @@ T = TypeVar("T")
 _INT_MARKER = -1_987_654_000
 _STR_MARKER = "\u2063compiled-query-argument-{}\u2063"
 _DATE_MARKER = date(1, 1, 1)
+
+#: compiled shapes a query keeps (a role's steps, a flag: a handful in practice)
+MAX_SHAPES = 64
 
 #: the types a value argument may have, and what each becomes as the caller gives it
 _KINDS: dict[type, Callable[[Any], Any]] = {int: int, str: str, date: lambda d: d}
@@ -92,6 +96,8 @@ class CompiledQuery(Generic[T]):
         if compiled is None:
             with self._lock:
                 compiled = self._shapes.get(key) or self._compile(using, dict(shape))
+                while len(self._shapes) >= MAX_SHAPES:
+                    del self._shapes[next(iter(self._shapes))]
                 self._shapes[key] = compiled
         return self._run(compiled, connection, arguments)
 

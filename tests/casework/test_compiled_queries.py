@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
+from casework import compiled_queries
 from casework.compiled_queries import CompiledQuery, shapes_of
 from casework.models import Case, Entitlement, Membership, Person
 from eligibility.models import PolicyParameter
@@ -70,6 +71,15 @@ def test_each_shape_compiles_once_and_runs_the_same_sql(homes):
     # only where the backend writes parameters into the logged SQL
     assert len({sql.replace(str(homes[0].pk), "?").replace(str(homes[1].pk), "?")
                 for sql in sqls}) == 1
+
+
+def test_it_keeps_a_bounded_number_of_shapes(homes, monkeypatch):
+    monkeypatch.setattr(compiled_queries, "MAX_SHAPES", 2)
+    query = CompiledQuery(lambda *, household_id, limit: _people(
+        household_id=household_id, members_only=False)[:limit], values={"household_id": int})
+    for limit in (1, 2, 3, 1):
+        assert len(query.rows(household_id=homes[0].pk, limit=limit)) == min(limit, 2)
+    assert [dict(key[2])["limit"] for key in shapes_of(query)] == [3, 1]
 
 
 def test_a_union_of_value_rows_with_a_text_argument(homes, programs):
