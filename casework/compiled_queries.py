@@ -30,9 +30,10 @@ import copy
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
@@ -45,12 +46,17 @@ T = TypeVar("T")
 _INT_MARKER = -1_987_654_000
 _STR_MARKER = "\u2063compiled-query-argument-{}\u2063"
 _DATE_MARKER = date(1, 1, 1)
+_DATETIME_MARKER = datetime(1, 1, 2)
 
 #: compiled shapes a query keeps (a role's steps, a flag: a handful in practice)
 MAX_SHAPES = 64
 
 #: the types a value argument may have, and what each becomes as the caller gives it
-_KINDS: dict[type, Callable[[Any], Any]] = {int: int, str: str, date: lambda d: d}
+_KINDS: dict[type, Callable[[Any], Any]] = {int: int, str: str, date: lambda d: d,
+                                            datetime: lambda d: d}
+#: the backend's adaptation of a value of these kinds (SQLite writes them as text), which
+#: a run applies again to the caller's value
+_ADAPTERS = {date: "adapt_datefield_value", datetime: "adapt_datetimefield_value"}
 
 
 @dataclass(frozen=True)
@@ -62,22 +68,22 @@ class _Compiled:
     compiler: Any
     sql: str
     params: tuple[Any, ...]
-    #: (parameter index, argument name, how the backend adapted it: as is, or ``str``)
-    slots: tuple[tuple[int, str, Callable[[Any], Any] | None], ...]
+    #: (parameter index, argument name, the backend operation that adapted it, if any)
+    slots: tuple[tuple[int, str, str | None], ...]
 
 
 class CompiledQuery(Generic[T]):
     """A queryset built by ``build(**arguments)``, compiled once per shape and database.
 
     ``values`` maps each argument that only reaches the SQL as a parameter to its type
-    (``int``, ``str`` or ``date``); the other arguments shape the SQL. ``rows(**arguments)`` runs
-    it and returns the list the queryset would.
+    (``int``, ``str``, ``date`` or ``datetime``); the other arguments shape the SQL.
+    ``rows(**arguments)`` runs it and returns the list the queryset would.
     """
 
     def __init__(self, build: Callable[..., QuerySet], *, values: dict[str, type]) -> None:
         unsupported = {name: kind for name, kind in values.items() if kind not in _KINDS}
         if unsupported:
-            raise TypeError(f"compiled query arguments must be int, str or date: "
+            raise TypeError(f"compiled query arguments must be int, str, date or datetime: "
                             f"{unsupported}")
         self._build = build
         self._values = dict(values)
@@ -111,16 +117,20 @@ class CompiledQuery(Generic[T]):
         queryset = self._build(**markers, **shape).using(using)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        # a backend may adapt a date to its ISO text (SQLite); that form is a slot too
-        forms = {(type(m), m): (name, None) for name, m in markers.items()}
-        forms.update({(str, str(m)): (name, str) for name, m in markers.items()
-                      if isinstance(m, date)})
+        # a backend may adapt a date or a time to text (SQLite); that form is a slot too
+        forms: dict[tuple[type, Any], tuple[str, str | None]] = {
+            (type(m), m): (name, None) for name, m in markers.items()}
+        ops = connections[using].ops
+        for name, kind in self._values.items():
+            adapter = _ADAPTERS.get(kind)
+            adapted = getattr(ops, adapter)(markers[name]) if adapter else markers[name]
+            if adapted != markers[name]:
+                forms[(type(adapted), adapted)] = (name, adapter)
         slots = tuple((i, *forms[(type(p), p)]) for i, p in enumerate(params)
                       if (type(p), p) in forms)
         reached = {name for _, name, _ in slots}
-        texts = {name: m if isinstance(m, str) else str(m) for name, m in markers.items()
-                 if not isinstance(m, int)}
-        buried = [name for name, text in texts.items() if any(
+        texts = [(name, value) for (kind, value), (name, _) in forms.items() if kind is str]
+        buried = [name for name, text in texts if any(
             isinstance(p, str) and text in p and p != text for p in params)]
         if reached != set(markers) or buried:
             lost = sorted((set(markers) - reached) | set(buried))
@@ -131,9 +141,9 @@ class CompiledQuery(Generic[T]):
 
     def _run(self, compiled: _Compiled, connection: Any, arguments: dict[str, Any]) -> list[T]:
         params = list(compiled.params)
-        for index, name, adapt in compiled.slots:
+        for index, name, adapter in compiled.slots:
             value = _KINDS[self._values[name]](arguments[name])
-            params[index] = adapt(value) if adapt else value
+            params[index] = getattr(connection.ops, adapter)(value) if adapter else value
         compiler = copy.copy(compiled.compiler)
         compiler.connection = connection
         frozen = (compiled.sql, tuple(params))
@@ -148,11 +158,14 @@ class CompiledQuery(Generic[T]):
         return list(queryset)
 
 
-def _marker(kind: type, index: int) -> int | str | date:
+def _marker(kind: type, index: int) -> int | str | date | datetime:
     if kind is int:
         return _INT_MARKER - index
     if kind is str:
         return _STR_MARKER.format(index)
+    if kind is datetime:
+        moment = _DATETIME_MARKER + timedelta(microseconds=index)
+        return moment.replace(tzinfo=UTC) if settings.USE_TZ else moment
     return _DATE_MARKER + timedelta(days=index)
 
 

@@ -201,6 +201,8 @@ OTP_TOTP_ISSUER = "Jindong casework"
 # Sessions: a working day, then log in again; cookies out of JavaScript's reach. No
 # JavaScript of the staff UI (viewflow, Turbo) or of the API docs reads the CSRF cookie:
 # every form carries {% csrf_token %}.
+# Django's database sessions, the read of a session compiled once a process
+SESSION_ENGINE = "casework.sessions"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=9 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

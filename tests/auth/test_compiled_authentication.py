@@ -55,3 +55,25 @@ def test_the_sessions_user_carries_its_second_factor_flag(staff, areas):
     request = RequestFactory().get("/")
     request.session = {}
     assert not get_user(request).is_authenticated
+
+
+def test_a_session_is_read_while_it_lives_and_never_after(staff):
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from casework.sessions import SessionStore
+
+    assert settings.SESSION_ENGINE == "casework.sessions"
+    store = SessionStore()
+    store["probe"] = "kept"
+    store.save()
+    key = store.session_key
+    assert SessionStore(key)["probe"] == "kept"
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    expired = SessionStore(key)
+    assert "probe" not in expired and expired.session_key is None
+    assert "probe" not in SessionStore("x" * 32)

@@ -121,7 +121,7 @@ def test_an_argument_that_is_not_a_parameter_of_its_own_is_refused(areas):
                          values={"name": str})
     with pytest.raises(ValueError, match="name"):
         like.rows(name="王")
-    with pytest.raises(TypeError, match="int, str or date"):
+    with pytest.raises(TypeError, match="int, str, date or datetime"):
         CompiledQuery(lambda *, ids: Person.objects.filter(pk__in=ids), values={"ids": list})
     with pytest.raises(TypeError, match="missing"):
         PEOPLE.rows(members_only=False)
