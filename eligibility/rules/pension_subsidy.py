@@ -9,7 +9,10 @@ from ..facts import Facts
 from .common import no_duplicate, no_duplicate_v2
 
 PROGRAM = "pension_subsidy"
-RULE_VERSION = "pension_subsidy/3"  # the version new decisions use
+RULE_VERSION = "pension_subsidy/4"  # the version new decisions use
+
+#: the couple of a household: its head and the head's spouse
+COUPLE = frozenset({"head", "spouse"})
 
 
 def rule_v1(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
@@ -78,10 +81,26 @@ def rule_v3(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterio
     )
 
 
+def rule_v4(facts: Facts, params: Mapping[str, Any], on: date) -> tuple[Criterion, ...]:
+    """``rule_v3`` for the couple only: the subsidy goes to "夫妇放弃生育二胎" couples (seed
+    line 155), so the applicant must be the household's head or the head's spouse
+    (``couple_member``). Up to v3 a parent or a grown child of the household passed, and
+    their grant, held under the couple's unit key, then refused the couple itself."""
+    return (
+        *rule_v3(facts, params, on)[:3],
+        check_v2("couple_member", facts.applicant.relationship in COUPLE,
+                 "申请人是放弃生育二胎的夫妇一方（户主或其配偶）",
+                 "Applicant is one of the couple (the household head or the head's spouse)",
+                 relationship=facts.applicant.relationship),
+        no_duplicate_v2(facts, PROGRAM, on),
+    )
+
+
 # every version ever released stays here, unchanged (see rules/__init__.py)
 VERSIONS = {
     "pension_subsidy/1": rule_v1,
     "pension_subsidy/2": rule_v2,
     "pension_subsidy/3": rule_v3,
+    "pension_subsidy/4": rule_v4,
 }
 rule = VERSIONS[RULE_VERSION]

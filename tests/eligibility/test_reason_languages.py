@@ -69,6 +69,8 @@ LANGUAGE_FIX = {"medical_discount": "medical_discount/2", "pension_subsidy": "pe
                 "health_check": "health_check/2", "welfare_grant": "welfare_grant/2",
                 "income_project": "income_project/2",
                 "assistance_pairing": "assistance_pairing/1"}
+#: the version that counts duplicates per unit and period, where a later one followed it
+PER_UNIT = {"pension_subsidy": "pension_subsidy/3"}
 
 
 @pytest.mark.parametrize("program", sorted(PROGRAMS))
@@ -86,7 +88,7 @@ def test_the_language_fix_decides_as_version_1(program):
 def test_the_newest_version_changes_only_the_duplicate_criterion(program):
     """The versions after the language fix count duplicates per unit and period
     (``units.py``); every other criterion decides and reads exactly as before."""
-    newest, fixed = CURRENT[program], LANGUAGE_FIX[program]
+    newest, fixed = PER_UNIT.get(program, CURRENT[program]), LANGUAGE_FIX[program]
     assert newest != fixed
     for case in _cases_of(program):
         now, then = _decide(case, newest), _decide(case, fixed)
@@ -94,6 +96,17 @@ def test_the_newest_version_changes_only_the_duplicate_criterion(program):
         for new, old in zip(now.criteria, then.criteria, strict=True):
             if new.code != "no_duplicate":
                 assert new == old, (case.id, new.code)
+
+
+def test_the_pension_subsidys_fourth_version_adds_only_the_couple():
+    """pension_subsidy/4 asks that the applicant be one of the couple (head or spouse);
+    every criterion of version 3 decides and reads as before."""
+    assert CURRENT["pension_subsidy"] == "pension_subsidy/4"
+    for case in _cases_of("pension_subsidy"):
+        now, then = _decide(case, "pension_subsidy/4"), _decide(case, "pension_subsidy/3")
+        [couple] = [c for c in now.criteria if c.code == "couple_member"]
+        assert couple.passed == (couple.values["relationship"] in ("head", "spouse"))
+        assert [c for c in now.criteria if c.code != "couple_member"] == list(then.criteria)
 
 
 def test_every_version_that_mixed_languages_is_superseded_and_kept():

@@ -57,8 +57,9 @@ class TestRegistry:
             for version, function in module.VERSIONS.items():
                 assert rules.rule_for(version) is function
                 assert rules.program_of(version) == module.PROGRAM
-        assert rules.RULES["pension_subsidy"] == ("pension_subsidy/3",
-                                                  pension_subsidy.rule_v3)
+        assert rules.RULES["pension_subsidy"] == ("pension_subsidy/4",
+                                                  pension_subsidy.rule_v4)
+        assert rules.rule_for("pension_subsidy/3") is pension_subsidy.rule_v3  # kept
         assert rules.rule_for("pension_subsidy/2") is pension_subsidy.rule_v2  # kept
         assert rules.rule_for("pension_subsidy/1") is pension_subsidy.rule_v1  # kept
 
