@@ -105,7 +105,9 @@ def test_the_district_figures_are_exact(world):
         "units_township": 2, "units_village": 4, "enterprise_associations": 2,
         "migrant_groups": 1, "enterprise_association_members": 175,
         "migrant_group_members": 30,
-        "vice_presidents_fulltime_male": 3, "vice_presidents_fulltime_female": 2,
+        # the township's (t1) counted apart from the villages', as the seed counts them
+        "vice_presidents_fulltime_township": 1,
+        "vice_presidents_fulltime_male": 2, "vice_presidents_fulltime_female": 2,
         "trainings": 3, "trained": 2 + 300 + 1 + 301 + 7,
         "activity_days": 3, "activity_sessions": 6, "people_examined": 1000,
         "activity_spending_yuan": Decimal("9600.75"),
@@ -120,7 +122,8 @@ def test_each_townships_figures_are_its_own(world):
         "units_township": 1, "units_village": 2, "enterprise_associations": 1,
         "migrant_groups": 1, "enterprise_association_members": 120,
         "migrant_group_members": 30,
-        "vice_presidents_fulltime_male": 2, "vice_presidents_fulltime_female": 1,
+        "vice_presidents_fulltime_township": 1,
+        "vice_presidents_fulltime_male": 1, "vice_presidents_fulltime_female": 1,
         "trainings": 1, "trained": 302,
         "activity_days": 2, "activity_sessions": 4, "people_examined": 480,
         "activity_spending_yuan": Decimal("4600.75"),
@@ -132,6 +135,7 @@ def test_each_townships_figures_are_its_own(world):
         "units_township": 1, "units_village": 2, "enterprise_associations": 1,
         "migrant_groups": 0, "enterprise_association_members": 55,
         "migrant_group_members": 0,
+        "vice_presidents_fulltime_township": 0,
         "vice_presidents_fulltime_male": 1, "vice_presidents_fulltime_female": 1,
         "trainings": 1, "trained": 7,
         "activity_days": 1, "activity_sessions": 2, "people_examined": 520,
@@ -153,7 +157,9 @@ def test_the_figures_move_with_the_as_of_date(world):
     assert (later["trainings"], later["activity_days"]) == (3, 3)
     assert (later["assessed_villages"], later["model_villages"]) == (3, 2)
     assert later["members"] == 10  # 新会员 joined, 年底退会 left
-    assert later["vice_presidents_fulltime_female"] == 3  # t2's since 1 January
+    # t2's took office on 1 January: a township's, not among the villages'
+    assert later["vice_presidents_fulltime_township"] == 2
+    assert later["vice_presidents_fulltime_female"] == 2
     assert later["enterprise_association_members"] == 175
 
 

@@ -146,8 +146,8 @@ def test_every_number_of_the_district(world):
     assert (org["members"], org["volunteers"], org["outreach_workers"]) == (3, 1, 1)
     assert (org["units_township"], org["units_village"], org["enterprise_associations"],
             org["enterprise_association_members"], org["migrant_groups"]) == (1, 2, 1, 40, 0)
-    assert (org["vice_presidents_fulltime_male"],
-            org["vice_presidents_fulltime_female"]) == (1, 1)
+    assert (org["vice_presidents_fulltime_township"], org["vice_presidents_fulltime_male"],
+            org["vice_presidents_fulltime_female"]) == (0, 1, 1)
     assert (org["trainings"], org["trained"]) == (1, 7)
     assert (org["activity_days"], org["activity_sessions"], org["people_examined"],
             org["activity_spending_yuan"]) == (1, 3, 120, Decimal("5000.00"))
