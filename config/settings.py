@@ -517,5 +517,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="casework@localhost")
 
 # --- association dues (casework.register.dues) ---------------------------------------
 # yearly dues per member, in yuan: each amount in force from its year on; none are owed
-# for the years before the first
+# for the years before the first. Assumed, set locally: the report asks for dues (lines
+# 186-187) but states no amount or first year
 ASSOCIATION_DUES_YUAN = {2024: "10.00"}

@@ -127,7 +127,8 @@ STATED: dict[tuple[str, str], str] = {
     ("medical_discount", "card_benefits"): "146-149",
     ("health_check", "checks_per_year"): "150",
     ("health_check", "validity_period"): "150",  # 每年...一次: a check each year
-    ("health_check", "renewal"): "150",
+    # not ("health_check", "renewal"): line 150 says a check each year, not that the
+    # family applies for it again (eligibility 0005)
 }
 
 

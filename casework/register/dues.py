@@ -54,7 +54,9 @@ from ..field_rules import check_values
 from ..history.record_events import record
 from ..models import Area, DuesPayment, Membership, Person, User
 
-# the association's dues before anything is configured: 10 yuan a year from 2024
+# the association's dues before anything is configured: 10 yuan a year from 2024, assumed,
+# set locally (the report asks for dues to be collected, lines 186-187, but states no
+# amount or first year)
 DEFAULT_DUES = {2024: "10.00"}
 RECEIPT_MAX = 40
 LEGACY_PREFIX = "LEGACY-"

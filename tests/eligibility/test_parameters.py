@@ -271,3 +271,34 @@ class TestAdmin:
             assert response.status_code == 200, url
         page = client.get(reverse("admin:eligibility_policyparameter_add")).content.decode()
         assert "同一参数的有效期不得重叠" in page  # the help text, in the default language
+
+
+@pytest.mark.django_db
+def test_the_migration_marks_the_health_checks_renewal_assumed(programs):
+    """A deployment whose health-check ``renewal`` still cites line 150 (which states a
+    check each year, not a new application) has it marked assumed; a row an
+    administrator sourced otherwise keeps its source."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from eligibility.defaults import REPORT
+
+    rows = PolicyParameter.objects.filter(program=programs["health_check"])
+    renewal = rows.get(key="renewal")
+    assert renewal.assumed and renewal.source_document == ""  # a fresh install's
+    rows.filter(key="renewal").update(
+        source_document=REPORT, source_location="seed 000_7c30ed9f65bb5294.txt, line 150",
+        assumed=False)
+    local = PolicyParameter.objects.create(
+        program=programs["health_check"], key="renewal", value="application",
+        effective_from=date(2031, 1, 1), source_document="镇乡通知 2031", assumed=False)
+    import_module("eligibility.migrations.0005_health_check_renewal_assumed").forwards(
+        apps, None)
+    renewal.refresh_from_db()
+    local.refresh_from_db()
+    assert (renewal.assumed, renewal.source_document, renewal.source_location) == (
+        True, "", "")
+    assert (local.assumed, local.source_document) == (False, "镇乡通知 2031")
+    checks = rows.get(key="checks_per_year")
+    assert not checks.assumed and checks.source_location.endswith("line 150")
