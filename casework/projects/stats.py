@@ -7,6 +7,9 @@
   counted);
 - ``households_helped``: distinct households in a running project on ``as_of`` (joined
   on or before it, not yet left);
+- ``villages_with_project``: distinct villages of those households (the report: "70%以上
+  村(居)也在不同程度上开展了项目", line 57; a project here is a township's, so a village
+  takes part through its households);
 - ``households_joined``: distinct households that joined a project in ``year``, on or
   before ``as_of``;
 - ``support_yuan``: the support recorded for the memberships that began in ``year`` on
@@ -44,14 +47,16 @@ def project_stats(*, area_code: str, year: int, as_of: date) -> dict:
     helped = (in_area.filter(joined_on__lte=as_of)
               .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
               .filter(_runs_on(as_of, "project__"))
-              .aggregate(n=Count("household_id", distinct=True))["n"])
+              .aggregate(n=Count("household_id", distinct=True),
+                         villages=Count("area_id", distinct=True)))
     start = date(year, 1, 1)
     end = min(as_of, date(year, 12, 31))
     joined = in_area.filter(joined_on__gte=start, joined_on__lte=end).aggregate(
         n=Count("household_id", distinct=True), yuan=Sum(F("support_yuan")))
     return {
         "projects": projects,
-        "households_helped": helped or 0,
+        "households_helped": helped["n"] or 0,
+        "villages_with_project": helped["villages"] or 0,
         "households_joined": joined["n"] or 0,
         "support_yuan": (joined["yuan"] or ZERO).quantize(Decimal("0.01")),
     }

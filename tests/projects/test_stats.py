@@ -65,27 +65,29 @@ def stats(area, year, as_of):
 def test_mid_year(register):
     as_of = date(2025, 6, 30)
     assert stats(T1, 2025, as_of) == {"projects": 2, "households_helped": 3,
-                                      "households_joined": 3,
+                                      "villages_with_project": 1, "households_joined": 3,
                                       "support_yuan": Decimal("2400.50")}
     assert stats(T2, 2025, as_of) == {"projects": 1, "households_helped": 1,
-                                      "households_joined": 1, "support_yuan": Decimal("50.00")}
+                                      "villages_with_project": 1, "households_joined": 1,
+                                      "support_yuan": Decimal("50.00")}
     assert stats(DISTRICT, 2025, as_of) == {"projects": 3, "households_helped": 4,
+                                            "villages_with_project": 2,
                                             "households_joined": 4,
                                             "support_yuan": Decimal("2450.50")}
 
 
 def test_year_end(register):
     assert stats(T1, 2025, date(2025, 12, 31)) == {
-        "projects": 2, "households_helped": 3, "households_joined": 4,
-        "support_yuan": Decimal("3399.50")}
+        "projects": 2, "households_helped": 3, "villages_with_project": 1,
+        "households_joined": 4, "support_yuan": Decimal("3399.50")}
     assert stats(DISTRICT, 2025, date(2025, 12, 31)) == {
-        "projects": 3, "households_helped": 4, "households_joined": 5,
-        "support_yuan": Decimal("3449.50")}
+        "projects": 3, "households_helped": 4, "villages_with_project": 2,
+        "households_joined": 5, "support_yuan": Decimal("3449.50")}
 
 
 def test_the_year_before_and_a_later_as_of_date(register):
-    expected_2024 = {"projects": 2, "households_helped": 3, "households_joined": 3,
-                     "support_yuan": Decimal("750.00")}
+    expected_2024 = {"projects": 2, "households_helped": 3, "villages_with_project": 1,
+                     "households_joined": 3, "support_yuan": Decimal("750.00")}
     assert stats(T1, 2024, date(2024, 12, 31)) == expected_2024
     # asked later, 2024's joins are the same; who is helped is as of the later day
     later = stats(T1, 2024, date(2025, 6, 30))
@@ -93,15 +95,25 @@ def test_the_year_before_and_a_later_as_of_date(register):
     assert later["households_helped"] == 3
     # early in 2024: P5 only (P1 starts in March), h5 in it
     assert stats(T1, 2024, date(2024, 2, 29)) == {
-        "projects": 1, "households_helped": 1, "households_joined": 1,
-        "support_yuan": Decimal("0.00")}
+        "projects": 1, "households_helped": 1, "villages_with_project": 1,
+        "households_joined": 1, "support_yuan": Decimal("0.00")}
+
+
+def test_villages_are_counted_once_however_many_households(register, areas):
+    # three of v11's households are in P1 mid-2025: one village; v21's one in P4
+    assert stats(DISTRICT, 2025, date(2025, 6, 30))["villages_with_project"] == 2
+    extra = home(areas["v12"])
+    member(project(areas["t1"], "P6", started_on=date(2025, 1, 1)), extra,
+           joined_on=date(2025, 5, 1))
+    assert stats(DISTRICT, 2025, date(2025, 6, 30))["villages_with_project"] == 3
+    assert stats(T1, 2025, date(2025, 6, 30))["villages_with_project"] == 2
 
 
 def test_a_village_and_an_empty_area(register):
     # households are counted by their village; projects by their township
     assert stats("330703001002", 2025, date(2025, 12, 31)) == {
-        "projects": 0, "households_helped": 0, "households_joined": 2,
-        "support_yuan": Decimal("1799.00")}
+        "projects": 0, "households_helped": 0, "villages_with_project": 0,
+        "households_joined": 2, "support_yuan": Decimal("1799.00")}
     assert stats("330703099", 2025, date(2025, 12, 31)) == {
-        "projects": 0, "households_helped": 0, "households_joined": 0,
-        "support_yuan": Decimal("0.00")}
+        "projects": 0, "households_helped": 0, "villages_with_project": 0,
+        "households_joined": 0, "support_yuan": Decimal("0.00")}

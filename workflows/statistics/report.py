@@ -106,6 +106,8 @@ SECTIONS: tuple[tuple[Any, tuple[Line, ...]], ...] = (
     (_("Income projects and pairing"), (
         Line("projects", "projects", _("少生快富 projects running")),
         Line("projects", "households_helped", _("Households in a project")),
+        Line("projects", "villages_with_project",
+             _("Villages with a household in a project")),
         Line("projects", "households_joined", _("Households joining this year")),
         Line("projects", "support_yuan", _("Support to households joining (yuan)")),
         Line("pairings", "contracts_running", _("Pairing contracts running")),
