@@ -56,7 +56,8 @@ class ContactAssignment(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("household"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"), limit_choices_to={"level": "village"})
+                             verbose_name=_("village"), limit_choices_to={"level": "village"},
+                             db_index=False)
     since = models.DateField(_("since"), validators=[past_date(_("since"))])
     until = models.DateField(_("until"), null=True, blank=True,
                              help_text=_("The first day the member no longer looks after "
@@ -107,7 +108,7 @@ class ReportingRound(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("area"),
                              help_text=_("A village, or a township: then every village of "
-                                         "it reports."))
+                                         "it reports."), db_index=False)
     title = models.CharField(_("title"), max_length=120, validators=[VisibleText(_("title"))])
     reason = models.CharField(_("reason"), max_length=300, blank=True,
                               help_text=_("Why the round runs, e.g. an emergency."))
@@ -184,7 +185,7 @@ class ContactReport(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("household"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
+                             verbose_name=_("village"), db_index=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     note = models.CharField(_("note"), max_length=NOTE_MAX, blank=True,
                             help_text=_("A short note for the village, e.g. who came back "

@@ -29,7 +29,7 @@ class DuesCampaign(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("area"),
                              help_text=_("A township (镇/乡/街道), or the district for a "
-                                         "district-wide campaign."))
+                                         "district-wide campaign."), db_index=False)
     pilot = models.BooleanField(_("pilot township"), default=False,
                                 help_text=_("One of the townships that pilot the "
                                             "collection (试点)."))

@@ -44,7 +44,8 @@ class FundEntry(models.Model):
 
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("district"),
-                             help_text=_("The fund is the district's: its district."))
+                             help_text=_("The fund is the district's: its district."),
+                             db_index=False)
     year = models.PositiveSmallIntegerField(_("fund year"))
     booked_on = models.DateField(_("booked on"),
                                  help_text=_("A day inside the fund year, not in the future."),
@@ -66,7 +67,7 @@ class FundEntry(models.Model):
     # the granted household's village, copied so a township's grants are one prefix match
     case_area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="+",
-                                  verbose_name=_("village of the grant"))
+                                  verbose_name=_("village of the grant"), db_index=False)
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="reversal",
                                     verbose_name=_("reverses entry"))
@@ -131,7 +132,7 @@ class FundYear(models.Model):
     """
 
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("district"))
+                             verbose_name=_("district"), db_index=False)
     year = models.PositiveSmallIntegerField(_("fund year"))
     opened_at = models.DateTimeField(_("opened at"))
     last_booked_at = models.DateTimeField(_("last booking at"), null=True, blank=True)

@@ -36,7 +36,8 @@ class HealthCheckCampaign(models.Model):
     """
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"), limit_choices_to={"level": "village"})
+                             verbose_name=_("village"), limit_choices_to={"level": "village"},
+                             db_index=False)
     year = models.PositiveSmallIntegerField(_("year"))
     first_day = models.DateField(_("first day"), validators=[planned_date(_("first day"))])
     last_day = models.DateField(_("last day"), validators=[planned_date(_("last day"))])
@@ -96,7 +97,7 @@ class HealthCheckRecord(models.Model):
                                related_name="health_check_records",
                                verbose_name=_("person"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
+                             verbose_name=_("village"), db_index=False)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices,
                               default=Result.PENDING)
     checked_on = models.DateField(_("checked on"), null=True, blank=True,

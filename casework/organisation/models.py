@@ -56,7 +56,7 @@ class OrgUnit(models.Model):
     name = models.CharField(pgettext_lazy("unit", "name"), max_length=100,
                             validators=[VisibleText(pgettext_lazy("unit", "name"))])
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("area"))
+                             verbose_name=_("area"), db_index=False)
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="children", verbose_name=_("parent unit"))
     enterprise_name = models.CharField(_("enterprise"), max_length=100, blank=True,
@@ -149,7 +149,7 @@ class OfficeHolder(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="office_holders",
                              verbose_name=_("unit"))
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("area"))
+                             verbose_name=_("area"), db_index=False)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60,
                             validators=[VisibleText(pgettext_lazy("person", "name"))])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -195,7 +195,7 @@ class TrainingSession(models.Model):
     (``TrainingAttendance``) or counted in ``other_attendees``."""
 
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("organised by (area)"))
+                             verbose_name=_("organised by (area)"), db_index=False)
     title = models.CharField(_("title"), max_length=120, validators=[VisibleText(_("title"))])
     topics = models.TextField(_("topics"), blank=True)
     first_day = models.DateField(_("first day"), validators=[planned_date(_("first day"))])
@@ -242,7 +242,7 @@ class TrainingAttendance(models.Model):
                             validators=[VisibleText(pgettext_lazy("person", "name"))])
     role = models.CharField(_("attended as"), max_length=60, blank=True)
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("area"))
+                             verbose_name=_("area"), db_index=False)
 
     class Meta:
         verbose_name = _("training attendance")
@@ -271,7 +271,7 @@ class ActivityDay(models.Model):
         OTHER = "other", _("other activity")
 
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("organised by (area)"))
+                             verbose_name=_("organised by (area)"), db_index=False)
     kind = models.CharField(_("kind of activity"), max_length=20, choices=Kind.choices,
                             default=Kind.MEMBER_DAY_529)
     held_on = models.DateField(_("held on"), validators=[past_date(_("held on"))])
@@ -363,7 +363,7 @@ class Assessment(models.Model):
         NONE = "none", _("not rated")
 
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
+                             verbose_name=_("village"), db_index=False)
     year = models.PositiveSmallIntegerField(_("year"))
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("assessed by"))

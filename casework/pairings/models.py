@@ -58,7 +58,7 @@ class Partner(models.Model):
                              help_text=_("What the partner leads, e.g. breeding 广东山黄鸡 "
                                          "chickens, a white-peach orchard."))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("township or village"))
+                             verbose_name=_("township or village"), db_index=False)
     active = models.BooleanField(_("active"), default=True,
                                  help_text=_("Only active partners take new contracts."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -104,7 +104,7 @@ class PairingContract(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="contracts",
                                 verbose_name=_("partner"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
+                             verbose_name=_("village"), db_index=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("application"),
                              help_text=_("The granted assistance-pairing application, if "
@@ -178,7 +178,7 @@ class PairingVisit(models.Model):
     contract = models.ForeignKey(PairingContract, on_delete=models.PROTECT,
                                  related_name="visits", verbose_name=_("contract"))
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
+                             verbose_name=_("village"), db_index=False)
     visited_on = models.DateField(_("visited on"), validators=[past_date(_("visited on"))])
     visited_by = models.CharField(_("visited by"), max_length=10, choices=VisitedBy.choices)
     visitor_name = models.CharField(_("visitor's name"), max_length=60,

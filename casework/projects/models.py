@@ -46,7 +46,8 @@ class IncomeProject(models.Model):
     name = models.CharField(_("project name"), max_length=100,
                             validators=[VisibleText(_("project name"))])
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("township"), limit_choices_to={"level": "township"})
+                             verbose_name=_("township"), limit_choices_to={"level": "township"},
+                             db_index=False)
     kind = models.CharField(_("kind of project"), max_length=20, choices=Kind.choices,
                             default=Kind.OTHER)
     started_on = models.DateField(_("started on"), validators=[planned_date(_("started on"))])
@@ -107,7 +108,7 @@ class ProjectHousehold(models.Model):
     household = models.ForeignKey("casework.Household", on_delete=models.PROTECT,
                                   related_name="income_projects", verbose_name=_("household"))
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
+                             verbose_name=_("village"), db_index=False)
     joined_on = models.DateField(_("joined on"), validators=[past_date(_("joined on"))])
     left_on = models.DateField(
         _("left on"), null=True, blank=True,
@@ -162,7 +163,7 @@ class ProjectApplication(models.Model):
     project = models.ForeignKey(IncomeProject, on_delete=models.PROTECT,
                                 related_name="applications", verbose_name=_("project"))
     area = models.ForeignKey("casework.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("village"))
+                             verbose_name=_("village"), db_index=False)
     linked_at = models.DateTimeField(_("linked at"))
 
     class Meta:
