@@ -12,12 +12,12 @@ through Django's own iterables and field converters. The SQL text is the same on
 run, so PostgreSQL's prepared statements (``config/postgres``) keep its plan too.
 
 What may vary between runs is declared: ``values`` are the arguments that reach the SQL
-only as parameters (an id, a code, a date); any other argument (a tuple of steps that an ``IN``
-lists, a flag that adds a join) shapes the SQL and is part of the cache key, so it must
-be hashable and take few values: a query keeps at most ``MAX_SHAPES`` compiled shapes,
-the oldest dropped first. A value argument that does not come out of the compiler as a parameter of
-its own (it went into a ``LIKE`` pattern, or a lookup rewrote it) is refused when the
-query is first built, not silently frozen.
+only as parameters (an id, a code, a date); any other argument (a tuple of steps that an
+``IN`` lists, a flag that adds a join) shapes the SQL and is part of the cache key, so it
+must be hashable and take few values: a query keeps at most ``MAX_SHAPES`` compiled
+shapes, the oldest dropped first. A value argument that does not come out of the compiler
+as a parameter of its own (it went into a ``LIKE`` pattern, or a lookup rewrote it) is
+refused when the query is first built, not silently frozen.
 
 It relies on three attributes of Django's SQL compiler (``as_sql``, ``connection``,
 ``select_for_update`` on its query) and on ``Query.get_compiler``;
@@ -148,8 +148,9 @@ class CompiledQuery(Generic[T]):
         compiler.connection = connection
         frozen = (compiled.sql, tuple(params))
         compiler.as_sql = lambda *args, **kwargs: frozen
-        if (compiled.queryset.query.select_for_update and connection.features.has_select_for_update
-                and connection.get_autocommit()):
+        locking = (compiled.queryset.query.select_for_update
+                   and connection.features.has_select_for_update)
+        if locking and connection.get_autocommit():
             # what Django's compiler says for a locking read outside a transaction
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction.")
